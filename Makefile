@@ -1,0 +1,45 @@
+# The two commands of the README. Each does all of its own set-up from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 2
+INSTANCE_PATH ?= $(CURDIR)/instance
+export INSTANCE_PATH
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test install data index chromium bench clean
+
+$(STAMP): setup.cfg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+$(INSTANCE_PATH)/movies.db: | $(STAMP)
+	$(BIN)/flask --app wsgi data import --source auto
+
+data: $(INSTANCE_PATH)/movies.db
+
+index: data
+	test -f $(INSTANCE_PATH)/index/CURRENT || $(BIN)/flask --app wsgi index rebuild
+
+serve: index
+	$(BIN)/gunicorn --config webapp/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) wsgi:app
+
+chromium:
+	@command -v /usr/bin/chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium missing and not root: browser tests will be skipped"; }
+
+test: install chromium
+	$(BIN)/python -m pytest
+
+bench: index
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""The recommender library: store, data sources, models, evaluation. No Flask in here."""

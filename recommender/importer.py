@@ -1,0 +1,112 @@
+"""`flask data import`: one MovieLens release into the store, all or nothing, idempotent."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from . import store
+from .sources import Release, SourceError
+from .titles import display_title, search_key, split_year, year_from_release_date
+
+log = logging.getLogger(__name__)
+INSERT_BATCH = 5_000
+
+
+@dataclass
+class ImportSummary:
+    description: str
+    movies: int
+    users: int
+    ratings: int
+    totals: dict[str, int]
+
+
+def _movie_rows(movies: pd.DataFrame) -> list[dict]:
+    if movies["id"].duplicated().any():
+        dup = int(movies.loc[movies["id"].duplicated(), "id"].iloc[0])
+        raise SourceError(f"movie id {dup} appears twice")
+    rows = []
+    for movie in movies.itertuples(index=False):
+        shown = display_title(movie.title) or movie.title
+        year = split_year(movie.title)[1] or year_from_release_date(movie.release_date)
+        rows.append({
+            "id": int(movie.id), "title": movie.title, "display_title": shown, "year": year,
+            "genres": "|".join(movie.genres), "release_date": movie.release_date,
+            "imdb_url": movie.imdb_url, "search_key": search_key(shown),
+        })
+    return rows
+
+
+def _user_rows(users: pd.DataFrame) -> list[dict]:
+    if users["id"].duplicated().any():
+        raise SourceError(f"user id {int(users.loc[users['id'].duplicated(), 'id'].iloc[0])} appears twice")
+    return [
+        {"id": int(u.id), "age": None if pd.isna(u.age) else int(u.age), "gender": u.gender,
+         "occupation": u.occupation, "zip_code": u.zip_code}
+        for u in users.itertuples(index=False)
+    ]
+
+
+def _account_ids(db: sqlite_utils.Database) -> set[int]:
+    return {row[0] for row in db.execute("SELECT id FROM users WHERE username IS NOT NULL")}
+
+
+def _refuse_collisions(user_ids: set[int], account_ids: set[int]) -> None:
+    """A MovieLens user id that an account already holds would merge two people's ratings."""
+    taken = user_ids & account_ids
+    if taken:
+        raise SourceError(f"user id {min(taken)} of the release belongs to a registered account")
+
+
+def _write_movies(db: sqlite_utils.Database, movie_rows: list[dict]) -> None:
+    db["movies"].upsert_all(movie_rows, pk="id", batch_size=INSERT_BATCH)
+    for row in movie_rows:  # a release may change a movie's genres
+        db["movie_genres"].delete_where("movie_id = ?", [row["id"]])
+    db["movie_genres"].insert_all(
+        ({"movie_id": r["id"], "genre": g} for r in movie_rows for g in r["genres"].split("|") if g),
+        pk=("movie_id", "genre"), ignore=True, batch_size=INSERT_BATCH)
+
+
+def _check_chunk(chunk: pd.DataFrame, movie_ids: set[int]) -> pd.DataFrame:
+    unknown = ~chunk["movie_id"].isin(movie_ids)
+    if unknown.any():
+        raise SourceError(f"a rating refers to movie {int(chunk.loc[unknown, 'movie_id'].iloc[0])}, "
+                          "which the release does not list")
+    return chunk.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "movie_id"], keep="last")
+
+
+def import_release(db: sqlite_utils.Database, release: Release,
+                   progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Write the release in one transaction; any error leaves the store exactly as it was.
+
+    Upserts keyed on MovieLens ids make a second run add nothing twice."""
+    store.ensure_schema(db)
+    movie_rows = _movie_rows(release.movies)
+    movie_ids = {row["id"] for row in movie_rows}
+    user_rows = _user_rows(release.users)
+    account_ids = _account_ids(db)
+    _refuse_collisions({row["id"] for row in user_rows}, account_ids)
+    users_seen = {row["id"] for row in user_rows}
+    n_ratings = 0
+    with db.atomic():
+        _write_movies(db, movie_rows)
+        db["users"].upsert_all(user_rows, pk="id", batch_size=INSERT_BATCH)
+        for chunk in release.rating_chunks():
+            chunk = _check_chunk(chunk, movie_ids)
+            chunk_users = set(chunk["user_id"].unique().tolist())
+            _refuse_collisions(chunk_users, account_ids)
+            new_users = chunk_users - users_seen
+            db["users"].insert_all(({"id": u} for u in sorted(new_users)), pk="id", ignore=True)
+            users_seen |= new_users
+            db["ratings"].insert_all(chunk.to_dict("records"), pk=("user_id", "movie_id"),
+                                     replace=True, batch_size=INSERT_BATCH)
+            n_ratings += len(chunk)
+            if progress:
+                progress(len(chunk))
+    log.info("imported %d movies, %d users, %d ratings from %s",
+             len(movie_rows), len(users_seen), n_ratings, release.description)
+    return ImportSummary(release.description, len(movie_rows), len(users_seen), n_ratings, store.counts(db))

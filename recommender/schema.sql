@@ -1,0 +1,49 @@
+-- The store. Static DDL, applied idempotently by recommender.store.ensure_schema.
+CREATE TABLE IF NOT EXISTS movies (
+    id INTEGER PRIMARY KEY,            -- MovieLens id
+    title TEXT NOT NULL,               -- as published: "Godfather, The (1972)"
+    display_title TEXT NOT NULL,       -- "The Godfather"
+    year INTEGER,
+    genres TEXT NOT NULL DEFAULT '',   -- "Action|Crime", MovieLens's own separator
+    release_date TEXT,
+    imdb_url TEXT,
+    search_key TEXT NOT NULL           -- accent/case/punctuation-free display title, for lookup
+);
+CREATE INDEX IF NOT EXISTS movies_search_key ON movies (search_key);
+
+CREATE TABLE IF NOT EXISTS movie_genres (
+    movie_id INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    genre TEXT NOT NULL,
+    PRIMARY KEY (movie_id, genre)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS movie_genres_genre ON movie_genres (genre, movie_id);
+
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,            -- MovieLens users keep theirs; accounts get new ones
+    username TEXT UNIQUE COLLATE NOCASE,  -- NULL for MovieLens users, who cannot log in
+    password_hash TEXT,
+    created_at INTEGER,
+    age INTEGER,
+    gender TEXT,
+    occupation TEXT,
+    zip_code TEXT
+);
+
+CREATE TABLE IF NOT EXISTS ratings (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    rating REAL NOT NULL CHECK (rating >= 0.5 AND rating <= 5.0),
+    timestamp INTEGER NOT NULL,
+    PRIMARY KEY (user_id, movie_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ratings_movie ON ratings (movie_id);
+CREATE INDEX IF NOT EXISTS ratings_user_time ON ratings (user_id, timestamp);
+
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,   -- sha256 of the token; the token itself is never stored
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);

