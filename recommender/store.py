@@ -64,3 +64,11 @@ def user_ratings(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
     return pd.read_sql_query(
         "SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ? ORDER BY timestamp DESC, movie_id",
         db.conn, params=(user_id,))
+
+
+def popular_movies(db: sqlite_utils.Database, genre: str | None, limit: int) -> list[tuple[int, int, str]]:
+    """(movie id, number of ratings, genres) by popularity, optionally in one genre."""
+    return db.execute(
+        "SELECT m.id, count(r.movie_id) AS n, m.genres FROM movies m JOIN ratings r ON r.movie_id = m.id "
+        "WHERE ?1 IS NULL OR m.id IN (SELECT movie_id FROM movie_genres WHERE genre = ?1) "
+        "GROUP BY m.id ORDER BY n DESC, m.id LIMIT ?2", (genre, limit)).fetchall()

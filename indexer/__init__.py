@@ -1,0 +1,1 @@
+"""The offline indexer: fits the models and writes complete, checked, versioned index folders."""

@@ -1,0 +1,149 @@
+"""`flask index rebuild`: read the store, fit the models, write a new index version, check it,
+and only then make it live. Every stage reports progress and its time."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from recommender import content, embedders, faiss_io, store
+from recommender.index import load_index
+
+from . import embedding_cache, versions
+from .stages import fit_models, user_profiles
+
+log = logging.getLogger(__name__)
+Report = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    version: str
+    switched: bool
+    counts: dict[str, int]
+    seconds: dict[str, float]
+    manifest: dict = field(repr=False, default_factory=dict)
+
+
+def _embed_movies(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
+    embedder = embedders.get_embedder(embedder_name)
+    texts = [content.movie_text(m) for m in movies.to_dict("records")]
+    hashes = [content.text_hash(t) for t in texts]
+
+    def embed(missing: list[str]) -> np.ndarray:
+        report(f"  embedding {len(missing)} new or changed movie texts with {embedder.name}")
+        out = []
+        for start in range(0, len(missing), 512):
+            out.append(embedder.encode(missing[start:start + 512]))
+            report(f"  embedded {min(start + 512, len(missing))}/{len(missing)}")
+        return np.concatenate(out)
+
+    vectors, embedded = embedding_cache.embed_with_cache(
+        texts, hashes, root / "cache" / f"embeddings-{embedder.name}.npz", embed)
+    ids = movies["id"].to_numpy("int64")
+    np.save(folder / "movie_ids.npy", ids)
+    np.save(folder / "content_vectors.npy", vectors)
+    faiss_io.save(faiss_io.build_ip_index(vectors, ids), folder / "content.faiss")
+    return vectors, embedded
+
+
+def _write_genres(movies, folder: Path) -> None:
+    """Genre names and an items x genres 0/1 matrix: genre filters without touching the store."""
+    names = sorted({g for gs in movies["genres"] for g in gs})
+    column = {g: j for j, g in enumerate(names)}
+    matrix = np.zeros((len(movies), len(names)), dtype=np.uint8)
+    for row, gs in enumerate(movies["genres"]):
+        matrix[row, [column[g] for g in gs]] = 1
+    np.save(folder / "genre_matrix.npy", matrix)
+    (folder / "genres.json").write_text(json.dumps(names))
+
+
+def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report: Report):
+    """(name, callable) pairs run in order; each fills `state` for the next."""
+    state: dict = {}
+
+    def load_store():
+        db = store.connect(db_path, readonly=True)
+        try:
+            state["movies"], state["ratings"] = store.movies_frame(db), store.ratings_frame(db)
+        finally:
+            db.close()
+        if state["movies"].empty:
+            raise RuntimeError("the store holds no movies: run `flask data import` first")
+        report(f"  {len(state['movies'])} movies, {len(state['ratings'])} ratings, "
+               f"{state['ratings']['user_id'].nunique()} users")
+
+    def embed_content():
+        state["content"], state["embedded"] = _embed_movies(state["movies"], folder, root, embedder_name, report)
+        _write_genres(state["movies"], folder)
+        report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
+
+    def collaborative():
+        state["model_params"] = fit_models(state["movies"], state["ratings"], state["content"], folder,
+                                           root, report)
+
+    def profiles():
+        state["users"] = user_profiles(state["ratings"], folder)
+
+    return state, [("load store", load_store), ("content embeddings", embed_content),
+                   ("collaborative models", collaborative), ("user profiles", profiles)]
+
+
+def sanity_check(folder: Path) -> None:
+    """Load the version back as serving would and ask it questions whose answers are known."""
+    versions.verify(folder, checksums=True)
+    index = load_index(folder)
+    movie_id = int(index.movie_ids[0])
+    ids, _ = faiss_io.search(index.content_index, index.content_vectors[0], 5)
+    if movie_id not in ids.tolist():  # top 5, not 1: two movies may share one text
+        raise versions.VersionError(f"{folder.name}: content index does not find movie {movie_id} itself")
+    index.check()
+
+
+def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry_run: bool = False,
+            keep: int = 2, report: Report | None = None) -> BuildResult:
+    """Build, check and (unless `dry_run`) switch to a new version; the live one is never touched
+    until the new one has passed its check."""
+    report = report or log.info
+    with versions.build_lock(root):
+        building = versions.start_build(root)
+        seconds: dict[str, float] = {}
+        try:
+            state, stages = _stages(db_path, root, building, embedder, report)
+            for name, stage in stages:
+                report(f"[{len(seconds) + 1}/{len(stages)}] {name}")
+                started = time.perf_counter()
+                stage()
+                seconds[name] = round(time.perf_counter() - started, 2)
+            counts = {"movies": len(state["movies"]), "ratings": len(state["ratings"]),
+                      "users": int(state["users"]), "embedded": int(state["embedded"])}
+            manifest = versions.write_manifest(building, {
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "embedder": embedder, "counts": counts, "seconds": seconds,
+                "params": state["model_params"],
+            })
+            folder = versions.finish_build(building)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        try:
+            started = time.perf_counter()
+            sanity_check(folder)
+            seconds["check"] = round(time.perf_counter() - started, 2)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if dry_run:
+            shutil.rmtree(folder, ignore_errors=True)
+            return BuildResult(folder.name, False, counts, seconds, manifest)
+        versions.switch(root, folder.name)
+        pruned = versions.prune(root, keep)
+        if pruned:
+            report(f"  pruned {', '.join(pruned)}")
+        return BuildResult(folder.name, True, counts, seconds, manifest)

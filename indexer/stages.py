@@ -1,0 +1,87 @@
+"""The model stages of a rebuild: tune (or reuse tuned) params, fit the hybrid, write FAISS
+indices of collaborative item vectors and of user profiles in both spaces."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recommender import evaluation, faiss_io, tuning
+from recommender.models import Hybrid
+from recommender.index import MODEL_DIR
+from recommender.vocab import Vocabulary
+
+log = logging.getLogger(__name__)
+MIN_RATINGS_TO_TUNE = 5_000  # below this a validation split says nothing: keep the defaults
+
+
+
+def ratings_digest(ratings: pd.DataFrame, movie_ids: np.ndarray, content: np.ndarray) -> str:
+    """What the tuned params depend on: every rating, the catalogue and its text vectors."""
+    digest = hashlib.sha256()
+    for column in ("user_id", "movie_id", "rating", "timestamp"):
+        digest.update(np.ascontiguousarray(ratings[column].to_numpy()).tobytes())
+    digest.update(np.ascontiguousarray(movie_ids).tobytes())
+    digest.update(np.ascontiguousarray(content).tobytes())
+    return digest.hexdigest()
+
+
+def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray, root: Path,
+                  report: Callable[[str], None]) -> dict:
+    """Tune on validation splits of the store's ratings; reuse the last result if nothing changed."""
+    cache = root / "cache" / "tuning.json"
+    digest = ratings_digest(ratings, items.ids, content)
+    try:
+        cached = json.loads(cache.read_text())
+        if cached.get("digest") == digest:
+            report("  ratings unchanged since the last tuning: reusing its params")
+            return cached["result"]
+    except (OSError, ValueError):
+        pass
+    if len(ratings) < MIN_RATINGS_TO_TUNE:
+        report(f"  only {len(ratings)} ratings: keeping the default hybrid params")
+        result = {"params": dict(Hybrid.defaults), "validation": None, "seconds": 0.0}
+    else:
+        report("  tuning blend weights and hyperparameters on validation splits of the ratings")
+        result = tuning.tune(ratings, items, content, report=lambda line: report("    " + line))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"digest": digest, "result": result}, indent=1))
+    os.replace(tmp, cache)
+    return result
+
+
+def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray, folder: Path,
+               root: Path, report: Callable[[str], None]) -> dict:
+    """Fit the hybrid on every rating and save it; return what the manifest records."""
+    items = Vocabulary(movies["id"].to_numpy())
+    users = Vocabulary(np.sort(ratings["user_id"].unique()))
+    matrix, times = evaluation.interaction_matrices(ratings, users, items)
+    tuned = _tuned_params(ratings, items, content, root, report)
+    model = Hybrid(**tuned["params"]).fit(matrix, times, content)
+    model.save(folder / MODEL_DIR)
+    collab = model.item_vectors("collab")
+    faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / "collab_items.faiss")
+    np.save(folder / "user_ids.npy", users.ids)
+    report(f"  hybrid fitted on {matrix.nnz} ratings; {collab.shape[1]}-dim item vectors indexed")
+    return {"hybrid": tuned["params"], "validation": tuned["validation"], "tuning_seconds": tuned["seconds"]}
+
+
+def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:
+    """A vector per user in both spaces, indexed by user id ("people like you", retrieval)."""
+    from recommender.models import load_model
+
+    model = load_model(folder / MODEL_DIR, mmap=True)
+    items = Vocabulary(np.load(folder / "movie_ids.npy"))
+    users = Vocabulary(np.load(folder / "user_ids.npy"))
+    matrix, _ = evaluation.interaction_matrices(ratings, users, items)
+    for space in ("collab", "content"):
+        vectors = model.user_vectors(matrix, space)
+        faiss_io.save(faiss_io.build_ip_index(vectors, users.ids), folder / f"users_{space}.faiss")
+    return len(users)

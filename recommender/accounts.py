@@ -1,0 +1,132 @@
+"""Accounts that can log in, and API tokens. No Flask here: the web layer maps errors to statuses.
+
+Usernames are unique without regard to case (also for non-ASCII letters, which SQLite's NOCASE
+does not fold), passwords are stored as werkzeug scrypt hashes, and API tokens only as their
+sha256: a stolen database cannot be replayed against the API."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import sqlite3
+import time
+import unicodedata
+from dataclasses import dataclass
+
+import sqlite_utils
+from werkzeug.security import check_password_hash, generate_password_hash
+
+USERNAME_RE = re.compile(r"[\w.-]{3,30}")  # \w: unicode letters and digits, and "_"
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+# Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class AccountError(ValueError):
+    """Bad input for an account; `code` is machine-readable ("weak_password", "username_taken"…)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+
+
+def normalize_username(username: object) -> str:
+    """NFKC form, so the same name typed with composed or decomposed accents is one name."""
+    if not isinstance(username, str):
+        raise AccountError("invalid_username", "username must be a string")
+    return unicodedata.normalize("NFKC", username.strip())
+
+
+def _check_new(username: str, password: object) -> None:
+    if not USERNAME_RE.fullmatch(username):
+        raise AccountError("invalid_username",
+                           "username: 3 to 30 letters, digits, '.', '_' or '-'")
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError("weak_password", f"password: at least {MIN_PASSWORD} characters")
+
+
+def _casefold_fn(db: sqlite_utils.Database) -> None:
+    db.register_function(lambda s: s.casefold() if isinstance(s, str) else s,
+                         deterministic=True, replace=True, name="py_casefold")
+
+
+def _row_by_name(db: sqlite_utils.Database, username: str):
+    _casefold_fn(db)
+    return db.execute(
+        "SELECT id, username, password_hash FROM users "
+        "WHERE username IS NOT NULL AND (username = ? OR py_casefold(username) = ?)",
+        (username, username.casefold())).fetchone()
+
+
+def create(db: sqlite_utils.Database, username: object, password: object) -> Account:
+    """A new account with an id above every existing user id (SQLite's INTEGER PRIMARY KEY rule)."""
+    name = normalize_username(username)
+    _check_new(name, password)
+    if _row_by_name(db, name):
+        raise AccountError("username_taken", "that username is taken")
+    row = {"username": name, "password_hash": generate_password_hash(password),
+           "created_at": int(time.time())}
+    try:
+        user_id = db["users"].insert(row).last_pk
+    except sqlite3.IntegrityError:  # a concurrent sign-up won the race
+        raise AccountError("username_taken", "that username is taken") from None
+    return Account(int(user_id), name)
+
+
+def authenticate(db: sqlite_utils.Database, username: object, password: object) -> Account | None:
+    """The account when the password matches, else None (same cost either way)."""
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
+        return None
+    row = _row_by_name(db, normalize_username(username)) if len(username) <= 100 else None
+    if row is None or not row[2]:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return Account(row[0], row[1]) if check_password_hash(row[2], password) else None
+
+
+def get(db: sqlite_utils.Database, user_id: int) -> Account | None:
+    """An account by id; MovieLens users without a login are not accounts."""
+    if not isinstance(user_id, int) or not 0 < user_id < 2**63:
+        return None
+    row = db.execute("SELECT id, username FROM users WHERE id = ? AND username IS NOT NULL",
+                     (user_id,)).fetchone()
+    return Account(*row) if row else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: sqlite_utils.Database, account: Account) -> str:
+    """A new bearer token; only its hash is stored, so it is shown exactly once."""
+    token = secrets.token_urlsafe(32)
+    db["api_tokens"].insert({"user_id": account.id, "token_hash": _digest(token),
+                             "created_at": int(time.time()), "revoked_at": None})
+    return token
+
+
+def account_for_token(db: sqlite_utils.Database, token: str) -> Account | None:
+    """The owner of a live (not revoked) token."""
+    if not token or len(token) > 200:
+        return None
+    row = db.execute(
+        "SELECT u.id, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.username IS NOT NULL",
+        (_digest(token),)).fetchone()
+    return Account(*row) if row else None
+
+
+def revoke_token(db: sqlite_utils.Database, token: str) -> bool:
+    """Stop a token working at once; False when it was not live."""
+    row = db.execute("SELECT id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                     (_digest(token),)).fetchone()
+    if row is None:
+        return False
+    db["api_tokens"].update(row[0], {"revoked_at": int(time.time())})
+    return True

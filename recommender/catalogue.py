@@ -1,0 +1,99 @@
+"""The catalogue as the app shows it: movies with their rating aggregates, genres, onboarding picks.
+
+Static SQL with bound parameters only; lists of ids travel as one JSON array (`json_each(?)`),
+so no query is ever built by string formatting."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
+
+_MOVIES_BY_IDS = """
+SELECT m.id, m.title, m.display_title, m.year, m.genres,
+       (SELECT avg(r.rating) FROM ratings r WHERE r.movie_id = m.id) AS avg_rating,
+       (SELECT count(*) FROM ratings r WHERE r.movie_id = m.id) AS num_ratings
+FROM json_each(?) AS wanted JOIN movies m ON m.id = wanted.value
+ORDER BY wanted.key
+"""
+
+_TITLE_ROWS = """
+SELECT m.id, m.search_key, m.genres, coalesce(n.num, 0)
+FROM movies m LEFT JOIN (SELECT movie_id, count(*) AS num FROM ratings GROUP BY movie_id) n
+  ON n.movie_id = m.id
+ORDER BY m.id
+"""
+
+
+def valid_id(movie_id: object) -> bool:
+    """A positive integer that SQLite can hold (bool is not an id)."""
+    return isinstance(movie_id, int) and not isinstance(movie_id, bool) and 0 < movie_id <= MAX_ID
+
+
+def _as_dict(row: tuple) -> dict:
+    movie_id, title, display, year, genres, avg, num = row
+    return {
+        "id": movie_id, "title": title, "display_title": display, "year": year,
+        "genres": genres.split("|") if genres else [],
+        "avg_rating": None if avg is None else round(avg, 2), "num_ratings": num,
+    }
+
+
+def movies_by_ids(db: sqlite_utils.Database, ids: Iterable[int]) -> list[dict]:
+    """The contract's movie dicts in the order of `ids`; unknown ids are left out."""
+    wanted = [i for i in ids if valid_id(i)]
+    if not wanted:
+        return []
+    return [_as_dict(row) for row in db.execute(_MOVIES_BY_IDS, (json.dumps(wanted),)).fetchall()]
+
+
+def movie(db: sqlite_utils.Database, movie_id: int) -> dict | None:
+    """One movie dict, or None when there is no such movie."""
+    found = movies_by_ids(db, [movie_id])
+    return found[0] if found else None
+
+
+def exists(db: sqlite_utils.Database, movie_id: int) -> bool:
+    return valid_id(movie_id) and db.execute(
+        "SELECT 1 FROM movies WHERE id = ?", (movie_id,)).fetchone() is not None
+
+
+def genres(db: sqlite_utils.Database) -> list[str]:
+    """Every genre the catalogue uses, alphabetical."""
+    return [g for (g,) in db.execute("SELECT DISTINCT genre FROM movie_genres ORDER BY genre")]
+
+
+def title_rows(db: sqlite_utils.Database) -> list[tuple[int, str, list[str], int]]:
+    """(id, search_key, genres, num_ratings) for every movie: what the title lookup indexes."""
+    return [(i, key, g.split("|") if g else [], n) for i, key, g, n in db.execute(_TITLE_ROWS)]
+
+
+def with_movies(db: sqlite_utils.Database, recs: Sequence) -> list[dict]:
+    """Recommendations (movie_id, score, reason) as `{"movie", "score", "reason"}` dicts, in order."""
+    movies = {m["id"]: m for m in movies_by_ids(db, [r.movie_id for r in recs])}
+    return [{"movie": movies[r.movie_id], "score": round(float(r.score), 4), "reason": r.reason}
+            for r in recs if r.movie_id in movies]
+
+
+def onboarding_picks(db: sqlite_utils.Database, n: int = 24, exclude: Iterable[int] = ()) -> list[dict]:
+    """Well-known films across genres: the most-rated movie of each genre in turn, each once.
+
+    Round-robin over genres (the biggest genres first) gives a varied list that a new user has
+    probably seen, so their first ratings say something about their taste."""
+    skip = set(exclude)
+    by_genre: dict[str, list[int]] = {}
+    for movie_id, _key, movie_genres, num in sorted(title_rows(db), key=lambda r: (-r[3], r[0])):
+        if num and movie_id not in skip:
+            for genre in movie_genres:
+                by_genre.setdefault(genre, []).append(movie_id)
+    queues = sorted(by_genre.values(), key=len, reverse=True)
+    picked: list[int] = []
+    while len(picked) < n and any(queues):
+        for queue in queues:
+            while queue and queue[0] in picked:
+                queue.pop(0)
+            if queue and len(picked) < n:
+                picked.append(queue.pop(0))
+    return movies_by_ids(db, picked)

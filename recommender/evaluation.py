@@ -1,0 +1,202 @@
+"""Offline evaluation on the protocol of shared/PROTOCOL.md: splits, metrics, the model table.
+
+The splits and `metrics` follow the reference scorer line for line (same numpy generator
+calls in the same order), so `flask eval` figures compare with published ones. Tuning uses
+`validation_split`, which cuts only from the train part; the test part is scored once.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .vocab import Vocabulary
+
+COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
+SEED = 42
+VALIDATION_SEED = 20240607
+
+
+# -- splits ------------------------------------------------------------------------------------
+
+def _frame(df: pd.DataFrame) -> pd.DataFrame:
+    return df[COLUMNS].reset_index(drop=True)
+
+
+def warm_split(df: pd.DataFrame, ratio: float = 0.75, seed: int = SEED):
+    """Stratified per-user split: each user's ratings in movie id order, shuffled, first 75% train."""
+    df = _frame(df)
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for _, g in df.sort_values(["user_id", "movie_id"]).groupby("user_id"):
+        idx = g.index.to_numpy().copy()
+        rng.shuffle(idx)
+        n = int(round(len(idx) * ratio))
+        train.extend(idx[:n])
+        test.extend(idx[n:])
+    return df.loc[sorted(train)], df.loc[sorted(test)]
+
+
+def cold_split(df: pd.DataFrame, reveal: int = 5, seed: int = SEED, eligible=None, fraction: int = 5):
+    """A fifth of the users become cold: `reveal` ratings stay in train, the rest are test.
+
+    `eligible` (validation only) restricts which users may be drawn; by default all users,
+    exactly as the protocol says.
+    """
+    df = _frame(df)
+    rng = np.random.default_rng(seed)
+    users = np.sort(df.user_id.unique())
+    pool = users if eligible is None else np.sort(np.asarray(eligible))
+    cold = set(rng.choice(pool, size=len(pool) // fraction, replace=False).tolist())
+    keep, test = [], []
+    for u, g in df.sort_values(["user_id", "movie_id"]).groupby("user_id"):
+        if u not in cold:
+            keep.extend(g.index)
+            continue
+        idx = g.index.to_numpy().copy()
+        rng.shuffle(idx)
+        keep.extend(idx[:reveal])
+        test.extend(idx[reveal:])
+    return df.loc[sorted(keep)], df.loc[sorted(test)]
+
+
+def validation_split(train: pd.DataFrame, protocol: str = "warm", seed: int = VALIDATION_SEED,
+                     reveal: int = 5):
+    """The protocol's split applied to the train part only, with another seed.
+
+    Cold: a fifth of the users with more than 2*reveal train ratings become cold (users that
+    are already cold in train keep their 5 ratings as they are).
+    """
+    if protocol == "warm":
+        return warm_split(train, seed=seed)
+    if protocol == "cold":
+        counts = train.groupby("user_id").size()
+        return cold_split(train, reveal=reveal, seed=seed, eligible=counts.index[counts > 2 * reveal])
+    raise ValueError(f"unknown protocol {protocol!r}: use 'warm' or 'cold'")
+
+
+# -- matrices ----------------------------------------------------------------------------------
+
+def interaction_matrices(df: pd.DataFrame, users: Vocabulary, items: Vocabulary):
+    """(ratings csr, timestamps csr) users x items with the same sparsity pattern."""
+    u = users.index(df["user_id"].to_numpy(), missing="error")
+    i = items.index(df["movie_id"].to_numpy(), missing="error")
+    shape = (len(users), len(items))
+    r = sp.csr_matrix((df["rating"].to_numpy(np.float32), (u, i)), shape=shape)
+    t = sp.csr_matrix((df["timestamp"].to_numpy(np.float64), (u, i)), shape=shape)
+    r.sort_indices()
+    t.sort_indices()
+    return r, t
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+def metrics(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
+    """precision/recall/nDCG/MAP/hit@k and coverage, averaged over test users (as score.py)."""
+    truth = test.groupby("user_id")["movie_id"].apply(set).to_dict()
+    p, r, ndcg, ap, hit = [], [], [], [], []
+    covered = set()
+    for u, rel in truth.items():
+        rec = [int(m) for m in list(recs.get(u, recs.get(str(u), [])))[:k]]
+        if len(set(rec)) != len(rec):
+            raise ValueError(f"user {u}: a movie appears twice in the ranked list")
+        covered.update(rec)
+        hits = [1.0 if i in rel else 0.0 for i in rec]
+        nh = sum(hits)
+        p.append(nh / k)
+        r.append(nh / len(rel))
+        hit.append(1.0 if nh else 0.0)
+        dcg = sum(h / np.log2(i + 2) for i, h in enumerate(hits))
+        idcg = sum(1 / np.log2(i + 2) for i in range(min(len(rel), k)))
+        ndcg.append(dcg / idcg)
+        s, c = 0.0, 0
+        for i, h in enumerate(hits):
+            if h:
+                c += 1
+                s += c / (i + 1)
+        ap.append(s / min(len(rel), k))
+    return {f"precision@{k}": float(np.mean(p)),
+            f"recall@{k}": float(np.mean(r)), f"ndcg@{k}": float(np.mean(ndcg)),
+            f"map@{k}": float(np.mean(ap)), f"hit@{k}": float(np.mean(hit)),
+            "coverage": len(covered), "users": len(truth)}
+
+
+def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int) -> np.ndarray:
+    """Row-wise top-k item rows, best first; items in `seen` are never returned."""
+    s = np.array(scores, dtype=np.float32, copy=True)
+    if seen is not None:
+        coo = seen.tocoo()
+        s[coo.row, coo.col] = -np.inf
+    k = min(k, s.shape[1])
+    part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def fast_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int = 10) -> dict:
+    """Vectorised nDCG/precision/coverage over rows of `truth` that have test items (for tuning)."""
+    rows = np.flatnonzero(np.diff(truth.indptr) > 0)
+    top = top[rows, :k]
+    t = truth[rows]
+    hits = np.asarray(t[np.arange(len(rows))[:, None], top].todense()) > 0
+    disc = 1.0 / np.log2(np.arange(2, k + 2))
+    nrel = np.minimum(np.diff(t.indptr), k)
+    idcg = np.cumsum(disc)[nrel - 1]
+    return {"ndcg": float(np.mean((hits * disc).sum(1) / idcg)),
+            "precision": float(hits.sum(1).mean() / k),
+            "coverage": int(len(np.unique(top)))}
+
+
+# -- the model table ---------------------------------------------------------------------------
+
+def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vectors=None) -> dict:
+    """The table's models fitted on `train`: popularity, content, collaborative (EASE), hybrid.
+
+    `params` are the hybrid's (from recommender.tuning); EASE uses the same lam and Gram.
+    """
+    from .models import EASE, ContentModel, Hybrid, Popularity
+    from .models.ease import gram_matrix
+
+    users = Vocabulary(train["user_id"].unique())
+    x, times = interaction_matrices(train, users, items)
+    gram = gram_matrix(x, times, params["session_weight"], params["session_seconds"])
+    models = {"popularity": Popularity().fit(x)}
+    if item_vectors is not None:
+        models["content"] = ContentModel().fit(x, item_vectors=item_vectors)
+    models["collaborative"] = EASE(lam=params["lam"], session_weight=params["session_weight"],
+                                   session_seconds=params["session_seconds"]).fit(x, gram=gram)
+    models["hybrid"] = Hybrid(**params).fit(x, times, item_vectors, gram=gram)
+    return models
+
+
+class EvalReport:
+    """`table`: one row per model; `ranked[name]`: {"<user_id>": [movie_id, ...]} for --dump."""
+
+    def __init__(self, table: pd.DataFrame, ranked: dict[str, dict[str, list[int]]]):
+        self.table = table
+        self.ranked = ranked
+
+
+def evaluate(models: Mapping, train: pd.DataFrame, test: pd.DataFrame, k: int = 10,
+             items: Vocabulary | None = None) -> EvalReport:
+    """Rank every movie each test user has not rated in train, score with `metrics`.
+
+    `items` must be the vocabulary the models were fitted with (default: movies seen in
+    train or test, which is only right if the models were fitted on that too).
+    """
+    if items is None:
+        items = Vocabulary(np.union1d(train["movie_id"].unique(), test["movie_id"].unique()))
+    test_users = np.sort(test["user_id"].unique())
+    users = Vocabulary(np.union1d(train["user_id"].unique(), test_users))
+    x, _ = interaction_matrices(train[train["movie_id"].isin(items.ids)], users, items)
+    hist = x[users.index(test_users)]
+    rows, ranked = [], {}
+    for name, model in models.items():
+        top = top_k(model.score(hist), hist, k)
+        recs = {int(u): items.terms(t).tolist() for u, t in zip(test_users, top)}
+        ranked[name] = {str(u): v for u, v in recs.items()}
+        m = metrics(recs, test, k)
+        rows.append({"model": name, **m})
+    return EvalReport(pd.DataFrame(rows).set_index("model"), ranked)

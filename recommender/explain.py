@@ -1,0 +1,63 @@
+"""Short reasons shown next to a recommendation, from the numbers the models return."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .models.hybrid import SOURCE_CORATING
+
+STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
+             "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}
+
+
+def shared_genres(genres_a: Sequence[str], genres_b: Sequence[str]) -> list[str]:
+    """Genres both movies have, in the order of the first."""
+    b = set(genres_b)
+    return [g for g in genres_a if g in b and g != "unknown"]
+
+
+def shared_keywords(title_a: str, title_b: str) -> list[str]:
+    """Significant title words both share ("Alien" / "Aliens" -> ["alien"])."""
+    def words(t):
+        return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", t.lower()) if w not in STOPWORDS and len(w) > 2}
+    a = words(title_a)
+    return sorted(a & words(title_b))
+
+
+def stars(rating: float) -> str:
+    return f"{rating:g}★"
+
+
+def because_you_rated(title: str, rating: float | None = None) -> str:
+    """"Because you rated Alien 5★"."""
+    return f"Because you rated {title}" + (f" {stars(rating)}" if rating is not None else "")
+
+
+def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),
+                   genres: Sequence[str] = (), title: str = "") -> str:
+    """Why `title` is listed under "movies like `query_title`".
+
+    Co-rating: "Often liked together with Heat"; content: "Matches: sci-fi, alien".
+    `source` is what Hybrid.similar_items returns for the item.
+    """
+    if source == SOURCE_CORATING:
+        return f"Often liked together with {query_title}"
+    terms = [g.lower() for g in shared_genres(query_genres, genres)]
+    terms += [w for w in shared_keywords(query_title, title) if w not in terms]
+    return "Matches: " + ", ".join(terms) if terms else f"Similar to {query_title}"
+
+
+def search_reason(query_words: set[str], movie: dict) -> str:
+    """Why a movie matched a description: the query's words found in its genres or title."""
+    from .content import GENRE_WORDS
+
+    terms = []
+    for genre in movie.get("genres", []):
+        words = set(GENRE_WORDS.get(genre, genre.lower()).replace("'s", "").split()) | {genre.lower()}
+        if query_words & words:
+            terms.append(genre.lower())
+    title_words = {w.rstrip("s") for w in re.findall(r"\w+", movie.get("display_title", "").casefold())}
+    terms += sorted(w for w in query_words if w.rstrip("s") in title_words and w not in STOPWORDS)
+    if terms:
+        return "Matches: " + ", ".join(dict.fromkeys(terms))
+    return "Close to your description"

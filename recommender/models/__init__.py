@@ -1,0 +1,19 @@
+"""Recommendation models: one contract (base.Model), numpy arrays in, numpy arrays out."""
+from .base import REGISTRY, Model, binary, history, load_model
+from .content import ContentModel
+from .ease import EASE
+from .factors import ItemFactors
+from .hybrid import SOURCE_CONTENT, SOURCE_CORATING, Hybrid
+from .neighbours import ItemKNN, RP3beta
+from .popularity import Popularity
+
+__all__ = ["REGISTRY", "Model", "binary", "history", "load_model", "ContentModel", "EASE",
+           "ItemFactors", "Hybrid", "ItemKNN", "RP3beta", "Popularity",
+           "SOURCE_CONTENT", "SOURCE_CORATING", "make_model"]
+
+
+def make_model(kind: str, **params) -> Model:
+    """Build an unfitted model by kind name ("ease", "hybrid", ...)."""
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown model kind {kind!r}; known: {sorted(REGISTRY)}")
+    return REGISTRY[kind](**params)

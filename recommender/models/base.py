@@ -1,0 +1,110 @@
+"""The one contract every model follows (in the spirit of `implicit` and LensKit).
+
+- `Model(**params)`: params are plain JSON values; unknown keys raise ValueError.
+- `fit(matrix, times=None, item_vectors=None)`: `matrix` is a users x items csr of ratings,
+  `times` the same pattern holding unix seconds, `item_vectors` (items x d) unit rows.
+- `score(histories)`: histories is an n x items csr built at call time, so a rating made a
+  second ago counts without a refit (fold-in). Returns float32 (n, items); higher is better.
+- `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
+  array, loaded with allow_pickle=False and optionally memory-mapped.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+REGISTRY: dict[str, type["Model"]] = {}
+
+
+def binary(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """Implicit view: every rated cell becomes 1 (the protocol counts any rating as relevant)."""
+    x = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+    x.eliminate_zeros()
+    x.data[:] = 1.0
+    return x
+
+
+def history(item_rows, n_items: int, ratings=None) -> sp.csr_matrix:
+    """A 1 x items csr for one user from row numbers (and ratings, default 1)."""
+    rows = np.asarray(item_rows, dtype=np.int64)
+    vals = np.ones(len(rows), np.float32) if ratings is None else np.asarray(ratings, np.float32)
+    return sp.csr_matrix((vals, (np.zeros(len(rows), np.int64), rows)), shape=(1, n_items))
+
+
+def row_max_normalise(scores: np.ndarray) -> np.ndarray:
+    """Divide each row by its largest |score| so components blend on one scale."""
+    peak = np.abs(scores).max(axis=1, keepdims=True)
+    return scores / np.maximum(peak, 1e-12)
+
+
+class Model:
+    kind: ClassVar[str] = "base"
+    defaults: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.kind != "base":
+            REGISTRY[cls.kind] = cls
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            raise ValueError(f"{self.kind}: unknown config key(s) {unknown}; "
+                             f"known keys are {sorted(self.defaults)}")
+        self.params = {**self.defaults, **params}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.n_items: int | None = None
+
+    # -- to implement ------------------------------------------------------------------------
+    def fit(self, matrix: sp.csr_matrix, times: sp.csr_matrix | None = None,
+            item_vectors: np.ndarray | None = None) -> "Model":
+        raise NotImplementedError
+
+    def score(self, histories: sp.csr_matrix) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------------------
+    def _check(self, histories) -> sp.csr_matrix:
+        if self.n_items is None:
+            raise RuntimeError(f"{self.kind}: fit or load the model first")
+        h = sp.csr_matrix(histories, dtype=np.float32)
+        if h.shape[1] != self.n_items:
+            raise ValueError(f"{self.kind}: histories have {h.shape[1]} items, model has {self.n_items}")
+        return h
+
+    def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> np.ndarray:
+        """Top-k item rows per history row, best first, rated items left out."""
+        from ..evaluation import top_k
+        h = self._check(histories)
+        return top_k(self.score(h), h if exclude_seen else None, k)
+
+    def save(self, directory) -> Path:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        for name, arr in self.arrays.items():
+            np.save(d / f"{name}.npy", np.ascontiguousarray(arr))
+        meta = {"kind": self.kind, "params": self.params, "n_items": self.n_items,
+                "arrays": sorted(self.arrays)}
+        (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+        return d
+
+    def _restore(self, directory: Path, meta: dict, mmap: bool) -> None:
+        mode = "r" if mmap else None
+        self.arrays = {n: np.load(directory / f"{n}.npy", allow_pickle=False, mmap_mode=mode)
+                       for n in meta["arrays"]}
+        self.n_items = meta["n_items"]
+
+
+def load_model(directory, mmap: bool = True) -> Model:
+    """Rebuild any saved model from its folder (kind read from model.json)."""
+    d = Path(directory)
+    meta = json.loads((d / "model.json").read_text())
+    if meta.get("kind") not in REGISTRY:
+        raise ValueError(f"unknown model kind {meta.get('kind')!r} in {d}")
+    model = REGISTRY[meta["kind"]](**meta["params"])
+    model._restore(d, meta, mmap)
+    return model

@@ -1,0 +1,45 @@
+"""Content-only recommender: the user's taste as the rating-weighted mean of the text
+embeddings of what they rated; items scored by cosine to it. Works from the first rating,
+and for movies nobody has rated yet."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .base import Model
+
+
+def rating_weights(histories: sp.csr_matrix, neutral: float) -> sp.csr_matrix:
+    """Liked movies pull harder than tolerated ones: weight = max(rating - neutral, 0.5)."""
+    h = sp.csr_matrix(histories, dtype=np.float32, copy=True)
+    h.data = np.maximum(h.data - neutral, 0.5).astype(np.float32)
+    return h
+
+
+class ContentModel(Model):
+    kind = "content"
+    defaults = {"neutral": 2.5}
+
+    def fit(self, matrix, times=None, item_vectors=None):
+        if item_vectors is None:
+            raise ValueError("content: fit needs item_vectors (items x d text embeddings)")
+        e = np.asarray(item_vectors, dtype=np.float32)
+        if e.shape[0] != matrix.shape[1]:
+            raise ValueError(f"content: {e.shape[0]} item vectors for {matrix.shape[1]} items")
+        e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+        self.arrays = {"E": e}
+        self.n_items = int(matrix.shape[1])
+        return self
+
+    @property
+    def item_vectors(self) -> np.ndarray:
+        return self.arrays["E"]
+
+    def profiles(self, histories) -> np.ndarray:
+        """Unit user vectors in the text space (zero for an empty history): FAISS queries."""
+        h = rating_weights(self._check(histories), float(self.params["neutral"]))
+        p = np.asarray(h @ self.item_vectors, dtype=np.float32)
+        return p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
+
+    def score(self, histories):
+        return self.profiles(histories) @ np.asarray(self.item_vectors).T

@@ -1,0 +1,156 @@
+"""feed / similar / search: the recommender as the app and notebooks use it. No Flask here.
+
+One loaded index version (models, FAISS) plus the live store: a user's ratings are read at the
+moment of the call and folded into the hybrid, so a rating made a second ago counts without a
+rebuild. With no usable index every call falls back to popularity from the store."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sqlite_utils
+
+from . import catalogue, explain, faiss_io, store
+from .index import LoadedIndex
+from .models import history
+
+MAX_K = 100
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    movie_id: int
+    score: float
+    reason: str
+
+
+def _top_rows(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k best allowed scores, best first."""
+    candidates = np.flatnonzero(allowed)
+    if len(candidates) > k:
+        part = np.argpartition(-scores[candidates], k - 1)[:k]
+        candidates = candidates[part]
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
+class Recommender:
+    """feed, similar and search over `index` (None: popularity only) and the store `db`."""
+
+    def __init__(self, db: sqlite_utils.Database, index: LoadedIndex | None = None,
+                 embedder_for: Callable[[str], object] | None = None):
+        self.db = db
+        self.index = index
+        self._embedder_for = embedder_for
+
+    @property
+    def index_version(self) -> str | None:
+        return self.index.version if self.index is not None else None
+
+    # -- shared pieces ---------------------------------------------------------------------
+    def _allowed(self, genre: str | None) -> np.ndarray:
+        """Item rows that pass the genre filter."""
+        if genre is None:
+            return np.ones(len(self.index.items), dtype=bool)
+        return self.index.genre_mask(genre)
+
+    def _titles(self, movie_ids) -> dict[int, dict]:
+        return {m["id"]: m for m in catalogue.movies_by_ids(self.db, [int(i) for i in movie_ids])}
+
+    def _popular(self, exclude: set[int], genre: str | None, k: int) -> list[Recommendation]:
+        """Most-rated movies, varied across genres: for users with no ratings, and with no index."""
+        if self.index is not None:
+            counts, allowed = self.index.popularity, self._allowed(genre)
+            excluded = self.index.rows(sorted(exclude))
+            allowed[excluded[excluded >= 0]] = False
+            rows = _top_rows(counts.astype(np.float64), allowed, k * 4)
+            pool = [(int(self.index.items.term(int(r))), int(counts[r]), self.index.genres_of(int(r)))
+                    for r in rows if counts[r] > 0]
+        else:
+            pool = [(movie_id, count, genres.split("|") if genres else [])
+                    for movie_id, count, genres in store.popular_movies(self.db, genre, k * 4 + len(exclude))
+                    if movie_id not in exclude]
+        picked, shown = [], {}
+        while pool and len(picked) < k:  # greedy: each genre already shown lowers a movie's turn
+            best = max(pool, key=lambda r: r[1] / (1 + sum(shown.get(g, 0) for g in r[2]) / 2))
+            pool.remove(best)
+            picked.append(best)
+            for g in best[2]:
+                shown[g] = shown.get(g, 0) + 1
+        top = picked[0][1] if picked else 1
+        return [Recommendation(m, round(count / top, 4), f"Popular: rated by {count} people")
+                for m, count, _ in picked]
+
+    # -- the three questions ---------------------------------------------------------------
+    def feed(self, user_id: int, k: int = 20, genre: str | None = None) -> list[Recommendation]:
+        """Personalized top-k, never a movie the user rated; popular and varied for a new user."""
+        rated = store.user_ratings(self.db, user_id)
+        rated_ids = set(rated["movie_id"].tolist())
+        if self.index is None or not rated_ids:
+            return self._popular(rated_ids, genre, k)
+        rows = self.index.rows(rated["movie_id"].to_numpy())
+        known = rows >= 0
+        if not known.any():
+            return self._popular(rated_ids, genre, k)
+        h = history(rows[known], len(self.index.items))
+        scores = self.index.model.score(h)[0]
+        allowed = self._allowed(genre)
+        allowed[rows[known]] = False
+        top = _top_rows(scores, allowed, k)
+        because = self.index.model.because_of(self._liked_history(rated, rows, known), top)
+        stars = dict(zip(rated["movie_id"].tolist(), rated["rating"].tolist()))
+        names = self._titles(self.index.items.terms(because[because >= 0]))
+        out = []
+        for row, cause in zip(top, because):
+            movie_id = int(self.index.items.term(int(row)))
+            if cause >= 0 and int(self.index.items.term(int(cause))) in names:
+                cause_id = int(self.index.items.term(int(cause)))
+                reason = explain.because_you_rated(names[cause_id]["display_title"], stars.get(cause_id))
+            else:
+                reason = "Popular with people whose ratings look like yours"
+            out.append(Recommendation(movie_id, float(scores[row]), reason))
+        return out
+
+    def _liked_history(self, rated, rows: np.ndarray, known: np.ndarray):
+        """The history reasons are drawn from: the movies the user liked (at least their own
+        average and 3 stars), so no reason says "because you rated X 1★"."""
+        stars = rated["rating"].to_numpy()
+        liked = known & (stars >= max(3.0, float(stars.mean())))
+        return history(rows[liked if liked.any() else known], len(self.index.items))
+
+    def similar(self, movie_id: int, k: int = 10, genre: str | None = None) -> list[Recommendation]:
+        """Movies like `movie_id` (never itself): co-ratings blended with content."""
+        row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
+        if row < 0:  # unknown to this version (added since the last rebuild): same genres, popular
+            return [r for r in self._popular({movie_id}, genre, k)]
+        allowed = self._allowed(genre)
+        rows, scores, sources = self.index.model.similar_items(row, k, exclude=np.flatnonzero(~allowed))
+        keep = np.isfinite(scores)
+        rows, scores, sources = rows[keep], scores[keep], sources[keep]
+        ids = [int(i) for i in self.index.items.terms(rows)]
+        movies = self._titles([movie_id, *ids])
+        query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
+        return [Recommendation(i, float(s), explain.similar_reason(
+                    int(src), query["display_title"], query["genres"],
+                    movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
+                for i, s, src in zip(ids, scores, sources)]
+
+    def search(self, text: str, k: int = 10, genre: str | None = None) -> list[Recommendation]:
+        """Movies whose content matches a description ("space opera with robots")."""
+        if self.index is None or self._embedder_for is None:
+            return self._popular(set(), genre, k)
+        vector = self._embedder_for(self.index.embedder).encode([text])[0]
+        depth = len(self.index.items) if genre else k
+        ids, scores = faiss_io.search(self.index.content_index, vector, depth)
+        if genre:
+            mask = self._allowed(genre)[self.index.rows(ids)]
+            ids, scores = ids[mask], scores[mask]
+        ids, scores = ids[:k], scores[:k]
+        movies = self._titles(ids)
+        words = set(re.findall(r"\w+", text.casefold()))
+        out = []
+        for movie_id, score in zip(ids.tolist(), scores.tolist()):
+            movie = movies.get(movie_id, {"display_title": "", "genres": []})
+            out.append(Recommendation(movie_id, float(score), explain.search_reason(words, movie)))
+        return out

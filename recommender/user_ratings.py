@@ -1,0 +1,84 @@
+"""One user's own ratings: validate, write, remove, list. The feed reads them back on its next call.
+
+A rating is 0.5 to 5.0 in half steps, the MovieLens scale. Only real JSON numbers count:
+`true` is not 1, `"4"` is not 4, and NaN is not a rating."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from . import catalogue
+
+MIN_RATING, MAX_RATING = 0.5, 5.0
+ALLOWED = tuple(x / 2 for x in range(1, 11))  # 0.5, 1.0, ..., 5.0
+
+
+def now() -> int:
+    """Seconds since the epoch, MovieLens's timestamp unit (a function, so tests can set the clock)."""
+    return int(time.time())
+
+
+class RatingError(ValueError):
+    """A value that is not a rating."""
+
+
+def validate(value: object) -> float:
+    """The rating as a float, or RatingError saying what a rating must be."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RatingError("rating must be a number from 0.5 to 5.0 in steps of 0.5")
+    # NaN fails every comparison, so the range check also refuses it (and infinities).
+    if not (MIN_RATING <= value <= MAX_RATING and float(value * 2).is_integer()):
+        raise RatingError("rating must be from 0.5 to 5.0 in steps of 0.5")
+    return float(value)
+
+
+def parse_form_value(text: str | None) -> float:
+    """A rating from an HTML form field ("4.5"), with the same rules as the JSON API."""
+    try:
+        return validate(float(text)) if text is not None and len(text) <= 10 else validate(None)
+    except ValueError:
+        raise RatingError("rating must be from 0.5 to 5.0 in steps of 0.5") from None
+
+
+def get(db: sqlite_utils.Database, user_id: int, movie_id: int) -> float | None:
+    """The user's rating of a movie, if any."""
+    if not catalogue.valid_id(movie_id):
+        return None
+    row = db.execute("SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?",
+                     (user_id, movie_id)).fetchone()
+    return row[0] if row else None
+
+
+def put(db: sqlite_utils.Database, user_id: int, movie_id: int, rating: object,
+        at: int | None = None) -> bool:
+    """Insert or change a rating (the movie must exist); True when it was new."""
+    value = validate(rating)
+    created = get(db, user_id, movie_id) is None
+    db["ratings"].upsert({"user_id": user_id, "movie_id": movie_id, "rating": value,
+                          "timestamp": now() if at is None else at},
+                         pk=("user_id", "movie_id"))
+    return created
+
+
+def delete(db: sqlite_utils.Database, user_id: int, movie_id: int) -> bool:
+    """Remove a rating; False when there was none."""
+    if get(db, user_id, movie_id) is None:
+        return False
+    db["ratings"].delete((user_id, movie_id))
+    return True
+
+
+def rated_ids(db: sqlite_utils.Database, user_id: int) -> set[int]:
+    return {m for (m,) in db.execute("SELECT movie_id FROM ratings WHERE user_id = ?", (user_id,))}
+
+
+def listing(db: sqlite_utils.Database, user_id: int) -> list[dict]:
+    """`{"movie", "rating", "rated_at"}` dicts, newest first (ISO 8601, UTC)."""
+    rows = db.execute("SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ? "
+                      "ORDER BY timestamp DESC, movie_id DESC", (user_id,)).fetchall()
+    movies = {m["id"]: m for m in catalogue.movies_by_ids(db, [r[0] for r in rows])}
+    return [{"movie": movies[m], "rating": r,
+             "rated_at": datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")}
+            for m, r, t in rows if m in movies]
