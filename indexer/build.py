@@ -31,7 +31,8 @@ class BuildResult:
     manifest: dict = field(repr=False, default_factory=dict)
 
 
-def _embed_movies(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
+def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
+    """Unit text vectors for every movie, in row order, and how many had to be embedded."""
     embedder = embedders.get_embedder(embedder_name)
     texts = [content.movie_text(m) for m in movies.to_dict("records")]
     hashes = [content.text_hash(t) for t in texts]
@@ -44,13 +45,15 @@ def _embed_movies(movies, folder: Path, root: Path, embedder_name: str, report: 
             report(f"  embedded {min(start + 512, len(missing))}/{len(missing)}")
         return np.concatenate(out)
 
-    vectors, embedded = embedding_cache.embed_with_cache(
+    return embedding_cache.embed_with_cache(
         texts, hashes, root / "cache" / f"embeddings-{embedder.name}.npz", embed)
+
+
+def _write_content(movies, vectors: np.ndarray, folder: Path) -> None:
     ids = movies["id"].to_numpy("int64")
     np.save(folder / "movie_ids.npy", ids)
     np.save(folder / "content_vectors.npy", vectors)
     faiss_io.save(faiss_io.build_ip_index(vectors, ids), folder / "content.faiss")
-    return vectors, embedded
 
 
 def _write_genres(movies, folder: Path) -> None:
@@ -80,7 +83,8 @@ def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report:
                f"{state['ratings']['user_id'].nunique()} users")
 
     def embed_content():
-        state["content"], state["embedded"] = _embed_movies(state["movies"], folder, root, embedder_name, report)
+        state["content"], state["embedded"] = movie_vectors(state["movies"], root, embedder_name, report)
+        _write_content(state["movies"], state["content"], folder)
         _write_genres(state["movies"], folder)
         report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
 

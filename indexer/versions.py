@@ -24,8 +24,10 @@ __all__ = ["VersionError", "current_version", "verify", "start_build", "finish_b
 
 
 def new_version_name() -> str:
-    """Sortable and unique even for two builds within a second."""
-    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{os.urandom(2).hex()}"
+    """Sortable by build time to the microsecond, with the builder's pid for crash clean-up."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}"
+    return f"{stamp}-{os.getpid()}"
 
 
 def start_build(root: Path) -> Path:
@@ -42,7 +44,7 @@ def start_build(root: Path) -> Path:
 
 def _builder_pid(version: str) -> int | None:
     parts = version.split("-")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
 
 
 def _alive(pid: int) -> bool:

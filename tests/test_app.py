@@ -4,14 +4,15 @@ import os
 from webapp import create_app
 
 
-def test_healthz_counts(client):
-    body = client.get("/healthz").get_json()
+def test_healthz_counts_and_version(indexed_app):
+    body = indexed_app.test_client().get("/healthz").get_json()
     assert body["status"] == "ok" and body["movies"] == 30 and body["ratings"] == 313
+    assert body["index_version"]
 
 
 def test_healthz_on_empty_instance(empty_app):
     body = empty_app.test_client().get("/healthz").get_json()
-    assert body["status"] == "ok" and body["movies"] == 0
+    assert body["status"] == "degraded" and body["movies"] == 0 and body["index_version"] is None
 
 
 def test_instance_path_env(monkeypatch, tmp_path):

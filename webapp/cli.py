@@ -1,6 +1,7 @@
 """Flask CLI commands; each wraps `recommender/` or `indexer/` and has help with a runnable example."""
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from recommender import importer, paths, sources, store
 
@@ -83,6 +84,54 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
     click.echo(f"seconds: {stages}; total {time.perf_counter() - started:.1f}s")
 
 
+@click.command("eval")
+@click.option("--train", "train_csv", type=click.Path(exists=True, dir_okay=False),
+              help="Train CSV (user_id,movie_id,rating,timestamp); with --test, replaces the protocol's split.")
+@click.option("--test", "test_csv", type=click.Path(exists=True, dir_okay=False), help="Test CSV, same columns.")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="List length.")
+@click.option("--cold", is_flag=True, help="The cold-start protocol (188 users with 5 revealed ratings).")
+@click.option("--dump", type=click.Path(dir_okay=False, writable=True),
+              help='Write the hybrid\'s ranked lists as JSON {"<user_id>": [movie_id, ...]}.')
+@with_appcontext
+def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None) -> None:
+    """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
+
+    Without --train/--test it splits the store's ratings as shared/PROTOCOL.md says. Example:
+
+        flask --app wsgi eval --dump recs.json
+    """
+    from indexer.build import movie_vectors
+    from recommender import offline_eval
+
+    if bool(train_csv) != bool(test_csv):
+        raise click.UsageError("--train and --test go together")
+    db = store.connect(current_app.config["DATABASE"])
+    try:
+        movies = store.movies_frame(db)
+        ratings = None if train_csv else store.ratings_frame(db)
+    finally:
+        db.close()
+    if movies.empty:
+        raise click.ClickException("the store holds no movies: run `flask data import` first")
+    report = lambda line: click.echo(line, err=True)  # noqa: E731
+    try:
+        train = offline_eval.read_ratings_csv(train_csv) if train_csv else None
+        test = offline_eval.read_ratings_csv(test_csv) if test_csv else None
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
+    run = offline_eval.run(movies["id"].to_numpy(), vectors, ratings=ratings, train=train, test=test,
+                           cold=cold, k=k, report=report)
+    table = run.table.rename(columns=lambda c: c.replace("@10", f"@{k}"))
+    click.echo(f"{run.protocol} protocol, k={k}, {run.train_rows} train / {run.test_rows} test ratings")
+    click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    click.echo("hybrid params: " + json.dumps(run.params, sort_keys=True))
+    if dump:
+        Path(dump).write_text(json.dumps(run.ranked["hybrid"]))
+        click.echo(f"hybrid ranked lists written to {dump}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(eval_command)
     app.cli.add_command(data_cli)
     app.cli.add_command(index_cli)

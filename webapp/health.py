@@ -25,6 +25,14 @@ def _cached_counts() -> dict:
 
 @bp.get("/healthz")
 def healthz():
+    """200 while the app can answer; "degraded" with the reason when no index version is usable
+    (the feed then falls back to popularity)."""
     counts = _cached_counts()
-    return jsonify({"status": "ok", "index_version": None,
-                    "movies": counts["movies"], "ratings": counts["ratings"]})
+    holder = current_app.extensions["index_holder"]
+    index = holder.current()
+    body = {"status": "ok" if index is not None and holder.error is None else "degraded",
+            "index_version": index.version if index is not None else None,
+            "movies": counts["movies"], "ratings": counts["ratings"]}
+    if holder.error:
+        body["index_error"] = holder.error
+    return jsonify(body)

@@ -1,0 +1,65 @@
+"""`flask eval`: the protocol of shared/PROTOCOL.md run end to end for every model, side by side.
+
+Split (or take the given train/test), tune the hybrid on a validation split cut from train only,
+fit every model on train, and score each on test once, in the same run."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import evaluation, tuning
+from .vocab import Vocabulary
+
+COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
+
+
+@dataclass
+class EvalRun:
+    protocol: str
+    table: pd.DataFrame
+    ranked: dict[str, dict[str, list[int]]]
+    params: dict
+    train_rows: int
+    test_rows: int
+
+
+def read_ratings_csv(path) -> pd.DataFrame:
+    """A train or test CSV with columns user_id,movie_id,rating,timestamp; ValueError if not."""
+    frame = pd.read_csv(path)
+    frame = frame.rename(columns={"userId": "user_id", "movieId": "movie_id"})
+    missing = set(COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    return frame[COLUMNS].astype({"user_id": "int64", "movie_id": "int64", "rating": "float64",
+                                  "timestamp": "int64"})
+
+
+def _aligned_vectors(catalogue_ids: np.ndarray, vectors: np.ndarray, items: Vocabulary) -> np.ndarray:
+    """Content vectors in `items` order; zeros for movies the catalogue does not know."""
+    out = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
+    rows = items.index(catalogue_ids)
+    out[rows[rows >= 0]] = vectors[rows >= 0]
+    return out
+
+
+def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame | None = None,
+        train: pd.DataFrame | None = None, test: pd.DataFrame | None = None, cold: bool = False,
+        k: int = 10, report: Callable[[str], None] | None = None) -> EvalRun:
+    """Every model's metrics on one split; `ratings` is split by the protocol unless train/test given."""
+    protocol = "cold" if cold else "warm"
+    if train is not None and test is not None:
+        protocol = "given train/test"
+    else:
+        train, test = (evaluation.cold_split if cold else evaluation.warm_split)(ratings)
+    items = Vocabulary(np.union1d(catalogue_ids, np.union1d(train["movie_id"].unique(), test["movie_id"].unique())))
+    item_vectors = _aligned_vectors(np.asarray(catalogue_ids), vectors, items)
+    if report:
+        report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "
+               f"{test['user_id'].nunique()} test users; tuning on a validation split of train")
+    tuned = tuning.tune(train, items, item_vectors, report=(lambda line: report("  " + line)) if report else None)
+    models = evaluation.fit_models(train, items, tuned["params"], item_vectors)
+    result = evaluation.evaluate(models, train, test, k, items)
+    return EvalRun(protocol, result.table, result.ranked, tuned["params"], len(train), len(test))

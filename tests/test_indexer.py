@@ -1,0 +1,113 @@
+"""`flask index rebuild` on the fixture release: versions, atomic switch, caches, hot swap."""
+import json
+from pathlib import Path
+
+from indexer import build, versions
+from recommender import store
+from recommender.index import current_version, load_index
+from webapp import create_app
+from webapp.serving import get_recommender
+
+
+
+def rebuild(app, *args):
+    result = app.test_cli_runner().invoke(args=["index", "rebuild", *args])
+    return result
+
+
+def root(app) -> Path:
+    return Path(app.config["INDEX_ROOT"])
+
+
+def test_rebuild_makes_a_loadable_version(indexed_app):
+    live = current_version(root(indexed_app))
+    index = load_index(root(indexed_app) / live)
+    assert len(index.items) == 30 and index.version == live
+    manifest = json.loads((root(indexed_app) / live / "manifest.json").read_text())
+    assert manifest["counts"]["movies"] == 30 and manifest["counts"]["ratings"] == 313
+    assert "hybrid" in manifest["params"] and manifest["seconds"]
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
+    versions.verify(root(indexed_app) / live)
+
+
+def test_summary_lists_counts_stages_and_version(app):
+    result = rebuild(app)
+    assert result.exit_code == 0, result.output
+    assert "is live" in result.output and "30 movies" in result.output
+    assert "content embeddings" in result.output and "[4/4] user profiles" in result.output
+
+
+def test_failure_mid_build_leaves_current_untouched(indexed_app, monkeypatch):
+    before = current_version(root(indexed_app))
+    files_before = sorted(p.name for p in root(indexed_app).iterdir())
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(build, "fit_models", explode)
+    result = rebuild(indexed_app)
+    assert result.exit_code == 1 and "live version is unchanged" in result.output
+    assert current_version(root(indexed_app)) == before
+    assert sorted(p.name for p in root(indexed_app).iterdir()) == files_before
+    versions.verify(root(indexed_app) / before)
+
+
+def test_dry_run_checks_without_switching(indexed_app):
+    before = current_version(root(indexed_app))
+    result = rebuild(indexed_app, "--dry-run")
+    assert result.exit_code == 0 and "dry run" in result.output
+    assert current_version(root(indexed_app)) == before
+    assert versions.versions(root(indexed_app)) == [before]
+
+
+def test_keeps_two_versions(indexed_app):
+    for _ in range(3):
+        assert rebuild(indexed_app).exit_code == 0
+    kept = versions.versions(root(indexed_app))
+    assert len(kept) == 2 and current_version(root(indexed_app)) == kept[-1]
+
+
+def test_new_movie_appears_and_unchanged_movies_are_not_re_embedded(indexed_app):
+    db = store.connect(indexed_app.config["DATABASE"])
+    db["movies"].insert({"id": 999, "title": "Alien Resurrection (1997)", "display_title": "Alien Resurrection",
+                         "year": 1997, "genres": "Action|Sci-Fi", "search_key": "alien resurrection"})
+    db.close()
+    result = rebuild(indexed_app)
+    assert "1 texts embedded" in result.output
+    index = load_index(root(indexed_app) / current_version(root(indexed_app)))
+    assert index.rows([999])[0] >= 0 and index.content_index.ntotal == 31
+    result = rebuild(indexed_app)
+    assert "0 texts embedded" in result.output
+
+
+def test_stale_build_folder_of_a_dead_builder_is_removed(indexed_app):
+    stale = root(indexed_app) / ".building-20200101T000000.000000-999999"
+    stale.mkdir()
+    assert rebuild(indexed_app).exit_code == 0
+    assert not stale.exists()
+
+
+def test_app_swaps_to_new_version_without_restart(indexed_app):
+    client = indexed_app.test_client()
+    first = client.get("/healthz").get_json()["index_version"]
+    assert first == current_version(root(indexed_app))
+    assert rebuild(indexed_app).exit_code == 0
+    second = client.get("/healthz").get_json()["index_version"]
+    assert second != first and second == current_version(root(indexed_app))
+
+
+def test_corrupt_version_degrades_health_and_feed_falls_back(indexed_app, caplog):
+    live = root(indexed_app) / current_version(root(indexed_app))
+    (live / "content_vectors.npy").write_bytes(b"garbage")
+    app = create_app(dict(indexed_app.config), instance_path=indexed_app.instance_path)  # a new worker
+    body = app.test_client().get("/healthz").get_json()
+    assert body["status"] == "degraded" and "corrupt" in body["index_error"]
+    assert "corrupt" in caplog.text
+    with app.app_context():
+        recs = get_recommender().feed(1, 5)
+    assert len(recs) == 5 and recs[0].reason.startswith("Popular")
+
+
+def test_missing_index_reports_degraded(app):
+    body = app.test_client().get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["index_version"] is None

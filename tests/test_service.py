@@ -1,0 +1,80 @@
+"""feed / similar / search on the fixture release, as the app calls them (no Flask)."""
+from pathlib import Path
+
+import pytest
+
+from recommender import embedders, store, user_ratings
+from recommender.index import current_version, load_index
+from recommender.service import Recommender
+
+STAR_WARS, EMPIRE, JEDI, GODFATHER, GODFATHER_2, TOY_STORY = 3, 4, 5, 6, 7, 1
+
+
+@pytest.fixture
+def rec(indexed_app):
+    root = Path(indexed_app.config["INDEX_ROOT"])
+    db = store.connect(indexed_app.config["DATABASE"])
+    yield Recommender(db, load_index(root / current_version(root)), embedders.get_embedder)
+    db.close()
+
+
+def new_user(rec) -> int:
+    return rec.db["users"].insert({"username": "newbie", "password_hash": "x"}).last_pk
+
+
+def test_feed_never_lists_rated_movies(rec):
+    rated = set(store.user_ratings(rec.db, 1)["movie_id"])
+    feed = rec.feed(1, 10)
+    assert feed and not rated & {r.movie_id for r in feed}
+
+
+def test_feed_changes_after_a_new_rating_without_rebuild(rec):
+    user = new_user(rec)
+    for movie_id in (GODFATHER, 10, 18):
+        user_ratings.put(rec.db, user, movie_id, 5.0)
+    before = [r.movie_id for r in rec.feed(user, 10)]
+    user_ratings.put(rec.db, user, before[0], 4.5)
+    after = [r.movie_id for r in rec.feed(user, 10)]
+    assert before[0] not in after and after != before
+
+
+def test_user_without_ratings_gets_popular_varied_feed(rec):
+    feed = rec.feed(new_user(rec), 10)
+    assert len(feed) == 10 and len({r.movie_id for r in feed}) == 10
+    assert all(r.reason.startswith("Popular") for r in feed)
+
+
+@pytest.mark.parametrize("call", ["feed", "similar", "search"])
+def test_genre_filter_returns_only_that_genre(rec, call):
+    args = {"feed": (1,), "similar": (STAR_WARS,), "search": ("a film",)}[call]
+    results = getattr(rec, call)(*args, 5, genre="Crime")
+    assert results
+    for r in results:
+        assert "Crime" in rec.db["movies"].get(r.movie_id)["genres"].split("|")
+
+
+def test_reasons_name_movies_the_user_rated(rec):
+    rated = {rec.db["movies"].get(m)["display_title"]
+             for m in store.user_ratings(rec.db, 2)["movie_id"]}
+    for r in rec.feed(2, 10):
+        if r.reason.startswith("Because you rated "):
+            title = r.reason[len("Because you rated "):].rsplit(" ", 1)[0]
+            assert title in rated
+
+
+def test_similar_never_returns_the_movie_and_finds_sequels(rec):
+    similar = [r.movie_id for r in rec.similar(STAR_WARS, 5)]
+    assert STAR_WARS not in similar and {EMPIRE, JEDI} & set(similar)
+    assert all(r.reason for r in rec.similar(GODFATHER, 5))
+
+
+def test_search_finds_title_words(rec):
+    assert rec.search("godfather crime", 3)[0].movie_id in (GODFATHER, GODFATHER_2)
+
+
+def test_without_index_everything_falls_back_to_popularity(indexed_app):
+    db = store.connect(indexed_app.config["DATABASE"])
+    bare = Recommender(db, None)
+    assert bare.feed(1, 5) and bare.similar(STAR_WARS, 5) and bare.search("x", 5)
+    assert STAR_WARS not in {r.movie_id for r in bare.similar(STAR_WARS, 5)}
+    db.close()
