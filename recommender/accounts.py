@@ -32,6 +32,7 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class Account:
+    """Someone who can log in (MovieLens's own users cannot)."""
     id: int
     username: str
 
@@ -44,6 +45,7 @@ def normalize_username(username: object) -> str:
 
 
 def _check_new(username: str, password: object) -> None:
+    """The sign-up rules, shared by the API and the register page."""
     if not USERNAME_RE.fullmatch(username):
         raise AccountError("invalid_username",
                            "username: 3 to 30 letters, digits, '.', '_' or '-'")
@@ -52,11 +54,13 @@ def _check_new(username: str, password: object) -> None:
 
 
 def _casefold_fn(db: sqlite_utils.Database) -> None:
+    """Python's casefold inside SQL: NOCASE folds only ASCII, and usernames may be any alphabet."""
     db.register_function(lambda s: s.casefold() if isinstance(s, str) else s,
                          deterministic=True, replace=True, name="py_casefold")
 
 
 def _row_by_name(db: sqlite_utils.Database, username: str):
+    """(id, username, password_hash) of the account with this name in any case, or None."""
     _casefold_fn(db)
     return db.execute(
         "SELECT id, username, password_hash FROM users "
@@ -100,6 +104,7 @@ def get(db: sqlite_utils.Database, user_id: int) -> Account | None:
 
 
 def _digest(token: str) -> str:
+    """What the database keeps of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
-MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
+MAX_ID = 2**63 - 1
+NOT_GENRES = frozenset({"unknown", "(no genres listed)"})  # placeholders of ML-100K and ml-latest  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
 
 _MOVIES_BY_IDS = """
 SELECT m.id, m.title, m.display_title, m.year, m.genres,
@@ -33,6 +34,7 @@ def valid_id(movie_id: object) -> bool:
 
 
 def _as_dict(row: tuple) -> dict:
+    """A row of _MOVIES_BY_IDS as the contract's movie JSON (plus display_title)."""
     movie_id, title, display, year, genres, avg, num = row
     return {
         "id": movie_id, "title": title, "display_title": display, "year": year,
@@ -56,6 +58,7 @@ def movie(db: sqlite_utils.Database, movie_id: int) -> dict | None:
 
 
 def exists(db: sqlite_utils.Database, movie_id: int) -> bool:
+    """Whether the catalogue has this movie (cheaper than `movie`)."""
     return valid_id(movie_id) and db.execute(
         "SELECT 1 FROM movies WHERE id = ?", (movie_id,)).fetchone() is not None
 
@@ -86,7 +89,7 @@ def onboarding_picks(db: sqlite_utils.Database, n: int = 24, exclude: Iterable[i
     by_genre: dict[str, list[int]] = {}
     for movie_id, _key, movie_genres, num in sorted(title_rows(db), key=lambda r: (-r[3], r[0])):
         if num and movie_id not in skip:
-            for genre in movie_genres:
+            for genre in set(movie_genres) - NOT_GENRES:
                 by_genre.setdefault(genre, []).append(movie_id)
     queues = sorted(by_genre.values(), key=len, reverse=True)
     picked: list[int] = []

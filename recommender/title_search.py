@@ -72,7 +72,7 @@ class TitleIndex:
         def rank(movie_id: int) -> tuple:
             key = self.keys[movie_id]
             if key.startswith(q):  # "star" ranks "Star Wars" (whole word) above "Starship Troopers"
-                tier = 0 if key == q else 1 if key[len(q)] == " " else 2
+                tier = 0 if key == q else 1 if key[len(q)] == " " and len(q) >= MIN_TYPO_LENGTH else 2
             else:
                 tier = 3 if movie_id in exact else 4
             return tier, -self.popularity[movie_id], key, movie_id

@@ -71,6 +71,7 @@ def delete(db: sqlite_utils.Database, user_id: int, movie_id: int) -> bool:
 
 
 def rated_ids(db: sqlite_utils.Database, user_id: int) -> set[int]:
+    """Every movie the user has rated: what a feed must never show."""
     return {m for (m,) in db.execute("SELECT movie_id FROM ratings WHERE user_id = ?", (user_id,))}
 
 

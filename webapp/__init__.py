@@ -10,7 +10,7 @@ from flask import Flask
 
 from recommender import paths
 
-from . import cli, db, errors, health
+from . import blueprints, cli, db, errors, health, index_holder
 
 
 def _secret_key(instance: Path) -> str:
@@ -34,7 +34,8 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
         DATABASE=str(paths.database_path(instance)),
         INDEX_ROOT=str(paths.index_root(instance)),
         MAX_CONTENT_LENGTH=64 * 1024,
-        JSON_SORT_KEYS=False,
+        EMBEDDER="minilm",
+        INDEX_CHECK_INTERVAL=1.0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -50,5 +51,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     db.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    index_holder.init_app(app)
     app.register_blueprint(health.bp)
+    blueprints.init_app(app)
     return app

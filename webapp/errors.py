@@ -1,7 +1,8 @@
 """Every error as the contract's JSON for API routes, a plain page elsewhere: never a traceback."""
 import logging
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, render_template_string, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -14,30 +15,43 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ 
 class ApiError(Exception):
     """Raised by API code for a 4xx with a machine-readable code."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """API routes, and the pages' own fetch() calls (they send `X-Requested-With: fetch`)."""
+    return (request.path.startswith("/api/") or request.path == "/healthz"
+            or request.headers.get("X-Requested-With") == "fetch")
 
 
-def error_response(status: int, code: str, message: str):
+def error_response(status: int, code: str, message: str, headers: dict | None = None):
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template_string(_PAGE, code=status, name=code.replace("_", " "), message=message), status
+        return jsonify({"error": {"code": code, "message": message}}), status, headers or {}
+    context = {"code": status, "name": code.replace("_", " "), "message": message}
+    try:  # the site's own layout; the bare page if even that fails (e.g. the error is in it)
+        page = render_template("error.html", **context)
+    except Exception:  # noqa: BLE001 - an error page must never raise
+        log.exception("error page failed to render")
+        page = render_template_string(_PAGE, **context)
+    return page, status, headers or {}
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        if isinstance(exc, CSRFError):
+            code = "csrf_failed"
+        # keep Allow (405) and the like, but the body's type is ours to set
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return error_response(exc.code or 500, code, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

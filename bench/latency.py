@@ -1,0 +1,63 @@
+"""In-process latency of the recommender on ML-100K: median over --calls calls each of
+similar (many movies), feed (many real users) and search (many phrases).
+
+    .venv/bin/python -m bench.latency --calls 1000
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from recommender import embedders, store
+from recommender.index import current_version, load_index
+from recommender.service import Recommender
+
+from .common import ensure_ml100k, write_result
+
+PHRASES = ["space opera with robots", "animated toys come to life", "mafia family saga",
+           "romantic comedy in new york", "haunted house horror", "war film about soldiers",
+           "detective mystery film noir", "musical with songs and dancing", "cowboys in the old west",
+           "documentary about basketball", "time travel adventure", "serial killer thriller"]
+
+
+def median_ms(call, args: list) -> dict:
+    timings = []
+    for arg in args:
+        started = time.perf_counter()
+        call(arg)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": round(statistics.median(timings), 3),
+            "p99_ms": round(float(np.percentile(timings, 99)), 3), "calls": len(args)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=1000)
+    calls = parser.parse_args().calls
+    instance = ensure_ml100k()
+    root = instance / "index"
+    index = load_index(root / current_version(root))
+    db = store.connect(instance / "movies.db", readonly=True)
+    loaded = {}
+    rec = Recommender(db, index, lambda name: loaded.setdefault(name, embedders.get_embedder(name)))
+    rec.search("warm up the text model", 10)
+    rng = np.random.default_rng(0)
+    movies = rng.choice(index.movie_ids, calls).tolist()
+    users = rng.choice(np.load(index.folder / "user_ids.npy"), calls).tolist()
+    phrases = [PHRASES[i % len(PHRASES)] + f" {i}" for i in range(calls)]
+    result = {
+        "similar": median_ms(lambda m: rec.similar(int(m), 10), movies),
+        "feed": median_ms(lambda u: rec.feed(int(u), 20), users),
+        "search": median_ms(lambda q: rec.search(q, 10), phrases),
+        "index_version": index.version,
+    }
+    path = write_result("latency", result)
+    for name in ("similar", "feed", "search"):
+        print(f"{name:8s} median {result[name]['median_ms']:7.2f} ms   p99 {result[name]['p99_ms']:7.2f} ms"
+              f"   ({calls} calls)")
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The whole visit in a real browser: sign up, onboarding, feed, rate in place, autocomplete, log out.
+
+Debian's /usr/bin/chromium driven by Playwright, against the app served by a real HTTP server in
+a background thread, with CSRF protection on as in production. Screenshots of every page go to
+tests/screenshots/ (git-ignored); the feed and search ones also to docs/screenshots/ for the README."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.web_helpers import PASSWORD, imported_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "screenshots"
+DOCS_SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium; `make test` does it as root)"),
+]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The fixture catalogue served on 127.0.0.1 (a free port) for the length of one test."""
+    from werkzeug.serving import make_server
+
+    app = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1000, "height": 800})
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.console_errors = []
+        tab.on("console", lambda msg: msg.type == "error" and tab.console_errors.append(msg.text))
+        yield tab
+        browser.close()
+
+
+def shot(page, name: str, docs_name: str | None = None) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+    if docs_name:
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHOTS / name, DOCS_SHOTS / docs_name)
+
+
+def feed_ids(page) -> list[str]:
+    return page.locator("#feed-list > li").evaluate_all("items => items.map(li => li.dataset.movieId)")
+
+
+def test_sign_up_rate_search_log_out(live_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/register")
+    shot(page, "01-register.png")
+    page.get_by_label("Username").fill("walkthrough")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page).to_have_url(f"{live_server}/onboarding")
+    shot(page, "02-onboarding.png")
+    selects = page.locator("select[name^='rating-']")
+    rated = []
+    for i, value in enumerate(["5", "4.5", "4", "3", "2.5"]):
+        selects.nth(i).select_option(value)
+        rated.append(selects.nth(i).get_attribute("name").removeprefix("rating-"))
+    page.get_by_role("button", name="Save and see my feed").click()
+
+    expect(page).to_have_url(f"{live_server}/feed")
+    expect(page.locator("#feed-list > li")).to_have_count(20)
+    before = feed_ids(page)
+    assert not set(before) & set(rated)
+    expect(page.locator("#feed-list .reason").first).not_to_be_empty()
+    shot(page, "03-feed.png", "feed.png")
+
+    page.evaluate("window.__noReload = true")
+    first = page.locator("#feed-list > li").first
+    first.get_by_label("Your rating").select_option("4.5")
+    first.get_by_role("button", name="Rate").click()
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[0]}']")).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text("Your feed is updated")
+    after = feed_ids(page)
+    assert after != before and before[0] not in after and not set(after) & set(rated)
+    assert page.evaluate("window.__noReload") is True  # refreshed in place, no navigation
+    shot(page, "04-feed-after-rating.png")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "05-feed-phone.png")
+    page.set_viewport_size({"width": 1000, "height": 800})
+
+    page.goto(f"{live_server}/")
+    box = page.get_by_role("combobox", name="A movie you like")
+    box.press_sequentially("star wa", delay=40)
+    option = page.get_by_role("option", name="Star Wars")
+    expect(option).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    shot(page, "06-search.png", "search.png")
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "title-option-0")
+    box.press("Enter")
+
+    expect(page).to_have_url(f"{live_server}/movies/3")
+    expect(page.get_by_role("heading", name="Movies like Star Wars")).to_be_visible()
+    similar = page.get_by_role("list", name="Similar movies").get_by_role("listitem")
+    expect(similar.first).to_be_visible()
+    assert similar.count() > 0 and "Star Wars" not in similar.first.get_by_role("heading").inner_text()
+    expect(similar.first.locator(".reason")).not_to_be_empty()
+    shot(page, "07-movie.png")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    shot(page, "08-logged-out.png")
+    page.goto(f"{live_server}/feed")
+    expect(page).to_have_url(f"{live_server}/login?next=/feed")
+    assert page.console_errors == []

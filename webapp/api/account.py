@@ -1,0 +1,38 @@
+"""Sign-up and bearer tokens for scripts: `POST /api/users`, `POST /api/token`, `DELETE /api/token`."""
+from flask import g, jsonify
+
+from recommender import accounts
+
+from ..db import get_db
+from ..errors import ApiError
+from ..security import token_required
+from . import bp, json_body
+
+
+@bp.post("/users")
+def create_user():
+    """201 with the new account; 409 when the name is taken (any case); 400 when weak or malformed."""
+    body = json_body()
+    try:
+        account = accounts.create(get_db(), body.get("username"), body.get("password"))
+    except accounts.AccountError as exc:
+        raise ApiError(409 if exc.code == "username_taken" else 400, exc.code, str(exc)) from None
+    return jsonify({"id": account.id, "username": account.username}), 201
+
+
+@bp.post("/token")
+def create_token():
+    """A new token for a username and password; 401 when they do not match."""
+    body = json_body()
+    account = accounts.authenticate(get_db(), body.get("username"), body.get("password"))
+    if account is None:
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    return jsonify({"token": accounts.issue_token(get_db(), account)})
+
+
+@bp.delete("/token")
+@token_required
+def revoke_token():
+    """Revokes the token this request was made with; it fails from the next request on."""
+    accounts.revoke_token(get_db(), g.token)
+    return "", 204

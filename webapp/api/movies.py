@@ -1,0 +1,53 @@
+"""Public catalogue routes: title lookup, one movie, movies like it, free-text search."""
+from flask import jsonify
+
+from recommender import catalogue
+
+from ..db import get_db
+from ..errors import ApiError
+from ..lookups import genre_arg, int_arg, text_arg, title_index
+from ..serving import get_recommender
+from . import bp
+
+DEFAULT_LIMIT = 10
+
+
+def movie_or_404(movie_id: int) -> dict:
+    """The movie dict, or the contract's 404."""
+    found = catalogue.movie(get_db(), movie_id)
+    if found is None:
+        raise ApiError(404, "movie_not_found", f"no movie with id {movie_id}")
+    return found
+
+
+@bp.get("/movies")
+def movies():
+    """Autocomplete: `{"results": [movie…]}` for the typed text (typos forgiven), best first."""
+    limit, genre, text = int_arg("limit", DEFAULT_LIMIT), genre_arg(), text_arg("q")
+    ids = title_index().search(text, limit=limit, genre=genre) if text else []
+    return jsonify({"results": catalogue.movies_by_ids(get_db(), ids)})
+
+
+@bp.get("/movies/<int:movie_id>")
+def movie(movie_id: int):
+    """One movie, as in the contract."""
+    return jsonify(movie_or_404(movie_id))
+
+
+@bp.get("/movies/<int:movie_id>/similar")
+def similar(movie_id: int):
+    """Movies like this one with a reason each; never the movie itself."""
+    found = movie_or_404(movie_id)
+    k, genre = int_arg("k", 10), genre_arg()
+    recs = [r for r in get_recommender().similar(movie_id, k=k, genre=genre) if r.movie_id != movie_id]
+    return jsonify({"movie": found, "results": catalogue.with_movies(get_db(), recs[:k])})
+
+
+@bp.get("/search")
+def search():
+    """Movies whose content matches a description ("space opera with robots")."""
+    text = text_arg("q")
+    if not text:
+        raise ApiError(400, "missing_query", "q must describe what you are looking for")
+    k, genre = int_arg("k", 10), genre_arg()
+    return jsonify({"results": catalogue.with_movies(get_db(), get_recommender().search(text, k=k, genre=genre))})

@@ -1,0 +1,71 @@
+"""Request parameters shared by the API and the pages, and the cached title index.
+
+Bad parameters raise ApiError(400): JSON under /api, the error page elsewhere."""
+from __future__ import annotations
+
+import re
+import time
+
+from flask import current_app, request
+
+from recommender import catalogue
+from recommender.service import MAX_K
+from recommender.title_search import TitleIndex
+
+from .db import get_db
+from .errors import ApiError
+
+TITLE_INDEX_TTL = 60.0  # popularity drifts as people rate; the titles change only on import
+MAX_QUERY = 200
+_INT = re.compile(r"[0-9]{1,6}")
+
+
+def int_arg(name: str, default: int, maximum: int = MAX_K) -> int:
+    """An integer query parameter from 1 to `maximum` (larger is refused, not clamped)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not _INT.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, "invalid_parameter", f"{name} must be an integer from 1 to {maximum}")
+    return int(raw)
+
+
+def text_arg(name: str = "q") -> str:
+    """A search text, stripped; refused when absurdly long."""
+    text = request.args.get(name, "").strip()
+    if len(text) > MAX_QUERY:
+        raise ApiError(400, "invalid_parameter", f"{name} must be at most {MAX_QUERY} characters")
+    return text
+
+
+def _cache() -> dict:
+    """The title index and genre list, rebuilt when the catalogue changes or the TTL passes."""
+    db = get_db()
+    signature = db.execute("SELECT count(*), max(id) FROM movies").fetchone()
+    cache = current_app.extensions.get("title_cache")
+    if cache is None or cache["signature"] != signature or time.monotonic() - cache["at"] > TITLE_INDEX_TTL:
+        cache = {"signature": signature, "at": time.monotonic(),
+                 "index": TitleIndex(catalogue.title_rows(db)), "genres": catalogue.genres(db)}
+        current_app.extensions["title_cache"] = cache  # one reference swap: readers see old or new
+    return cache
+
+
+def title_index() -> TitleIndex:
+    """The autocomplete index of the live catalogue."""
+    return _cache()["index"]
+
+
+def all_genres() -> list[str]:
+    """The catalogue's genres, alphabetical."""
+    return _cache()["genres"]
+
+
+def genre_arg(name: str = "genre") -> str | None:
+    """A genre of the catalogue, in its own spelling (the match ignores case); empty means none."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    for genre in all_genres():
+        if genre.casefold() == raw.casefold():
+            return genre
+    raise ApiError(400, "unknown_genre", f"unknown genre; one of: {', '.join(all_genres())}")

@@ -1,0 +1,42 @@
+"""Public pages: `/` (movies like X, and free-text search) and `/movies/<id>`."""
+from flask import render_template, request
+from flask_login import current_user
+
+from recommender import catalogue, user_ratings
+
+from ..db import get_db
+from ..errors import ApiError
+from ..lookups import genre_arg, text_arg, title_index
+from ..serving import get_recommender
+from . import bp
+
+RESULTS = 20
+SIMILAR = 12
+
+
+@bp.get("/")
+def index():
+    """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words."""
+    mode = "text" if request.args.get("mode") == "text" else "title"
+    text, genre = text_arg("q"), genre_arg()
+    db, titles, results = get_db(), [], []
+    if text and mode == "text":
+        results = catalogue.with_movies(db, get_recommender().search(text, k=RESULTS, genre=genre))
+    elif text:
+        titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS, genre=genre))
+    return render_template("index.html", mode=mode, text=text, genre=genre,
+                           titles=titles, results=results)
+
+
+@bp.get("/movies/<int:movie_id>")
+def movie(movie_id: int):
+    """Details, my rating (when logged in) and movies like this one, each with its reason."""
+    db = get_db()
+    found = catalogue.movie(db, movie_id)
+    if found is None:
+        raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
+    genre = genre_arg()
+    recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre) if r.movie_id != movie_id]
+    mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
+    return render_template("movie.html", movie=found, genre=genre, mine=mine,
+                           similar=catalogue.with_movies(db, recs))
