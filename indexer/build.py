@@ -31,14 +31,13 @@ class BuildResult:
     manifest: dict = field(repr=False, default_factory=dict)
 
 
-def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
-    """Unit text vectors for every movie, in row order, and how many had to be embedded."""
+def embed_texts_cached(texts: list[str], root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
+    """Unit vectors for `texts`, in order, and how many had to be embedded (the rest are cached)."""
     embedder = embedders.get_embedder(embedder_name)
-    texts = [content.movie_text(m) for m in movies.to_dict("records")]
     hashes = [content.text_hash(t) for t in texts]
 
     def embed(missing: list[str]) -> np.ndarray:
-        report(f"  embedding {len(missing)} new or changed movie texts with {embedder.name}")
+        report(f"  embedding {len(missing)} new or changed texts with {embedder.name}")
         out = []
         for start in range(0, len(missing), 512):
             out.append(embedder.encode(missing[start:start + 512]))
@@ -49,6 +48,12 @@ def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tup
         texts, hashes, root / "cache" / f"embeddings-{embedder.name}.npz", embed)
 
 
+def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tuple[np.ndarray, int]:
+    """Unit text vectors for every movie, in row order, and how many had to be embedded."""
+    return embed_texts_cached([content.movie_text(m) for m in movies.to_dict("records")], root,
+                              embedder_name, report)
+
+
 def _write_content(movies, vectors: np.ndarray, folder: Path) -> None:
     ids = movies["id"].to_numpy("int64")
     np.save(folder / "movie_ids.npy", ids)
@@ -56,8 +61,9 @@ def _write_content(movies, vectors: np.ndarray, folder: Path) -> None:
     faiss_io.save(faiss_io.build_ip_index(vectors, ids), folder / "content.faiss")
 
 
-def _write_genres(movies, folder: Path) -> None:
-    """Genre names and an items x genres 0/1 matrix: genre filters without touching the store."""
+def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> None:
+    """Genre names, an items x genres 0/1 matrix (genre filters without the store) and each
+    genre's description vector (free-text search matches descriptions to genres)."""
     names = sorted({g for gs in movies["genres"] for g in gs})
     column = {g: j for j, g in enumerate(names)}
     matrix = np.zeros((len(movies), len(names)), dtype=np.uint8)
@@ -65,6 +71,8 @@ def _write_genres(movies, folder: Path) -> None:
         matrix[row, [column[g] for g in gs]] = 1
     np.save(folder / "genre_matrix.npy", matrix)
     (folder / "genres.json").write_text(json.dumps(names))
+    vectors, _ = embed_texts_cached([content.genre_text(g) for g in names], root, embedder_name, report)
+    np.save(folder / "genre_vectors.npy", vectors)
 
 
 def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report: Report):
@@ -85,7 +93,7 @@ def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report:
     def embed_content():
         state["content"], state["embedded"] = movie_vectors(state["movies"], root, embedder_name, report)
         _write_content(state["movies"], state["content"], folder)
-        _write_genres(state["movies"], folder)
+        _write_genres(state["movies"], folder, root, embedder_name, report)
         report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
 
     def collaborative():

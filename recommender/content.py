@@ -34,6 +34,36 @@ GENRE_WORDS = {
     "War": "war",
     "Western": "western",
 }
+# What a genre is about, in the words people use to describe films: free-text search matches a
+# description ("space opera with robots") to genres through these, then ranks within them.
+GENRE_DESCRIPTIONS = {
+    "Action": "action film: fights, chases, explosions, guns, martial arts, heroes",
+    "Adventure": "adventure film: quests, journeys, treasure hunts, exploration, pirates",
+    "Animation": "animated cartoon: animation, toys, talking animals, fairy tales",
+    "Children's": "children's family film for kids",
+    "Comedy": "comedy: funny, jokes, humor, laughs, parody",
+    "Crime": "crime film: gangsters, mafia, mob, heists, robbery, police, criminals",
+    "Documentary": "documentary: real life, non-fiction, true events, interviews",
+    "Drama": "drama: serious, emotional story about people and relationships",
+    "Fantasy": "fantasy: magic, wizards, dragons, myths, enchanted worlds",
+    "Film-Noir": "film noir: hard-boiled detectives, femme fatale, dark 1940s crime",
+    "Horror": "horror film: scary, monsters, ghosts, haunted houses, vampires, zombies, slasher",
+    "IMAX": "IMAX large-format spectacle",
+    "Musical": "musical: songs, singing, dancing, music numbers",
+    "Mystery": "mystery: detective, whodunit, investigation, clues, puzzles",
+    "Romance": "romance: love story, romantic couples, falling in love",
+    "Sci-Fi": "science fiction: space, spaceships, aliens, robots, the future, time travel, space opera",
+    "Thriller": "thriller: suspense, tension, killers, danger, conspiracy",
+    "War": "war film: soldiers, battles, army, military, world war",
+    "Western": "western: cowboys, the old west, frontier, gunslingers, outlaws",
+}
+
+
+def genre_text(genre: str) -> str:
+    """The description embedded for a genre (its name alone when it has none)."""
+    return GENRE_DESCRIPTIONS.get(genre, genre)
+
+
 EXTRA_FIELDS = ("tags", "keywords", "overview", "plot", "description", "director", "cast")
 
 

@@ -47,14 +47,15 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     return "Matches: " + ", ".join(terms) if terms else f"Similar to {query_title}"
 
 
-def search_reason(query_words: set[str], movie: dict) -> str:
-    """Why a movie matched a description: the query's words found in its genres or title."""
+def search_reason(query_words: set[str], movie: dict, matched_genres: set[str] = frozenset()) -> str:
+    """Why a movie matched a description: the genres the description evoked, and query words
+    found in the title ("Matches: sci-fi, war" / "Matches: animation, toy")."""
     from .content import GENRE_WORDS
 
     terms = []
     for genre in movie.get("genres", []):
         words = set(GENRE_WORDS.get(genre, genre.lower()).replace("'s", "").split()) | {genre.lower()}
-        if query_words & words:
+        if genre in matched_genres or query_words & words:
             terms.append(genre.lower())
     title_words = {w.rstrip("s") for w in re.findall(r"\w+", movie.get("display_title", "").casefold())}
     terms += sorted(w for w in query_words if w.rstrip("s") in title_words and w not in STOPWORDS)

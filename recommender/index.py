@@ -78,6 +78,7 @@ class LoadedIndex:
     model: Hybrid
     genre_names: list[str]
     genre_matrix: np.ndarray  # items x genres, 0/1
+    genre_vectors: np.ndarray  # genres x dim: each genre's description, embedded
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -131,6 +132,7 @@ def load_index(folder: Path) -> LoadedIndex:
             model=model,
             genre_names=json.loads((folder / "genres.json").read_text()),
             genre_matrix=np.load(folder / "genre_matrix.npy", allow_pickle=False),
+            genre_vectors=np.load(folder / "genre_vectors.npy", allow_pickle=False),
         )
     except VersionError:
         raise

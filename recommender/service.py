@@ -17,6 +17,9 @@ from .index import LoadedIndex
 from .models import history
 
 MAX_K = 100
+SEARCH_CANDIDATES = 200
+SEARCH_GENRE_WEIGHT = 0.35  # a description that matches a genre well outweighs a stray title word
+SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
 
 
 @dataclass(frozen=True)
@@ -137,20 +140,38 @@ class Recommender:
                 for i, s, src in zip(ids, scores, sources)]
 
     def search(self, text: str, k: int = 10, genre: str | None = None) -> list[Recommendation]:
-        """Movies whose content matches a description ("space opera with robots")."""
+        """Movies whose content matches a description ("space opera with robots").
+
+        Candidates: the nearest movie texts in the FAISS content index, plus the best-known
+        movies of the genres whose descriptions the query matches. They are ranked by text
+        similarity + genre match + a little popularity, so a description that names no title
+        still finds the films people mean."""
         if self.index is None or self._embedder_for is None:
             return self._popular(set(), genre, k)
-        vector = self._embedder_for(self.index.embedder).encode([text])[0]
-        depth = len(self.index.items) if genre else k
-        ids, scores = faiss_io.search(self.index.content_index, vector, depth)
-        if genre:
-            mask = self._allowed(genre)[self.index.rows(ids)]
-            ids, scores = ids[mask], scores[mask]
-        ids, scores = ids[:k], scores[:k]
-        movies = self._titles(ids)
+        index = self.index
+        query = self._embedder_for(index.embedder).encode([text])[0]
+        ids, _ = faiss_io.search(index.content_index, query, SEARCH_CANDIDATES)
+        affinity = index.genre_vectors @ query
+        genre_match = np.clip(affinity - np.median(affinity), 0, None)
+        genre_match /= max(float(genre_match.max()), 1e-6)
+        candidates = set(index.rows(ids).tolist())
+        for g in np.argsort(-genre_match)[:2]:
+            in_genre = index.genre_matrix[:, g].astype(bool)
+            candidates |= set(_top_rows(index.popularity.astype(np.float64), in_genre, SEARCH_CANDIDATES).tolist())
+        rows = np.array(sorted(candidates - {-1}), dtype=np.int64)
+        if genre is not None:
+            rows = rows[index.genre_mask(genre)[rows]]
+        if len(rows) == 0:
+            return []
+        popularity = np.log1p(index.popularity[rows]) / np.log1p(max(float(index.popularity.max()), 1.0))
+        movie_genre_match = (index.genre_matrix[rows] * genre_match).max(axis=1)
+        scores = (np.asarray(index.content_vectors[rows]) @ query + SEARCH_GENRE_WEIGHT * movie_genre_match
+                  + SEARCH_POPULARITY_WEIGHT * popularity)
+        order = np.argsort(-scores, kind="stable")[:k]
+        top_ids = [int(i) for i in index.items.terms(rows[order])]
+        movies = self._titles(top_ids)
         words = set(re.findall(r"\w+", text.casefold()))
-        out = []
-        for movie_id, score in zip(ids.tolist(), scores.tolist()):
-            movie = movies.get(movie_id, {"display_title": "", "genres": []})
-            out.append(Recommendation(movie_id, float(score), explain.search_reason(words, movie)))
-        return out
+        matched = {index.genre_names[g] for g in np.flatnonzero(genre_match >= 0.5)}
+        return [Recommendation(movie_id, float(score), explain.search_reason(
+                    words, movies.get(movie_id, {"display_title": "", "genres": []}), matched))
+                for movie_id, score in zip(top_ids, scores[order].tolist())]
