@@ -18,7 +18,6 @@ from recommender.index import MODEL_DIR
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
-MIN_RATINGS_TO_TUNE = 5_000  # below this a validation split says nothing: keep the defaults
 
 
 
@@ -44,12 +43,8 @@ def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray,
             return cached["result"]
     except (OSError, ValueError):
         pass
-    if len(ratings) < MIN_RATINGS_TO_TUNE:
-        report(f"  only {len(ratings)} ratings: keeping the default hybrid params")
-        result = {"params": dict(Hybrid.defaults), "validation": None, "seconds": 0.0}
-    else:
-        report("  tuning blend weights and hyperparameters on validation splits of the ratings")
-        result = tuning.tune(ratings, items, content, report=lambda line: report("    " + line))
+    report("  tuning blend weights and hyperparameters on validation splits of the ratings")
+    result = tuning.tune_or_default(ratings, items, content, report=lambda line: report("    " + line))
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "result": result}, indent=1))

@@ -59,7 +59,7 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
     if report:
         report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "
                f"{test['user_id'].nunique()} test users; tuning on a validation split of train")
-    tuned = tuning.tune(train, items, item_vectors, report=(lambda line: report("  " + line)) if report else None)
+    tuned = tuning.tune_or_default(train, items, item_vectors, report=(lambda line: report("  " + line)) if report else None)
     models = evaluation.fit_models(train, items, tuned["params"], item_vectors)
     result = evaluation.evaluate(models, train, test, k, items)
     return EvalRun(protocol, result.table, result.ranked, tuned["params"], len(train), len(test))

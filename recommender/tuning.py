@@ -109,6 +109,18 @@ def validation_folds(train: pd.DataFrame, items: Vocabulary, item_vectors=None):
     return folds
 
 
+MIN_RATINGS_TO_TUNE = 5_000  # below this a validation split says nothing: keep the defaults
+
+
+def tune_or_default(train: pd.DataFrame, items: Vocabulary, item_vectors=None, report=None) -> dict:
+    """`tune` where there is enough data to learn from, else the defaults (tiny catalogues, tests)."""
+    if len(train) < MIN_RATINGS_TO_TUNE:
+        if report:
+            report(f"only {len(train)} ratings: keeping the default hybrid params")
+        return {"params": dict(Hybrid.defaults), "validation": None, "seconds": 0.0}
+    return tune(train, items, item_vectors, report=report)
+
+
 def tune(train: pd.DataFrame, items: Vocabulary, item_vectors=None, grid: dict | None = None,
          start: dict | None = None, rounds: int = 2, report=None) -> dict:
     """Hybrid params (JSON-serialisable) chosen on validation splits of `train` only.

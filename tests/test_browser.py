@@ -28,10 +28,12 @@ pytestmark = [
 
 @pytest.fixture
 def live_server(tmp_path):
-    """The fixture catalogue served on 127.0.0.1 (a free port) for the length of one test."""
+    """The fixture catalogue, indexed, served on 127.0.0.1 (a free port) for one test."""
     from werkzeug.serving import make_server
 
     app = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=True)
+    result = app.test_cli_runner().invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
