@@ -19,10 +19,12 @@ $(STAMP): setup.cfg
 
 install: $(STAMP)
 
-$(INSTANCE_PATH)/movies.db: | $(STAMP)
+# A marker, not movies.db itself: an interrupted first import must not look finished.
+$(INSTANCE_PATH)/.imported: | $(STAMP)
 	$(BIN)/flask --app wsgi data import --source auto
+	touch $@
 
-data: $(INSTANCE_PATH)/movies.db
+data: $(INSTANCE_PATH)/.imported
 
 index: data
 	test -f $(INSTANCE_PATH)/index/CURRENT || $(BIN)/flask --app wsgi index rebuild
