@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .models.hybrid import SOURCE_CORATING
+from .models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (re-exported)
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
              "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}

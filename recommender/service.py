@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import sqlite_utils
 
-from . import catalogue, explain, faiss_io, store
+from . import catalogue, content, explain, faiss_io, store
 from .index import LoadedIndex
 from .models import history
 
@@ -125,8 +125,8 @@ class Recommender:
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None) -> list[Recommendation]:
         """Movies like `movie_id` (never itself): co-ratings blended with content."""
         row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
-        if row < 0:  # unknown to this version (added since the last rebuild): same genres, popular
-            return [r for r in self._popular({movie_id}, genre, k)]
+        if row < 0:
+            return self._similar_to_new_movie(movie_id, k, genre)
         allowed = self._allowed(genre)
         rows, scores, sources = self.index.model.similar_items(row, k, exclude=np.flatnonzero(~allowed))
         keep = np.isfinite(scores)
@@ -138,6 +138,24 @@ class Recommender:
                     int(src), query["display_title"], query["genres"],
                     movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
                 for i, s, src in zip(ids, scores, sources)]
+
+    def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None) -> list[Recommendation]:
+        """A movie added since the last rebuild has no co-ratings and no vector yet: embed its
+        text now and look for its nearest texts in the content index."""
+        movie = store.movie_for_text(self.db, movie_id)
+        if movie is None or self.index is None or self._embedder_for is None:
+            return self._popular({movie_id}, genre, k)
+        vector = self._embedder_for(self.index.embedder).encode([content.movie_text(movie)])[0]
+        ids, scores = faiss_io.search(self.index.content_index, vector, len(self.index.items) if genre else k + 1)
+        if genre:
+            keep = self._allowed(genre)[self.index.rows(ids)]
+            ids, scores = ids[keep], scores[keep]
+        pairs = [(int(i), float(s)) for i, s in zip(ids, scores) if int(i) != movie_id][:k]
+        movies = self._titles([i for i, _ in pairs])
+        return [Recommendation(i, s, explain.similar_reason(
+                    explain.SOURCE_CONTENT, movie["display_title"], movie["genres"],
+                    movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
+                for i, s in pairs]
 
     def search(self, text: str, k: int = 10, genre: str | None = None) -> list[Recommendation]:
         """Movies whose content matches a description ("space opera with robots").

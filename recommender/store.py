@@ -72,3 +72,13 @@ def popular_movies(db: sqlite_utils.Database, genre: str | None, limit: int) -> 
         "SELECT m.id, count(r.movie_id) AS n, m.genres FROM movies m JOIN ratings r ON r.movie_id = m.id "
         "WHERE ?1 IS NULL OR m.id IN (SELECT movie_id FROM movie_genres WHERE genre = ?1) "
         "GROUP BY m.id ORDER BY n DESC, m.id LIMIT ?2", (genre, limit)).fetchall()
+
+
+def movie_for_text(db: sqlite_utils.Database, movie_id: int) -> dict | None:
+    """The fields a movie's text is made of (content.movie_text), genres as a list."""
+    row = db.execute("SELECT id, title, display_title, year, genres FROM movies WHERE id = ?",
+                     (movie_id,)).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "title": row[1], "display_title": row[2], "year": row[3],
+            "genres": row[4].split("|") if row[4] else []}

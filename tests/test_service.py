@@ -78,3 +78,13 @@ def test_without_index_everything_falls_back_to_popularity(indexed_app):
     assert bare.feed(1, 5) and bare.similar(STAR_WARS, 5) and bare.search("x", 5)
     assert STAR_WARS not in {r.movie_id for r in bare.similar(STAR_WARS, 5)}
     db.close()
+
+
+def test_movie_added_since_the_rebuild_gets_content_neighbours(rec):
+    rec.db["movies"].insert({"id": 999, "title": "Godfather: Part III, The (1990)",
+                             "display_title": "The Godfather: Part III", "year": 1990,
+                             "genres": "Action|Crime|Drama", "search_key": "the godfather part iii"})
+    similar = rec.similar(999, 3)
+    assert 999 not in {r.movie_id for r in similar}
+    assert {GODFATHER, GODFATHER_2} & {r.movie_id for r in similar}
+    assert all(r.reason.startswith(("Matches", "Similar")) for r in similar)
