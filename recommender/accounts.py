@@ -37,9 +37,20 @@ class Account:
     username: str
 
 
+def _is_text(value: object) -> bool:
+    """A str that can be stored and hashed: JSON may carry lone surrogates ("\\ud800"), UTF-8 cannot."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize_username(username: object) -> str:
     """NFKC form, so the same name typed with composed or decomposed accents is one name."""
-    if not isinstance(username, str):
+    if not _is_text(username):
         raise AccountError("invalid_username", "username must be a string")
     return unicodedata.normalize("NFKC", username.strip())
 
@@ -49,7 +60,7 @@ def _check_new(username: str, password: object) -> None:
     if not USERNAME_RE.fullmatch(username):
         raise AccountError("invalid_username",
                            "username: 3 to 30 letters, digits, '.', '_' or '-'")
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+    if not _is_text(password) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AccountError("weak_password", f"password: at least {MIN_PASSWORD} characters")
 
 
@@ -85,7 +96,7 @@ def create(db: sqlite_utils.Database, username: object, password: object) -> Acc
 
 def authenticate(db: sqlite_utils.Database, username: object, password: object) -> Account | None:
     """The account when the password matches, else None (same cost either way)."""
-    if not isinstance(username, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
+    if not _is_text(username) or not _is_text(password) or len(password) > MAX_PASSWORD:
         return None
     row = _row_by_name(db, normalize_username(username)) if len(username) <= 100 else None
     if row is None or not row[2]:

@@ -63,6 +63,12 @@ def exists(db: sqlite_utils.Database, movie_id: int) -> bool:
         "SELECT 1 FROM movies WHERE id = ?", (movie_id,)).fetchone() is not None
 
 
+def signature(db: sqlite_utils.Database) -> tuple[int, int | None]:
+    """(number of movies, highest id): changes whenever an import adds movies, so caches of the
+    catalogue (the title index) know when to rebuild."""
+    return tuple(db.execute("SELECT count(*), max(id) FROM movies").fetchone())
+
+
 def genres(db: sqlite_utils.Database) -> list[str]:
     """Every genre the catalogue uses, alphabetical."""
     return [g for (g,) in db.execute("SELECT DISTINCT genre FROM movie_genres ORDER BY genre")]

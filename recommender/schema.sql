@@ -47,3 +47,11 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     revoked_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
+
+-- Failed logins, for the per-account and per-address sliding-window limit (recommender.login_attempts).
+-- In the store, not in a worker's memory, so every gunicorn worker counts the same attempts.
+CREATE TABLE IF NOT EXISTS login_attempts (
+    key TEXT NOT NULL,                 -- "account:<casefolded name>" or "address:<client ip>"
+    at REAL NOT NULL                   -- seconds since the epoch
+);
+CREATE INDEX IF NOT EXISTS login_attempts_key_at ON login_attempts (key, at);

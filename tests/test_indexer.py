@@ -111,3 +111,36 @@ def test_corrupt_version_degrades_health_and_feed_falls_back(indexed_app, caplog
 def test_missing_index_reports_degraded(app):
     body = app.test_client().get("/healthz").get_json()
     assert body["status"] == "degraded" and body["index_version"] is None
+
+
+def test_missing_version_degrades_health_and_feed_falls_back_over_http(indexed_app, caplog):
+    """CURRENT naming a version that is gone (deleted by hand, or a bad restore): /healthz says so,
+    the feed answers from popularity, and the error is logged; nothing crashes."""
+    (root(indexed_app) / "CURRENT").write_text("20990101T000000.000000-1\n")
+    app = create_app(dict(indexed_app.config), instance_path=indexed_app.instance_path)  # a new worker
+    client = app.test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["index_version"] is None
+    assert "20990101T000000.000000-1" in body["index_error"] and "cannot be loaded" in caplog.text
+    token = client.post("/api/users", json={"username": "alice", "password": "correct horse battery"})
+    token = client.post("/api/token", json={"username": "alice", "password": "correct horse battery"})
+    feed = client.get("/api/feed?k=5", headers={"Authorization": f"Bearer {token.get_json()['token']}"})
+    assert feed.status_code == 200 and feed.get_json()["index_version"] is None
+    assert len(feed.get_json()["results"]) == 5
+    assert client.get("/api/movies/3/similar?k=3").status_code == 200
+
+
+def test_corrupt_new_version_keeps_a_running_app_on_the_old_one(indexed_app, caplog):
+    """A worker already serving a good version, when CURRENT switches to a corrupt one: it keeps
+    the good one, and /healthz reports the error next to the version it still serves."""
+    client = indexed_app.test_client()
+    good = client.get("/healthz").get_json()["index_version"]
+    assert rebuild(indexed_app).exit_code == 0
+    bad = current_version(root(indexed_app))
+    (root(indexed_app) / bad / "content.faiss").write_bytes(b"garbage")
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["index_version"] == good and bad in body["index_error"]
+    assert client.get("/api/movies/3/similar?k=3").get_json()["results"]
+    assert rebuild(indexed_app).exit_code == 0  # the next good build heals it
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["index_version"] == current_version(root(indexed_app))

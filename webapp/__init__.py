@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from recommender import paths
+from recommender import paths, store
 
-from . import blueprints, cli, db, errors, health, index_holder
+from . import blueprints, cli, db, errors, health, index_holder, throttle
 
 
 def _secret_key(instance: Path) -> str:
@@ -24,6 +24,19 @@ def _secret_key(instance: Path) -> str:
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def _ensure_schema(database: str) -> None:
+    """Tables added since a store was created (e.g. login_attempts) exist before the first request.
+    A store that does not exist yet is left alone: `flask data import` creates it, whole, and
+    `make serve` takes the file's existence to mean the import has run."""
+    if not Path(database).exists():
+        return
+    conn = store.connect(database)
+    try:
+        store.ensure_schema(conn)
+    finally:
+        conn.close()
 
 
 def create_app(test_config: dict | None = None, instance_path: str | Path | None = None) -> Flask:
@@ -48,7 +61,9 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    _ensure_schema(app.config["DATABASE"])
     db.init_app(app)
+    throttle.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     index_holder.init_app(app)

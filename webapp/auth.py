@@ -5,7 +5,9 @@ from flask_login import current_user, login_user, logout_user
 from recommender import accounts
 
 from .db import get_db
+from .errors import ApiError
 from .security import User, safe_next
+from .throttle import check_login_allowed, record_login_failure
 
 bp = Blueprint("auth", __name__)
 
@@ -33,13 +35,20 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Log in, then back to where the visitor was going (on this site only)."""
+    """Log in, then back to where the visitor was going (on this site only); 429 with Retry-After
+    after too many failures for the account or from the address."""
     target = safe_next(request.values.get("next"), url_for("pages.feed"))
     if request.method == "GET":
         return render_template("login.html", username="", next=target, error=None)
     username = request.form.get("username", "")
+    try:
+        check_login_allowed(username)
+    except ApiError as exc:
+        return render_template("login.html", username=username, next=target, error=exc.message), \
+            exc.status, exc.headers
     account = accounts.authenticate(get_db(), username, request.form.get("password", ""))
     if account is None:
+        record_login_failure(username)
         return render_template("login.html", username=username, next=target,
                                error="Wrong username or password."), 401
     login_user(User(account), remember=bool(request.form.get("remember")))

@@ -41,7 +41,7 @@ def text_arg(name: str = "q") -> str:
 def _cache() -> dict:
     """The title index and genre list, rebuilt when the catalogue changes or the TTL passes."""
     db = get_db()
-    signature = db.execute("SELECT count(*), max(id) FROM movies").fetchone()
+    signature = catalogue.signature(db)
     cache = current_app.extensions.get("title_cache")
     if cache is None or cache["signature"] != signature or time.monotonic() - cache["at"] > TITLE_INDEX_TTL:
         cache = {"signature": signature, "at": time.monotonic(),

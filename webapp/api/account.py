@@ -6,6 +6,7 @@ from recommender import accounts
 from ..db import get_db
 from ..errors import ApiError
 from ..security import token_required
+from ..throttle import check_login_allowed, record_login_failure
 from . import bp, json_body
 
 
@@ -22,10 +23,13 @@ def create_user():
 
 @bp.post("/token")
 def create_token():
-    """A new token for a username and password; 401 when they do not match."""
+    """A new token for a username and password; 401 when they do not match, 429 after too many
+    failures for the account or from the address (with Retry-After)."""
     body = json_body()
+    check_login_allowed(body.get("username"))
     account = accounts.authenticate(get_db(), body.get("username"), body.get("password"))
     if account is None:
+        record_login_failure(body.get("username"))
         raise ApiError(401, "invalid_credentials", "wrong username or password")
     return jsonify({"token": accounts.issue_token(get_db(), account)})
 

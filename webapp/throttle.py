@@ -1,0 +1,45 @@
+"""Login rate limits for the login page and `POST /api/token`: 429 with Retry-After when exceeded.
+
+Failures are counted per account and per client address (recommender.login_attempts, in the
+store, so shared by every worker). The check comes before the password is verified, so an
+account under attack cannot be guessed at even with the right password until the window passes.
+The address is the TCP peer: behind a reverse proxy, configure werkzeug's ProxyFix first."""
+from __future__ import annotations
+
+from flask import current_app, request
+
+from recommender import login_attempts
+from recommender.login_attempts import Limit
+
+from .db import get_db
+from .errors import ApiError
+
+DEFAULTS = {"LOGIN_LIMIT_PER_ACCOUNT": (10, 900), "LOGIN_LIMIT_PER_ADDRESS": (50, 900)}
+
+
+def _limits(username: object) -> list[tuple[str, Limit]]:
+    """(key, limit) for the client address, and for the named account when there is one."""
+    config = current_app.config
+    keys = [(login_attempts.address_key(request.remote_addr), Limit(*config["LOGIN_LIMIT_PER_ADDRESS"]))]
+    account = login_attempts.account_key(username)
+    if account:
+        keys.append((account, Limit(*config["LOGIN_LIMIT_PER_ACCOUNT"])))
+    return keys
+
+
+def check_login_allowed(username: object) -> None:
+    """Raise ApiError(429) with Retry-After when the address or the account has failed too often."""
+    wait = max(login_attempts.retry_after(get_db(), key, limit) for key, limit in _limits(username))
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; try again in {wait} s",
+                       {"Retry-After": str(wait)})
+
+
+def record_login_failure(username: object) -> None:
+    """Count a failed login against the address and the account."""
+    login_attempts.record_failure(get_db(), [key for key, _ in _limits(username)])
+
+
+def init_app(app) -> None:
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
