@@ -40,8 +40,10 @@ chromium:
 test: install chromium
 	$(BIN)/python -m pytest
 
-bench: index
-	$(BIN)/python -m bench.run_all
+# Serving (gunicorn + wrk), in-process latency; BENCH_ARGS="--seconds 10 --with-rebuild" for more or less.
+# The benchmark instance (instance/bench, ML-100K) is imported and indexed by the script itself.
+bench: install
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -1,14 +1,102 @@
-"""Production gunicorn settings (`make serve`, `make bench`).
+"""Production gunicorn settings (`make serve`, `make bench`), chosen on measurements on 2 cores:
+bench/results/serving_configs.json (`python -m bench.configs`) compares the candidates.
 
-preload_app: the app and its index are loaded once in the master, so workers share those pages
-copy-on-write; threads let a worker overlap SQLite reads with another request's numpy work."""
+- preload_app: the app is built once in the master, which also loads the live index version
+  (arrays mmapped, FAISS read with IO_FLAG_MMAP) and the text model before forking, so workers
+  share those pages (page cache, or copy-on-write for the model's weights).
+- post_worker_init warms every worker (index, text model, title index) before it takes a request:
+  the first requests are not slow, and memory is measured in steady state.
+- one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With
+  OpenBLAS's default (a thread per core) every small matrix-vector product of /similar and /feed
+  wakes a second thread that spins against the other workers: 3-4x slower requests under load.
+  The variables are set here, before the master imports numpy, faiss or torch (preload_app).
+
+Environment overrides: WORKERS, WORKER_CLASS, THREADS, TORCH_THREADS (command-line flags win)."""
+import logging
 import os
+import time
 
-preload_app = True
-worker_class = "gthread"
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+workers = int(os.environ.get("WORKERS", "2"))
+worker_class = os.environ.get("WORKER_CLASS", "gthread")
 threads = int(os.environ.get("THREADS", "4"))
+preload_app = True
 timeout = 60
 graceful_timeout = 20
+keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = "info"
+
+TORCH_THREADS = int(os.environ.get("TORCH_THREADS", "1"))
+WARM_TEXT = "warm up the text model"
+log = logging.getLogger("gunicorn.error")
+
+
+def _flask_app(wsgi):
+    """The Flask app behind the WSGI callable (through middleware that keeps it as `.app`)."""
+    for _ in range(5):
+        if hasattr(wsgi, "extensions") and hasattr(wsgi, "app_context"):
+            return wsgi
+        wsgi = getattr(wsgi, "app", None) or getattr(wsgi, "wsgi_app", None)
+        if wsgi is None:
+            break
+    return None
+
+
+def _set_torch_threads(count: int) -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(count)
+
+
+def _load_index_and_model(app) -> None:
+    """What a request would load lazily: the live index version and its text model (with one
+    encode, so tokenizer and weights are really in memory)."""
+    holder = app.extensions.get("index_holder")
+    if holder is None:
+        return
+    holder.refresh()
+    index = holder.current()
+    if index is not None:
+        holder.embedder(index.embedder).encode([WARM_TEXT])
+
+
+def when_ready(server):
+    """Master, preload_app only: load index and model once, before the workers fork."""
+    if not server.cfg.preload_app:
+        return
+    app = _flask_app(server.app.wsgi())
+    if app is None:
+        return
+    started = time.perf_counter()
+    _set_torch_threads(1)  # no OpenMP thread pool exists in the master when it forks
+    try:
+        _load_index_and_model(app)
+    except Exception as exc:  # serving still works lazily; say why it was not preloaded
+        log.warning("master preload failed: %s", exc)
+        return
+    log.info("master preloaded index and text model in %.1fs", time.perf_counter() - started)
+
+
+def post_worker_init(worker):
+    """Every worker: torch threads, then index, text model and title index warm before serving."""
+    started = time.perf_counter()
+    _set_torch_threads(TORCH_THREADS)
+    app = _flask_app(worker.wsgi)
+    if app is None:
+        return
+    try:
+        _load_index_and_model(app)
+        with app.app_context():
+            from webapp.lookups import title_index
+
+            title_index()
+    except Exception as exc:  # a missing index or store: the app reports it on /healthz
+        log.warning("worker %s warm-up incomplete: %s", worker.pid, exc)
+        return
+    log.info("worker %s warm in %.2fs", worker.pid, time.perf_counter() - started)

@@ -1,0 +1,58 @@
+"""Every benchmark figure in one run (`make bench`): HTTP serving under gunicorn's production
+settings (bench/serving.py), the in-process latencies (bench/latency.py) and, with
+--with-rebuild, the rebuild timings (bench/rebuild.py). Each writes its JSON to bench/results/;
+the serving table is also written as markdown to bench/results/serving.md, ready for the README.
+
+    make bench                                   # = .venv/bin/python -m bench.run_all
+    .venv/bin/python -m bench.run_all --seconds 10 --with-rebuild
+"""
+import argparse
+import os
+import shlex
+import sys
+from contextlib import contextmanager
+
+from . import latency, rebuild, serving
+from .common import RESULTS
+
+
+@contextmanager
+def argv(*args: str):
+    """Run another benchmark's main() with its own command line."""
+    saved = sys.argv
+    sys.argv = [saved[0], *args]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serving.add_arguments(parser)
+    parser.add_argument("--calls", type=int, default=1000, help="in-process latency calls per question")
+    parser.add_argument("--with-rebuild", action="store_true", help="also time full and no-change rebuilds")
+    parser.add_argument("--runs", type=int, default=1, help="rebuild runs (with --with-rebuild)")
+    args = parser.parse_args()
+    command = "make bench" if not sys.argv[1:] else f".venv/bin/python -m bench.run_all {shlex.join(sys.argv[1:])}"
+
+    print("== HTTP serving (gunicorn, webapp/gunicorn_conf.py) ==", flush=True)
+    result = serving.run(args)
+    markdown = "\n".join([serving.table(result), "", serving.memory_lines(result), "",
+                          f"{result['connections']} connections, {result['seconds']:g} s per endpoint, "
+                          f"load generator {result['load_generator']}; server `{result['command']}`.",
+                          f"Measured with `{command}` on {os.cpu_count()} CPUs.", ""])
+    (RESULTS / "serving.md").write_text(markdown)
+
+    print("\n== In-process latency (bench.latency) ==", flush=True)
+    with argv("--calls", str(args.calls)):
+        latency.main()
+    if args.with_rebuild:
+        print("\n== Rebuild (bench.rebuild) ==", flush=True)
+        with argv("--runs", str(args.runs)):
+            rebuild.main()
+    print(f"\nREADME table: {RESULTS / 'serving.md'}")
+
+
+if __name__ == "__main__":
+    main()
