@@ -14,17 +14,14 @@ NOT_GENRES = frozenset({"unknown", "(no genres listed)"})  # placeholders of ML-
 
 _MOVIES_BY_IDS = """
 SELECT m.id, m.title, m.display_title, m.year, m.genres,
-       (SELECT avg(r.rating) FROM ratings r WHERE r.movie_id = m.id) AS avg_rating,
-       (SELECT count(*) FROM ratings r WHERE r.movie_id = m.id) AS num_ratings
+       CASE WHEN m.num_ratings > 0 THEN m.rating_sum / m.num_ratings END AS avg_rating,
+       m.num_ratings
 FROM json_each(?) AS wanted JOIN movies m ON m.id = wanted.value
 ORDER BY wanted.key
 """
 
 _TITLE_ROWS = """
-SELECT m.id, m.search_key, m.genres, coalesce(n.num, 0)
-FROM movies m LEFT JOIN (SELECT movie_id, count(*) AS num FROM ratings GROUP BY movie_id) n
-  ON n.movie_id = m.id
-ORDER BY m.id
+SELECT m.id, m.search_key, m.genres, m.num_ratings FROM movies m ORDER BY m.id
 """
 
 

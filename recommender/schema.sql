@@ -7,7 +7,9 @@ CREATE TABLE IF NOT EXISTS movies (
     genres TEXT NOT NULL DEFAULT '',   -- "Action|Crime", MovieLens's own separator
     release_date TEXT,
     imdb_url TEXT,
-    search_key TEXT NOT NULL           -- accent/case/punctuation-free display title, for lookup
+    search_key TEXT NOT NULL,          -- accent/case/punctuation-free display title, for lookup
+    num_ratings INTEGER NOT NULL DEFAULT 0,  -- kept by the ratings_stats_* triggers, so pages
+    rating_sum REAL NOT NULL DEFAULT 0       -- show averages without scanning the ratings
 );
 CREATE INDEX IF NOT EXISTS movies_search_key ON movies (search_key);
 
@@ -55,3 +57,20 @@ CREATE TABLE IF NOT EXISTS login_attempts (
     at REAL NOT NULL                   -- seconds since the epoch
 );
 CREATE INDEX IF NOT EXISTS login_attempts_key_at ON login_attempts (key, at);
+
+-- Rating aggregates per movie, kept exact on every write (REPLACE counts as delete + insert
+-- because store.connect turns recursive_triggers on).
+CREATE TRIGGER IF NOT EXISTS ratings_stats_insert AFTER INSERT ON ratings BEGIN
+    UPDATE movies SET num_ratings = num_ratings + 1, rating_sum = rating_sum + NEW.rating
+    WHERE id = NEW.movie_id;
+END;
+CREATE TRIGGER IF NOT EXISTS ratings_stats_delete AFTER DELETE ON ratings BEGIN
+    UPDATE movies SET num_ratings = num_ratings - 1, rating_sum = rating_sum - OLD.rating
+    WHERE id = OLD.movie_id;
+END;
+CREATE TRIGGER IF NOT EXISTS ratings_stats_update AFTER UPDATE OF rating, movie_id ON ratings BEGIN
+    UPDATE movies SET num_ratings = num_ratings - 1, rating_sum = rating_sum - OLD.rating
+    WHERE id = OLD.movie_id;
+    UPDATE movies SET num_ratings = num_ratings + 1, rating_sum = rating_sum + NEW.rating
+    WHERE id = NEW.movie_id;
+END;

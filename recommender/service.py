@@ -88,37 +88,34 @@ class Recommender:
     # -- the three questions ---------------------------------------------------------------
     def feed(self, user_id: int, k: int = 20, genre: str | None = None) -> list[Recommendation]:
         """Personalized top-k, never a movie the user rated; popular and varied for a new user."""
-        rated = store.user_ratings(self.db, user_id)
-        rated_ids = set(rated["movie_id"].tolist())
-        if self.index is None or not rated_ids:
-            return self._popular(rated_ids, genre, k)
-        rows = self.index.rows(rated["movie_id"].to_numpy())
+        rated_ids, stars = store.user_rating_arrays(self.db, user_id)
+        if self.index is None or len(rated_ids) == 0:
+            return self._popular(set(rated_ids.tolist()), genre, k)
+        rows = self.index.rows(rated_ids)
         known = rows >= 0
         if not known.any():
-            return self._popular(rated_ids, genre, k)
+            return self._popular(set(rated_ids.tolist()), genre, k)
         h = history(rows[known], len(self.index.items))
         scores = self.index.model.score(h)[0]
         allowed = self._allowed(genre)
         allowed[rows[known]] = False
         top = _top_rows(scores, allowed, k)
-        because = self.index.model.because_of(self._liked_history(rated, rows, known), top)
-        stars = dict(zip(rated["movie_id"].tolist(), rated["rating"].tolist()))
-        names = self._titles(self.index.items.terms(because[because >= 0]))
+        because = self.index.model.because_of(self._liked_history(stars, rows, known), top)
+        causes = self.index.items.terms(np.where(because >= 0, because, 0))
+        names = self._titles(causes[because >= 0])
+        star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
         out = []
-        for row, cause in zip(top, because):
-            movie_id = int(self.index.items.term(int(row)))
-            if cause >= 0 and int(self.index.items.term(int(cause))) in names:
-                cause_id = int(self.index.items.term(int(cause)))
-                reason = explain.because_you_rated(names[cause_id]["display_title"], stars.get(cause_id))
+        for row, cause, cause_id in zip(top, because, causes.tolist()):
+            if cause >= 0 and cause_id in names:
+                reason = explain.because_you_rated(names[cause_id]["display_title"], star_of.get(cause_id))
             else:
                 reason = "Popular with people whose ratings look like yours"
-            out.append(Recommendation(movie_id, float(scores[row]), reason))
+            out.append(Recommendation(int(self.index.items.term(int(row))), float(scores[row]), reason))
         return out
 
-    def _liked_history(self, rated, rows: np.ndarray, known: np.ndarray):
+    def _liked_history(self, stars: np.ndarray, rows: np.ndarray, known: np.ndarray):
         """The history reasons are drawn from: the movies the user liked (at least their own
         average and 3 stars), so no reason says "because you rated X 1★"."""
-        stars = rated["rating"].to_numpy()
         liked = known & (stars >= max(3.0, float(stars.mean())))
         return history(rows[liked if liked.any() else known], len(self.index.items))
 

@@ -7,6 +7,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlite_utils
 
@@ -21,26 +22,39 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Databas
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugin hooks per request
     db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA recursive_triggers = ON")  # REPLACE fires the delete trigger too
     if not readonly:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, which ensure_schema sets once
     return db
 
 
+_STATS_BACKFILL = """
+UPDATE movies SET
+    num_ratings = (SELECT count(*) FROM ratings r WHERE r.movie_id = movies.id),
+    rating_sum = coalesce((SELECT sum(r.rating) FROM ratings r WHERE r.movie_id = movies.id), 0)
+"""
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index that is missing (idempotent)."""
+    """Create every table, index and trigger that is missing, WAL on (idempotent); a store made
+    before the per-movie rating aggregates existed gets the columns, filled in."""
+    db.execute("PRAGMA journal_mode = WAL")  # persistent: set once, not per connection
+    if "movies" in db.table_names() and "num_ratings" not in db["movies"].columns_dict:
+        with db.atomic():
+            db.execute("ALTER TABLE movies ADD COLUMN num_ratings INTEGER NOT NULL DEFAULT 0")
+            db.execute("ALTER TABLE movies ADD COLUMN rating_sum REAL NOT NULL DEFAULT 0")
+            db.execute(_STATS_BACKFILL)
     db.conn.executescript(resources.files("recommender").joinpath("schema.sql").read_text())
 
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
-    """Row counts shown by /healthz and the import summary."""
-    return {
-        "movies": db.execute("SELECT count(*) FROM movies").fetchone()[0],
-        "ratings": db.execute("SELECT count(*) FROM ratings").fetchone()[0],
-        "users": db.execute("SELECT count(*) FROM users").fetchone()[0],
-    }
+    """Row counts shown by /healthz and the import summary (ratings from the per-movie
+    aggregates: no scan of a table that may hold 25 million rows)."""
+    movies, ratings = db.execute("SELECT count(*), coalesce(sum(num_ratings), 0) FROM movies").fetchone()
+    return {"movies": movies, "ratings": ratings,
+            "users": db.execute("SELECT count(*) FROM users").fetchone()[0]}
 
 
 def movies_frame(db: sqlite_utils.Database) -> pd.DataFrame:
@@ -60,18 +74,28 @@ def ratings_frame(db: sqlite_utils.Database) -> pd.DataFrame:
 
 
 def user_ratings(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
-    """One user's ratings as they are now (a rating made a second ago counts)."""
-    return pd.read_sql_query(
-        "SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ? ORDER BY timestamp DESC, movie_id",
-        db.conn, params=(user_id,))
+    """One user's ratings as a frame (movie_id, rating), newest first: for notebooks and tests."""
+    ids, stars = user_rating_arrays(db, user_id)
+    return pd.DataFrame({"movie_id": ids, "rating": stars})
+
+
+def user_rating_arrays(db: sqlite_utils.Database, user_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """One user's ratings as they are now (a rating made a second ago counts): movie ids and
+    stars, newest first. A plain cursor: this runs on every feed request."""
+    rows = db.execute("SELECT movie_id, rating FROM ratings WHERE user_id = ? ORDER BY timestamp DESC, movie_id",
+                      (user_id,)).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    ids, stars = zip(*rows)
+    return np.array(ids, dtype=np.int64), np.array(stars, dtype=np.float32)
 
 
 def popular_movies(db: sqlite_utils.Database, genre: str | None, limit: int) -> list[tuple[int, int, str]]:
     """(movie id, number of ratings, genres) by popularity, optionally in one genre."""
     return db.execute(
-        "SELECT m.id, count(r.movie_id) AS n, m.genres FROM movies m JOIN ratings r ON r.movie_id = m.id "
-        "WHERE ?1 IS NULL OR m.id IN (SELECT movie_id FROM movie_genres WHERE genre = ?1) "
-        "GROUP BY m.id ORDER BY n DESC, m.id LIMIT ?2", (genre, limit)).fetchall()
+        "SELECT id, num_ratings, genres FROM movies "
+        "WHERE num_ratings > 0 AND (?1 IS NULL OR id IN (SELECT movie_id FROM movie_genres WHERE genre = ?1)) "
+        "ORDER BY num_ratings DESC, id LIMIT ?2", (genre, limit)).fetchall()
 
 
 def movie_for_text(db: sqlite_utils.Database, movie_id: int) -> dict | None:

@@ -57,10 +57,11 @@ class IndexHolder:
                 log.error(self.error)
 
     def embedder(self, name: str):
-        """The text model for search queries, loaded once per worker on first use."""
+        """The text model for search queries, loaded once per worker on first use, with a cache
+        of recent query vectors."""
         with self._lock:
             if name not in self._embedders:
-                self._embedders[name] = embedders.get_embedder(name)
+                self._embedders[name] = embedders.CachedEmbedder(embedders.get_embedder(name))
             return self._embedders[name]
 
 

@@ -1,0 +1,57 @@
+"""The store's per-movie rating aggregates stay exact through every kind of write."""
+import sqlite3
+
+from recommender import store, user_ratings
+
+from .conftest import ML100K_MINI
+
+EXACT = """
+SELECT count(*) FROM movies m WHERE m.num_ratings != (SELECT count(*) FROM ratings r WHERE r.movie_id = m.id)
+   OR abs(m.rating_sum - coalesce((SELECT sum(rating) FROM ratings r WHERE r.movie_id = m.id), 0)) > 1e-9
+"""
+
+
+def mismatches(db) -> int:
+    return db.execute(EXACT).fetchone()[0]
+
+
+def test_aggregates_follow_insert_update_delete_and_reimport(app):
+    db = store.connect(app.config["DATABASE"])
+    assert mismatches(db) == 0 and db["movies"].get(3)["num_ratings"] > 0
+    user = db["users"].insert({"username": "stats", "password_hash": "x"}).last_pk
+    user_ratings.put(db, user, 3, 5.0)
+    user_ratings.put(db, user, 3, 1.5)
+    user_ratings.put(db, user, 4, 4.0)
+    user_ratings.delete(db, user, 4)
+    assert mismatches(db) == 0
+    result = app.test_cli_runner().invoke(args=["data", "import", "--source", str(ML100K_MINI)])
+    assert result.exit_code == 0
+    assert mismatches(db) == 0
+    db["users"].delete(user)  # cascades to the ratings
+    assert mismatches(db) == 0
+    assert store.counts(db)["ratings"] == 313
+    db.close()
+
+
+def test_store_from_before_the_aggregates_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE movies (id INTEGER PRIMARY KEY, title TEXT NOT NULL, display_title TEXT NOT NULL,
+            year INTEGER, genres TEXT NOT NULL DEFAULT '', release_date TEXT, imdb_url TEXT,
+            search_key TEXT NOT NULL);
+        CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE COLLATE NOCASE,
+            password_hash TEXT, created_at INTEGER, age INTEGER, gender TEXT, occupation TEXT, zip_code TEXT);
+        CREATE TABLE ratings (user_id INTEGER NOT NULL, movie_id INTEGER NOT NULL, rating REAL NOT NULL,
+            timestamp INTEGER NOT NULL, PRIMARY KEY (user_id, movie_id)) WITHOUT ROWID;
+        INSERT INTO movies VALUES (1, 'Heat (1995)', 'Heat', 1995, 'Action', NULL, NULL, 'heat');
+        INSERT INTO users (id) VALUES (1), (2);
+        INSERT INTO ratings VALUES (1, 1, 4.0, 1), (2, 1, 3.0, 2);
+    """)
+    conn.commit()
+    conn.close()
+    db = store.connect(path)
+    store.ensure_schema(db)
+    assert db["movies"].get(1)["num_ratings"] == 2 and db["movies"].get(1)["rating_sum"] == 7.0
+    assert mismatches(db) == 0
+    db.close()
