@@ -145,3 +145,17 @@ def test_vectors_for_faiss_are_unit_length(data):
         u = model.user_vectors(history([0, 1], N_ITEMS), space)
         assert u.shape == (1, v.shape[1])
         assert float(np.linalg.norm(u)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_single_history_fast_path_matches_the_batch_product():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommender.models.base import binary, binary_product
+
+    rng = np.random.default_rng(3)
+    weights = rng.normal(size=(12, 12)).astype(np.float32)
+    h = sp.csr_matrix(np.array([[0, 4.5, 0, 0, 1, 0, 0, 0, 0, 3, 0, 0]], dtype=np.float32))
+    assert np.allclose(binary_product(h, weights), binary(h) @ weights, atol=1e-5)
+    two = sp.vstack([h, h]).tocsr()
+    assert np.allclose(binary_product(two, weights), np.vstack([binary(h) @ weights] * 2), atol=1e-5)

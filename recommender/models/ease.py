@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Model, binary
+from .base import Model, binary, binary_product
 
 
 def session_gram(x: sp.csr_matrix, times: sp.csr_matrix, seconds: float) -> np.ndarray:
@@ -66,5 +66,4 @@ class EASE(Model):
         return self.arrays["B"]
 
     def score(self, histories):
-        h = binary(self._check(histories))
-        return np.asarray(h @ self.weights, dtype=np.float32)
+        return binary_product(self._check(histories), self.weights)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Model, binary
+from .base import Model, binary, binary_product
 
 
 def _keep_top(w: np.ndarray, k: int | None) -> np.ndarray:
@@ -50,8 +50,7 @@ class ItemKNN(Model):
         return self.arrays["sim"]
 
     def score(self, histories):
-        h = binary(self._check(histories))
-        return np.asarray(h @ self.arrays["W"], dtype=np.float32)
+        return binary_product(self._check(histories), self.arrays["W"])
 
 
 class RP3beta(Model):
@@ -76,5 +75,4 @@ class RP3beta(Model):
         return self
 
     def score(self, histories):
-        h = binary(self._check(histories))
-        return np.asarray(h @ self.arrays["W"], dtype=np.float32)
+        return binary_product(self._check(histories), self.arrays["W"])
