@@ -3,9 +3,7 @@
 CSRF on the forms, the session cookie being no API credential, case-insensitive usernames, users
 not reaching each other's ratings and revoked tokens are proven in test_pages.py and test_api.py
 (docs/security.md lists which test proves what); here is what those files do not cover."""
-import re
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest

@@ -69,3 +69,11 @@ def genre_arg(name: str = "genre") -> str | None:
         if genre.casefold() == raw.casefold():
             return genre
     raise ApiError(400, "unknown_genre", f"unknown genre; one of: {', '.join(all_genres())}")
+
+
+def movie_or_404(movie_id: int) -> dict:
+    """The movie dict, or the contract's 404 (JSON for the API and fetch, a page otherwise)."""
+    found = catalogue.movie(get_db(), movie_id)
+    if found is None:
+        raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
+    return found

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Model, binary, row_max_normalise
+from .base import Model, row_max_normalise
 from .content import ContentModel
 from .ease import EASE, gram_matrix
 from .factors import ItemFactors

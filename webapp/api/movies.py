@@ -5,19 +5,11 @@ from recommender import catalogue
 
 from ..db import get_db
 from ..errors import ApiError
-from ..lookups import genre_arg, int_arg, text_arg, title_index
+from ..lookups import genre_arg, int_arg, movie_or_404, text_arg, title_index
 from ..serving import get_recommender
 from . import bp
 
 DEFAULT_LIMIT = 10
-
-
-def movie_or_404(movie_id: int) -> dict:
-    """The movie dict, or the contract's 404."""
-    found = catalogue.movie(get_db(), movie_id)
-    if found is None:
-        raise ApiError(404, "movie_not_found", f"no movie with id {movie_id}")
-    return found
 
 
 @bp.get("/movies")

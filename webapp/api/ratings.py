@@ -5,16 +5,10 @@ from recommender import catalogue, user_ratings
 
 from ..db import get_db
 from ..errors import ApiError
-from ..lookups import genre_arg, int_arg
+from ..lookups import genre_arg, int_arg, movie_or_404
 from ..security import token_required
 from ..serving import get_recommender
 from . import bp, json_body
-
-
-def _require_movie(movie_id: int) -> None:
-    """404 before anything is written for a movie that does not exist."""
-    if not catalogue.exists(get_db(), movie_id):
-        raise ApiError(404, "movie_not_found", f"no movie with id {movie_id}")
 
 
 @bp.get("/feed")
@@ -40,7 +34,7 @@ def ratings():
 @token_required
 def put_rating(movie_id: int):
     """201 for a new rating, 200 for a change; 400 unless 0.5..5.0 in half steps."""
-    _require_movie(movie_id)
+    movie_or_404(movie_id)  # 404 before anything is written
     body = json_body()
     if "rating" not in body:
         raise ApiError(400, "invalid_rating", "the body must hold a rating: {\"rating\": 4.5}")
@@ -55,7 +49,7 @@ def put_rating(movie_id: int):
 @token_required
 def delete_rating(movie_id: int):
     """204; 404 when this user has not rated the movie (or there is no such movie)."""
-    _require_movie(movie_id)
+    movie_or_404(movie_id)  # 404 before anything is written
     if not user_ratings.delete(get_db(), g.account.id, movie_id):
         raise ApiError(404, "rating_not_found", f"you have not rated movie {movie_id}")
     return "", 204

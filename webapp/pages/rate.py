@@ -5,10 +5,11 @@ A plain form post redirects back; the feed's fetch() (X-Requested-With: fetch) g
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from recommender import catalogue, user_ratings
+from recommender import user_ratings
 
 from ..db import get_db
 from ..errors import ApiError, wants_json
+from ..lookups import movie_or_404
 from ..security import safe_next
 from . import bp
 
@@ -18,19 +19,11 @@ def _back(movie_id: int):
     return redirect(safe_next(request.form.get("next"), url_for("pages.movie", movie_id=movie_id)))
 
 
-def _require_movie(movie_id: int) -> dict:
-    """The movie, or a 404 page (JSON for fetch)."""
-    found = catalogue.movie(get_db(), movie_id)
-    if found is None:
-        raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
-    return found
-
-
 @bp.post("/ratings/<int:movie_id>")
 @login_required
 def rate(movie_id: int):
     """Rate or re-rate a movie from a form or the feed's script (201 new, 200 changed)."""
-    movie = _require_movie(movie_id)
+    movie = movie_or_404(movie_id)
     try:
         value = user_ratings.parse_form_value(request.form.get("rating"))
     except user_ratings.RatingError as exc:
@@ -46,7 +39,7 @@ def rate(movie_id: int):
 @login_required
 def unrate(movie_id: int):
     """Remove my rating of a movie; 404 when there is none."""
-    movie = _require_movie(movie_id)
+    movie = movie_or_404(movie_id)
     if not user_ratings.delete(get_db(), current_user.id, movie_id):
         raise ApiError(404, "rating_not_found", "You have not rated that movie.")
     if wants_json():
