@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender import content, embedders, faiss_io, store
+from recommender import ann, content, embedders, faiss_io, ratings_stream, store
 from recommender.index import load_index
 
 from . import embedding_cache, versions
@@ -54,11 +54,15 @@ def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tup
                               embedder_name, report)
 
 
-def _write_content(movies, vectors: np.ndarray, folder: Path) -> None:
+def _write_content(movies, vectors: np.ndarray, folder: Path) -> dict:
+    """Movie ids, text vectors and their index (exact, or HNSW for a large catalogue); returns
+    what the manifest records about the index."""
     ids = movies["id"].to_numpy("int64")
     np.save(folder / "movie_ids.npy", ids)
     np.save(folder / "content_vectors.npy", vectors)
-    faiss_io.save(faiss_io.build_ip_index(vectors, ids), folder / "content.faiss")
+    index, info = ann.build_checked(vectors, ids)
+    faiss_io.save(index, folder / "content.faiss")
+    return info
 
 
 def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> None:
@@ -75,14 +79,15 @@ def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: 
     np.save(folder / "genre_vectors.npy", vectors)
 
 
-def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report: Report):
+def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report: Report,
+            model_family: str | None = None):
     """(name, callable) pairs run in order; each fills `state` for the next."""
     state: dict = {}
 
     def load_store():
         db = store.connect(db_path, readonly=True)
         try:
-            state["movies"], state["ratings"] = store.movies_frame(db), store.ratings_frame(db)
+            state["movies"], state["ratings"] = store.movies_frame(db), ratings_stream.ratings_frame(db)
         finally:
             db.close()
         if state["movies"].empty:
@@ -92,13 +97,16 @@ def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report:
 
     def embed_content():
         state["content"], state["embedded"] = movie_vectors(state["movies"], root, embedder_name, report)
-        _write_content(state["movies"], state["content"], folder)
+        state["content_index"] = _write_content(state["movies"], state["content"], folder)
+        if state["content_index"]["recall@10"] < 1.0:
+            report(f"  content index: {state['content_index']['type']}, recall@10 vs exact "
+                   f"{state['content_index']['recall@10']}")
         _write_genres(state["movies"], folder, root, embedder_name, report)
         report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
 
     def collaborative():
         state["model_params"] = fit_models(state["movies"], state["ratings"], state["content"], folder,
-                                           root, report)
+                                           root, report, family=model_family)
 
     def profiles():
         state["users"] = user_profiles(state["ratings"], folder)
@@ -119,15 +127,16 @@ def sanity_check(folder: Path) -> None:
 
 
 def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry_run: bool = False,
-            keep: int = 2, report: Report | None = None) -> BuildResult:
+            keep: int = 2, report: Report | None = None, model_family: str | None = None) -> BuildResult:
     """Build, check and (unless `dry_run`) switch to a new version; the live one is never touched
-    until the new one has passed its check."""
+    until the new one has passed its check. `model_family` (else $MODEL_FAMILY, else "auto":
+    by catalogue size) picks the collaborative model: see recommender.model_family."""
     report = report or log.info
     with versions.build_lock(root):
         building = versions.start_build(root)
         seconds: dict[str, float] = {}
         try:
-            state, stages = _stages(db_path, root, building, embedder, report)
+            state, stages = _stages(db_path, root, building, embedder, report, model_family)
             for name, stage in stages:
                 report(f"[{len(seconds) + 1}/{len(stages)}] {name}")
                 started = time.perf_counter()
@@ -138,7 +147,8 @@ def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry
             manifest = versions.write_manifest(building, {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "embedder": embedder, "counts": counts, "seconds": seconds,
-                "params": state["model_params"],
+                "params": state["model_params"], "model_family": state["model_params"]["model_family"],
+                "ann": {"content": state["content_index"], **state["model_params"].get("ann", {})},
             })
             folder = versions.finish_build(building)
         except BaseException:

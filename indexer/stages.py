@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender import evaluation, faiss_io, tuning
-from recommender.models import Hybrid
+from recommender import ann, evaluation, faiss_io, model_family, tuning
+from recommender.models import FactorHybrid, Hybrid
 from recommender.index import MODEL_DIR
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
-
+PROFILE_BLOCK = 20_000  # users per block when computing profiles: bounded memory at any size
 
 
 def ratings_digest(ratings: pd.DataFrame, movie_ids: np.ndarray, content: np.ndarray) -> str:
@@ -53,10 +53,16 @@ def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray,
 
 
 def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray, folder: Path,
-               root: Path, report: Callable[[str], None]) -> dict:
-    """Fit the hybrid on every rating and save it; return what the manifest records."""
+               root: Path, report: Callable[[str], None], family: str | None = None) -> dict:
+    """Fit the collaborative model the catalogue's size calls for (or `family` forces) on every
+    rating and save it; return what the manifest records."""
     items = Vocabulary(movies["id"].to_numpy())
     users = Vocabulary(np.sort(ratings["user_id"].unique()))
+    chosen = model_family.choose(len(items), family)
+    report(f"  model family: {chosen} ({len(items)} movies; large-catalogue threshold "
+           f"{model_family.LARGE_CATALOGUE_ITEMS}, requested {model_family.requested(family)})")
+    if chosen == "factor":
+        return _fit_factor(ratings, users, items, content, folder, report)
     matrix, times = evaluation.interaction_matrices(ratings, users, items)
     tuned = _tuned_params(ratings, items, content, root, report)
     model = Hybrid(**tuned["params"]).fit(matrix, times, content)
@@ -65,11 +71,34 @@ def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray,
     faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / "collab_items.faiss")
     np.save(folder / "user_ids.npy", users.ids)
     report(f"  hybrid fitted on {matrix.nnz} ratings; {collab.shape[1]}-dim item vectors indexed")
-    return {"hybrid": tuned["params"], "validation": tuned["validation"], "tuning_seconds": tuned["seconds"]}
+    return {"model_family": "dense", "hybrid": tuned["params"], "validation": tuned["validation"],
+            "tuning_seconds": tuned["seconds"]}
+
+
+def _fit_factor(ratings: pd.DataFrame, users: Vocabulary, items: Vocabulary, content: np.ndarray,
+                folder: Path, report: Callable[[str], None]) -> dict:
+    """ALS + content + popularity with approximate indices; its defaults are not re-tuned per
+    build (tuning the dense Hybrid is what needs items² memory)."""
+    matrix, _ = evaluation.interaction_matrices(ratings[["user_id", "movie_id", "rating", "timestamp"]],
+                                                users, items)
+    model = FactorHybrid().fit(matrix, item_vectors=content)
+    report(f"  ALS ({model.params['factors']} factors) fitted on {matrix.nnz} ratings; "
+           f"neighbour indices: " + ", ".join(f"{s} {i['type']} recall@10 {i['recall@10']}"
+                                              for s, i in model.index_info.items()))
+    model.save(folder / MODEL_DIR)
+    collab = model.item_vectors("collab")
+    index, info = ann.build_checked(collab, items.ids)
+    faiss_io.save(index, folder / "collab_items.faiss")
+    np.save(folder / "user_ids.npy", users.ids)
+    report(f"  collab_items: {info['type']} over {len(collab)} items, recall@10 vs exact {info['recall@10']}")
+    return {"model_family": "factor", "factor": model.params,
+            "ann": {"collab_items": info, **{f"model_{s}": i for s, i in model.index_info.items()}}}
 
 
 def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:
-    """A vector per user in both spaces, indexed by user id ("people like you", retrieval)."""
+    """A vector per user in both spaces, indexed by user id ("people like you", retrieval).
+
+    Computed PROFILE_BLOCK users at a time, so memory stays flat however many users there are."""
     from recommender.models import load_model
 
     model = load_model(folder / MODEL_DIR, mmap=True)
@@ -77,6 +106,13 @@ def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:
     users = Vocabulary(np.load(folder / "user_ids.npy"))
     matrix, _ = evaluation.interaction_matrices(ratings, users, items)
     for space in ("collab", "content"):
-        vectors = model.user_vectors(matrix, space)
-        faiss_io.save(faiss_io.build_ip_index(vectors, users.ids), folder / f"users_{space}.faiss")
+        index = None
+        for start in range(0, max(len(users), 1), PROFILE_BLOCK):
+            block = slice(start, start + PROFILE_BLOCK)
+            vectors = np.ascontiguousarray(model.user_vectors(matrix[block], space), dtype="float32")
+            if index is None:
+                index = faiss_io.build_ip_index(vectors, users.ids[block])
+            else:
+                index.add_with_ids(vectors, np.ascontiguousarray(users.ids[block], dtype="int64"))
+        faiss_io.save(index, folder / f"users_{space}.faiss")
     return len(users)

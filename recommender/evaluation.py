@@ -176,6 +176,21 @@ def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vector
     return models
 
 
+def fit_factor_models(train: pd.DataFrame, items: Vocabulary, item_vectors=None, params: dict | None = None) -> dict:
+    """The large-catalogue table: popularity, content, the ALS FactorHybrid (its defaults: it is
+    what a rebuild fits above the size threshold) and plain EASE at lambda 500 beside it."""
+    from .models import EASE, ContentModel, FactorHybrid, Popularity
+
+    users = Vocabulary(train["user_id"].unique())
+    x, _ = interaction_matrices(train, users, items)
+    models = {"popularity": Popularity().fit(x)}
+    if item_vectors is not None:
+        models["content"] = ContentModel().fit(x, item_vectors=item_vectors)
+    models["factor"] = FactorHybrid(**(params or {})).fit(x, item_vectors=item_vectors)
+    models["ease_reference"] = EASE(lam=REFERENCE_EASE_LAMBDA).fit(x)
+    return models
+
+
 class EvalReport:
     """`table`: one row per model; `ranked[name]`: {"<user_id>": [movie_id, ...]} for --dump."""
 

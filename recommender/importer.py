@@ -14,6 +14,10 @@ from .titles import display_title, search_key, split_year, year_from_release_dat
 
 log = logging.getLogger(__name__)
 INSERT_BATCH = 5_000
+# Ratings go in with one static statement through executemany: about 5x faster than building a
+# dict per row for sqlite-utils, which matters at ML-25M's 25 million rows.
+INSERT_RATING = "INSERT OR REPLACE INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?, ?, ?, ?)"
+INSERT_USER_ID = "INSERT OR IGNORE INTO users (id) VALUES (?)"
 
 
 @dataclass
@@ -79,6 +83,31 @@ def _check_chunk(chunk: pd.DataFrame, movie_ids: set[int]) -> pd.DataFrame:
     return chunk.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "movie_id"], keep="last")
 
 
+def _write_ratings(db: sqlite_utils.Database, chunk: pd.DataFrame) -> None:
+    """One chunk through a static INSERT; a rating already stored for the pair is replaced."""
+    rows = zip(chunk["user_id"].to_numpy("int64").tolist(), chunk["movie_id"].to_numpy("int64").tolist(),
+               chunk["rating"].to_numpy("float64").tolist(), chunk["timestamp"].to_numpy("int64").tolist())
+    db.conn.executemany(INSERT_RATING, rows)
+
+
+RATINGS_INDEXES = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
+DROP_INDEX = {"ratings_movie": "DROP INDEX ratings_movie", "ratings_user_time": "DROP INDEX ratings_user_time"}
+
+
+def _drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
+    """Drop the ratings table's secondary indexes, returning their DDL to recreate them.
+
+    Building an index once over sorted keys at the end is several times faster than keeping it
+    up to date through millions of inserts in random movie order; inside the transaction, so a
+    failed import rolls the drop back too, and readers keep seeing the old, indexed table."""
+    found = db.execute(RATINGS_INDEXES).fetchall()
+    for name, _ in found:
+        if name not in DROP_INDEX:  # an index this module does not know stays as it is
+            continue
+        db.execute(DROP_INDEX[name])
+    return [sql for name, sql in found if name in DROP_INDEX]
+
+
 def import_release(db: sqlite_utils.Database, release: Release,
                    progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Write the release in one transaction; any error leaves the store exactly as it was.
@@ -92,21 +121,25 @@ def import_release(db: sqlite_utils.Database, release: Release,
     _refuse_collisions({row["id"] for row in user_rows}, account_ids)
     users_seen = {row["id"] for row in user_rows}
     n_ratings = 0
+    db.execute("PRAGMA cache_size = -1000000")  # 1 GB page cache while importing: index pages stay in memory
     with db.atomic():
         _write_movies(db, movie_rows)
         db["users"].upsert_all(user_rows, pk="id", batch_size=INSERT_BATCH)
+        recreate = _drop_secondary_indexes(db)
         for chunk in release.rating_chunks():
             chunk = _check_chunk(chunk, movie_ids)
             chunk_users = set(chunk["user_id"].unique().tolist())
             _refuse_collisions(chunk_users, account_ids)
             new_users = chunk_users - users_seen
-            db["users"].insert_all(({"id": u} for u in sorted(new_users)), pk="id", ignore=True)
+            db.conn.executemany(INSERT_USER_ID, ((u,) for u in sorted(new_users)))
             users_seen |= new_users
-            db["ratings"].insert_all(chunk.to_dict("records"), pk=("user_id", "movie_id"),
-                                     replace=True, batch_size=INSERT_BATCH)
+            _write_ratings(db, chunk)
             n_ratings += len(chunk)
             if progress:
                 progress(len(chunk))
+        for ddl in recreate:
+            db.execute(ddl)  # DDL as SQLite stored it from schema.sql, not built here
+    db.execute("PRAGMA cache_size = -2000")  # back to SQLite's default for whoever uses db next
     log.info("imported %d movies, %d users, %d ratings from %s",
              len(movie_rows), len(users_seen), n_ratings, release.description)
     return ImportSummary(release.description, len(movie_rows), len(users_seen), n_ratings, store.counts(db))

@@ -72,6 +72,7 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
     try:
         result = rebuild(Path(current_app.config["DATABASE"]), Path(current_app.config["INDEX_ROOT"]),
                          embedder=current_app.config["EMBEDDER"], dry_run=dry_run, keep=keep,
+                         model_family=current_app.config.get("MODEL_FAMILY"),
                          report=lambda line: click.echo(line, err=True))
     except Exception as exc:
         log.exception("index rebuild failed")
@@ -92,8 +93,12 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--cold", is_flag=True, help="The cold-start protocol (188 users with 5 revealed ratings).")
 @click.option("--dump", type=click.Path(dir_okay=False, writable=True),
               help='Write the hybrid\'s ranked lists as JSON {"<user_id>": [movie_id, ...]}.')
+@click.option("--model-family", type=click.Choice(["dense", "factor"]), default="dense", show_default=True,
+              help="dense: the tuned Hybrid (EASE, RP3beta, content); factor: the large-catalogue ALS model a "
+                   "rebuild uses above 20,000 movies, scored beside plain EASE (--dump then writes its lists).")
 @with_appcontext
-def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None) -> None:
+def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
+                 model_family: str) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the store's ratings as shared/PROTOCOL.md says. Example:
@@ -121,14 +126,14 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         raise click.ClickException(str(exc)) from exc
     vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
     run = offline_eval.run(movies["id"].to_numpy(), vectors, ratings=ratings, train=train, test=test,
-                           cold=cold, k=k, report=report)
+                           cold=cold, k=k, report=report, family=model_family)
     table = run.table.rename(columns=lambda c: c.replace("@10", f"@{k}"))
     click.echo(f"{run.protocol} protocol, k={k}, {run.train_rows} train / {run.test_rows} test ratings")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    click.echo("hybrid params: " + json.dumps(run.params, sort_keys=True))
+    click.echo(f"{run.served} params: " + json.dumps(run.params, sort_keys=True))
     if dump:
-        Path(dump).write_text(json.dumps(run.ranked["hybrid"]))
-        click.echo(f"hybrid ranked lists written to {dump}")
+        Path(dump).write_text(json.dumps(run.ranked[run.served]))
+        click.echo(f"{run.served} ranked lists written to {dump}")
 
 
 def init_app(app: Flask) -> None:
