@@ -154,41 +154,53 @@ def fast_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int = 10) -> dict:
 REFERENCE_EASE_LAMBDA = 500.0  # plain EASE as PROTOCOL.md measured it (warm nDCG@10 0.482)
 
 
+def _baselines(x: sp.csr_matrix, item_vectors) -> dict:
+    """The rows every table starts with: popularity, and content when there are text vectors."""
+    from .models import ContentModel, Popularity
+
+    models = {"popularity": Popularity().fit(x)}
+    if item_vectors is not None:
+        models["content"] = ContentModel().fit(x, item_vectors=item_vectors)
+    return models
+
+
+def _with_reference(models: dict, x: sp.csr_matrix) -> dict:
+    """Plain EASE at lambda 500 as the last row: the published figure to beat, in the same run."""
+    from .models import EASE
+
+    models["ease_reference"] = EASE(lam=REFERENCE_EASE_LAMBDA).fit(x)
+    return models
+
+
 def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vectors=None) -> dict:
     """The table's models fitted on `train`: popularity, content, collaborative (session-aware
     EASE), hybrid, and plain EASE at lambda 500 as the reference row.
 
     `params` are the hybrid's (from recommender.tuning); EASE uses the same lam and Gram.
     """
-    from .models import EASE, ContentModel, Hybrid, Popularity
+    from .models import EASE, Hybrid
     from .models.ease import gram_matrix
 
     users = Vocabulary(train["user_id"].unique())
     x, times = interaction_matrices(train, users, items)
     gram = gram_matrix(x, times, params["session_weight"], params["session_seconds"])
-    models = {"popularity": Popularity().fit(x)}
-    if item_vectors is not None:
-        models["content"] = ContentModel().fit(x, item_vectors=item_vectors)
+    models = _baselines(x, item_vectors)
     models["collaborative"] = EASE(lam=params["lam"], session_weight=params["session_weight"],
                                    session_seconds=params["session_seconds"]).fit(x, gram=gram)
     models["hybrid"] = Hybrid(**params).fit(x, times, item_vectors, gram=gram)
-    models["ease_reference"] = EASE(lam=REFERENCE_EASE_LAMBDA).fit(x)  # the published figure to beat
-    return models
+    return _with_reference(models, x)
 
 
 def fit_factor_models(train: pd.DataFrame, items: Vocabulary, item_vectors=None, params: dict | None = None) -> dict:
     """The large-catalogue table: popularity, content, the ALS FactorHybrid (its defaults: it is
     what a rebuild fits above the size threshold) and plain EASE at lambda 500 beside it."""
-    from .models import EASE, ContentModel, FactorHybrid, Popularity
+    from .models import FactorHybrid
 
     users = Vocabulary(train["user_id"].unique())
     x, _ = interaction_matrices(train, users, items)
-    models = {"popularity": Popularity().fit(x)}
-    if item_vectors is not None:
-        models["content"] = ContentModel().fit(x, item_vectors=item_vectors)
+    models = _baselines(x, item_vectors)
     models["factor"] = FactorHybrid(**(params or {})).fit(x, item_vectors=item_vectors)
-    models["ease_reference"] = EASE(lam=REFERENCE_EASE_LAMBDA).fit(x)
-    return models
+    return _with_reference(models, x)
 
 
 class EvalReport:

@@ -100,12 +100,10 @@ def _drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
     Building an index once over sorted keys at the end is several times faster than keeping it
     up to date through millions of inserts in random movie order; inside the transaction, so a
     failed import rolls the drop back too, and readers keep seeing the old, indexed table."""
-    found = db.execute(RATINGS_INDEXES).fetchall()
-    for name, _ in found:
-        if name not in DROP_INDEX:  # an index this module does not know stays as it is
-            continue
+    found = [(name, sql) for name, sql in db.execute(RATINGS_INDEXES).fetchall() if name in DROP_INDEX]
+    for name, _ in found:  # an index this module does not know stays as it is
         db.execute(DROP_INDEX[name])
-    return [sql for name, sql in found if name in DROP_INDEX]
+    return [sql for _, sql in found]
 
 
 def import_release(db: sqlite_utils.Database, release: Release,

@@ -67,12 +67,6 @@ def movies_frame(db: sqlite_utils.Database) -> pd.DataFrame:
     return frame
 
 
-def ratings_frame(db: sqlite_utils.Database) -> pd.DataFrame:
-    """Every rating, as the models are fitted on."""
-    return pd.read_sql_query(
-        "SELECT user_id, movie_id, rating, timestamp FROM ratings ORDER BY user_id, movie_id", db.conn)
-
-
 def user_ratings(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
     """One user's ratings as a frame (movie_id, rating), newest first: for notebooks and tests."""
     ids, stars = user_rating_arrays(db, user_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recommender import embedders, evaluation as ev, store
+from recommender import embedders, evaluation as ev, ratings_stream, store
 from recommender.index import current_version, load_index
 from recommender.service import Recommender
 
@@ -26,7 +26,7 @@ def rec(ml100k_app):
 def ratings(app) -> pd.DataFrame:
     db = store.connect(app.config["DATABASE"])
     try:
-        return store.ratings_frame(db)
+        return ratings_stream.ratings_frame(db)
     finally:
         db.close()
 

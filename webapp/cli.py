@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from recommender import importer, paths, sources, store
+from recommender import importer, paths, ratings_stream, sources, store
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
     db = store.connect(current_app.config["DATABASE"])
     try:
         movies = store.movies_frame(db)
-        ratings = None if train_csv else store.ratings_frame(db)
+        ratings = None if train_csv else ratings_stream.ratings_frame(db)
     finally:
         db.close()
     if movies.empty:
