@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender import ann, content, embedders, faiss_io, ratings_stream, store
+from recommender import ann, content, embedders, faiss_io, query_encoder, ratings_stream, store
 from recommender.index import load_index
 
 from . import embedding_cache, versions
@@ -103,6 +103,8 @@ def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report:
                    f"{state['content_index']['recall@10']}")
         _write_genres(state["movies"], folder, root, embedder_name, report)
         report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
+        if embedder_name == "minilm":
+            state["query_encoder"] = query_encoder.ship(folder, root / "cache", content.load_text_model, report)
 
     def collaborative():
         state["model_params"] = fit_models(state["movies"], state["ratings"], state["content"], folder,
@@ -149,6 +151,7 @@ def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry
                 "embedder": embedder, "counts": counts, "seconds": seconds,
                 "params": state["model_params"], "model_family": state["model_params"]["model_family"],
                 "ann": {"content": state["content_index"], **state["model_params"].get("ann", {})},
+                **({"query_encoder": state["query_encoder"]} if state.get("query_encoder") else {}),
             })
             folder = versions.finish_build(building)
         except BaseException:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from recommender import embedders
+from recommender import embedders, query_encoder
 from recommender.index import LoadedIndex, current_version, load_index
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,16 @@ class IndexHolder:
 
     def embedder(self, name: str):
         """The text model for search queries, loaded once per worker on first use, with a cache
-        of recent query vectors."""
+        of recent query vectors: the ONNX encoder the live version ships (no torch in the
+        worker), else the original model `name`."""
+        index = self._index
+        shipped = index.manifest.get("query_encoder") if index is not None and index.embedder == name else None
+        key = (name, index.manifest["files"][shipped["model"]]["sha256"]) if shipped else (name, None)
         with self._lock:
-            if name not in self._embedders:
-                self._embedders[name] = embedders.CachedEmbedder(embedders.get_embedder(name))
-            return self._embedders[name]
+            if key not in self._embedders:
+                encoder = query_encoder.shipped(index.folder, index.manifest) if shipped else None
+                self._embedders[key] = embedders.CachedEmbedder(encoder or embedders.get_embedder(name))
+            return self._embedders[key]
 
 
 def init_app(app: Flask) -> None:
