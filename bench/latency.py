@@ -1,15 +1,17 @@
 """In-process latency of the recommender on ML-100K: median over --calls calls each of
-similar (many movies), feed (many real users) and search (many phrases).
+similar (many movies), feed (many real users) and search (a new phrase each call, encoded as
+the app encodes it: the version's ONNX query encoder when it ships one).
 
     .venv/bin/python -m bench.latency --calls 1000
 """
 import argparse
+import functools
 import statistics
 import time
 
 import numpy as np
 
-from recommender import embedders, store
+from recommender import query_encoder, store
 from recommender.index import current_version, load_index
 from recommender.service import Recommender
 
@@ -39,8 +41,7 @@ def main() -> None:
     root = instance / "index"
     index = load_index(root / current_version(root))
     db = store.connect(instance / "movies.db", readonly=True)
-    loaded = {}
-    rec = Recommender(db, index, lambda name: loaded.setdefault(name, embedders.get_embedder(name)))
+    rec = Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
     rec.search("warm up the text model", 10)
     rng = np.random.default_rng(0)
     movies = rng.choice(index.movie_ids, calls).tolist()

@@ -171,6 +171,18 @@ def ship(folder: Path, cache_root: Path, load_model, report=log.info) -> dict | 
     return {"model": MODEL_FILE, "tokenizer": TOKENIZER_FILE, "agreement": info}
 
 
+def for_index(index, name: str):
+    """What searches of `index` (a LoadedIndex) encode with: the encoder it ships when its texts
+    were embedded by `name`, else the embedder `name` itself."""
+    if index is not None and index.embedder == name:
+        encoder = shipped(index.folder, index.manifest)
+        if encoder is not None:
+            return encoder
+    from . import embedders
+
+    return embedders.get_embedder(name)
+
+
 def shipped(folder: Path, manifest: dict) -> OnnxQueryEmbedder | None:
     """The encoder an index version ships, or None (none shipped, or no ONNX Runtime here)."""
     entry = manifest.get("query_encoder")

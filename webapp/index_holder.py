@@ -62,11 +62,10 @@ class IndexHolder:
         worker), else the original model `name`."""
         index = self._index
         shipped = index.manifest.get("query_encoder") if index is not None and index.embedder == name else None
-        key = (name, index.manifest["files"][shipped["model"]]["sha256"]) if shipped else (name, None)
+        key = (name, index.manifest["files"][shipped["model"]]["sha256"] if shipped else None)
         with self._lock:
             if key not in self._embedders:
-                encoder = query_encoder.shipped(index.folder, index.manifest) if shipped else None
-                self._embedders[key] = embedders.CachedEmbedder(encoder or embedders.get_embedder(name))
+                self._embedders[key] = embedders.CachedEmbedder(query_encoder.for_index(index, name))
             return self._embedders[key]
 
 
