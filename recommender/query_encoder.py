@@ -122,8 +122,12 @@ def export(model, folder: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         _export_fp32(model, fp32)
-        quantize_dynamic(str(fp32), str(folder / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True,
-                        op_types_to_quantize=["MatMul"])  # the embedding table stays float
+        logging.disable(logging.WARNING)  # the quantizer logs a line per tensor on the root logger
+        try:
+            quantize_dynamic(str(fp32), str(folder / MODEL_FILE), weight_type=QuantType.QInt8,
+                             per_channel=True, op_types_to_quantize=["MatMul"])  # embeddings stay float
+        finally:
+            logging.disable(logging.NOTSET)
     (folder / TOKENIZER_FILE).write_text(_tokenizer_json(model, int(model.max_seq_length)))
     return agreement(model, OnnxQueryEmbedder(folder / MODEL_FILE, folder / TOKENIZER_FILE))
 
