@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 USERNAME_RE = re.compile(r"[\w.-]{3,30}")  # \w: unicode letters and digits, and "_"
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+ACCOUNT_ID_FLOOR = 1_000_000_000  # MovieLens user ids stay far below (ML-32M: 200,948 users)
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -80,18 +81,22 @@ def _row_by_name(db: sqlite_utils.Database, username: str):
 
 
 def create(db: sqlite_utils.Database, username: object, password: object) -> Account:
-    """A new account with an id above every existing user id (SQLite's INTEGER PRIMARY KEY rule)."""
+    """A new account with an id above every existing one and at least ACCOUNT_ID_FLOOR, so a
+    later import of a bigger MovieLens release does not find its user ids taken. One statement
+    picks the id and inserts, so two concurrent sign-ups cannot pick the same one."""
     name = normalize_username(username)
     _check_new(name, password)
     if _row_by_name(db, name):
         raise AccountError("username_taken", "that username is taken")
-    row = {"username": name, "password_hash": generate_password_hash(password),
-           "created_at": int(time.time())}
     try:
-        user_id = db["users"].insert(row).last_pk
-    except sqlite3.IntegrityError:  # a concurrent sign-up won the race
+        with db.conn:
+            cursor = db.execute(
+                "INSERT INTO users (id, username, password_hash, created_at) "
+                "SELECT max(coalesce(max(id) + 1, 0), ?), ?, ?, ? FROM users",
+                (ACCOUNT_ID_FLOOR, name, generate_password_hash(password), int(time.time())))
+    except sqlite3.IntegrityError:  # a concurrent sign-up took the name first
         raise AccountError("username_taken", "that username is taken") from None
-    return Account(int(user_id), name)
+    return Account(int(cursor.lastrowid), name)
 
 
 def authenticate(db: sqlite_utils.Database, username: object, password: object) -> Account | None:

@@ -116,3 +116,25 @@ def test_real_ml100k_counts_and_idempotence(ml100k_wheel, tmp_path):
     assert db.execute("SELECT count(*) FROM movies WHERE genres != ''").fetchone()[0] == 1682
     assert import_release(db, read_widedeep_wheel(ml100k_wheel)).totals == first
     assert db["movies"].get(127)["display_title"] == "The Godfather"
+
+
+def test_accounts_leave_room_for_a_bigger_release(empty_app, tmp_path):
+    """An account made after one import does not take a user id a later, bigger release uses."""
+    from recommender import accounts
+
+    assert run_import(empty_app, ML100K_MINI).exit_code == 0  # users 1-30
+    db = store.connect(empty_app.config["DATABASE"])
+    first = accounts.create(db, "early-bird", "a long enough password")
+    second = accounts.create(db, "second-bird", "a long enough password")
+    db.close()
+    assert first.id == accounts.ACCOUNT_ID_FLOOR and second.id == first.id + 1
+    bigger = tmp_path / "bigger"
+    shutil.copytree(CSV_MINI, bigger)
+    with open(bigger / "ratings.csv", "a") as f:
+        f.write("31,1,4.0,964982703\n500000,2,3.5,964982704\n")
+    result = run_import(empty_app, bigger)
+    assert result.exit_code == 0, result.output
+    db = store.connect(empty_app.config["DATABASE"])
+    assert accounts.get(db, first.id).username == "early-bird"
+    assert db.execute("SELECT count(*) FROM ratings WHERE user_id IN (31, 500000)").fetchone()[0] == 2
+    db.close()
