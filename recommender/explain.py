@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (re-exported)
 
@@ -16,12 +17,17 @@ def shared_genres(genres_a: Sequence[str], genres_b: Sequence[str]) -> list[str]
     return [g for g in genres_a if g in b and g != "unknown"]
 
 
+@lru_cache(maxsize=16384)
+def title_words(title: str) -> frozenset[str]:
+    """A title's significant words, singular-ish. Cached: /similar asks for the same few
+    thousand titles all day, ten per request."""
+    return frozenset(w.rstrip("s") for w in re.findall(r"[a-z0-9]+", title.lower())
+                     if w not in STOPWORDS and len(w) > 2)
+
+
 def shared_keywords(title_a: str, title_b: str) -> list[str]:
     """Significant title words both share ("Alien" / "Aliens" -> ["alien"])."""
-    def words(t):
-        return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", t.lower()) if w not in STOPWORDS and len(w) > 2}
-    a = words(title_a)
-    return sorted(a & words(title_b))
+    return sorted(title_words(title_a) & title_words(title_b))
 
 
 def stars(rating: float) -> str:

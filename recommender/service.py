@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sqlite_utils
 
 from . import catalogue, content, explain, faiss_io, store
 from .index import LoadedIndex
-from .models import history
+from .models.base import top_rows
 
 MAX_K = 100
 SEARCH_CANDIDATES = 200
@@ -27,15 +27,13 @@ class Recommendation:
     movie_id: int
     score: float
     reason: str
+    movie: dict | None = field(default=None, compare=False, repr=False)  # the catalogue row, when read
 
 
-def _top_rows(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k best allowed scores, best first."""
-    candidates = np.flatnonzero(allowed)
-    if len(candidates) > k:
-        part = np.argpartition(-scores[candidates], k - 1)[:k]
-        candidates = candidates[part]
-    return candidates[np.argsort(-scores[candidates], kind="stable")]
+def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Recommendation]:
+    """`recs` carrying the catalogue rows already read for their reasons, so the caller's
+    response needs no second query (catalogue.with_movies uses them)."""
+    return [Recommendation(r.movie_id, r.score, r.reason, movies.get(r.movie_id)) for r in recs]
 
 
 class Recommender:
@@ -67,7 +65,7 @@ class Recommender:
             counts, allowed = self.index.popularity, self._allowed(genre)
             excluded = self.index.rows(sorted(exclude))
             allowed[excluded[excluded >= 0]] = False
-            rows = _top_rows(counts.astype(np.float64), allowed, k * 4)
+            rows = top_rows(counts.astype(np.float64), allowed, k * 4)
             pool = [(int(self.index.items.term(int(r))), int(counts[r]), self.index.genres_of(int(r)))
                     for r in rows if counts[r] > 0]
         else:
@@ -87,60 +85,75 @@ class Recommender:
 
     # -- the three questions ---------------------------------------------------------------
     def feed(self, user_id: int, k: int = 20, genre: str | None = None) -> list[Recommendation]:
-        """Personalized top-k, never a movie the user rated; popular and varied for a new user."""
-        rated_ids, stars = store.user_rating_arrays(self.db, user_id)
+        """Personalized top-k, never a movie the user rated; popular and varied for a new user.
+        One query for the ratings, one for the catalogue rows of the picks and their reasons."""
+        rated_ids, stars = store.user_rating_arrays(self.db, user_id, newest_first=False)
         if self.index is None or len(rated_ids) == 0:
             return self._popular(set(rated_ids.tolist()), genre, k)
         rows = self.index.rows(rated_ids)
         known = rows >= 0
         if not known.any():
             return self._popular(set(rated_ids.tolist()), genre, k)
-        h = history(rows[known], len(self.index.items))
-        scores = self.index.model.score(h)[0]
+        model, ids = self.index.model, self.index.movie_ids
+        rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._allowed(genre)
-        allowed[rows[known]] = False
-        top = _top_rows(scores, allowed, k)
-        because = self.index.model.because_of(self._liked_history(stars, rows, known), top)
-        causes = self.index.items.terms(np.where(because >= 0, because, 0))
-        names = self._titles(causes[because >= 0])
+        allowed[rated] = False
+        top, scores = model.feed_top(rated, k, allowed)
+        because = model.because_of_rows(rows[self._liked(stars, known)], top).tolist()
+        top_ids = ids[top].tolist()
+        cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
+        movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids if c is not None]))
         star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
         out = []
-        for row, cause, cause_id in zip(top, because, causes.tolist()):
-            if cause >= 0 and cause_id in names:
-                reason = explain.because_you_rated(names[cause_id]["display_title"], star_of.get(cause_id))
+        for movie_id, score, cause_id in zip(top_ids, scores.tolist(), cause_ids):
+            cause = movies.get(cause_id)
+            if cause is not None:
+                reason = explain.because_you_rated(cause["display_title"], star_of.get(cause_id))
             else:
                 reason = "Popular with people whose ratings look like yours"
-            out.append(Recommendation(int(self.index.items.term(int(row))), float(scores[row]), reason))
+            out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    def _liked_history(self, stars: np.ndarray, rows: np.ndarray, known: np.ndarray):
-        """The history reasons are drawn from: the movies the user liked (at least their own
+    @staticmethod
+    def _liked(stars: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """Which ratings reasons are drawn from: the movies the user liked (at least their own
         average and 3 stars), so no reason says "because you rated X 1★"."""
-        liked = known & (stars >= max(3.0, float(stars.mean())))
-        return history(rows[liked if liked.any() else known], len(self.index.items))
+        liked = known & (stars >= max(3.0, float(stars.sum() / len(stars))))  # stars.mean(), cheaper
+        return liked if liked.any() else known
 
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None) -> list[Recommendation]:
         """Movies like `movie_id` (never itself): co-ratings blended with content."""
+        return self.similar_to(movie_id, k, genre)[1]
+
+    def similar_to(self, movie_id: int, k: int = 10,
+                   genre: str | None = None) -> tuple[dict | None, list[Recommendation]]:
+        """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query."""
         row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
         if row < 0:
-            return self._similar_to_new_movie(movie_id, k, genre)
-        allowed = self._allowed(genre)
-        rows, scores, sources = self.index.model.similar_items(row, k, exclude=np.flatnonzero(~allowed))
+            recs = self._similar_to_new_movie(movie_id, k, genre)
+            movies = self._titles([movie_id, *(r.movie_id for r in recs)])
+            return movies.get(movie_id), _with_movie(recs, movies)
+        exclude = None if genre is None else np.flatnonzero(~self._allowed(genre))
+        rows, scores, sources = self.index.model.similar_items(row, k, exclude=exclude)
         keep = np.isfinite(scores)
         rows, scores, sources = rows[keep], scores[keep], sources[keep]
-        ids = [int(i) for i in self.index.items.terms(rows)]
+        ids = self.index.items.terms(rows).tolist()
         movies = self._titles([movie_id, *ids])
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
-        return [Recommendation(i, float(s), explain.similar_reason(
-                    int(src), query["display_title"], query["genres"],
-                    movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
-                for i, s, src in zip(ids, scores, sources)]
+        recs = []
+        for i, score, source in zip(ids, scores.tolist(), sources.tolist()):
+            movie = movies.get(i, {})
+            reason = explain.similar_reason(source, query["display_title"], query["genres"],
+                                            movie.get("genres", []), movie.get("display_title", ""))
+            recs.append(Recommendation(i, score, reason, movies.get(i)))
+        return movies.get(movie_id), recs
 
     def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None) -> list[Recommendation]:
         """A movie added since the last rebuild has no co-ratings and no vector yet: embed its
         text now and look for its nearest texts in the content index."""
-        movie = store.movie_for_text(self.db, movie_id)
-        if movie is None or self.index is None or self._embedder_for is None:
+        usable = self.index is not None and self._embedder_for is not None
+        movie = store.movie_for_text(self.db, movie_id) if usable else None
+        if movie is None:
             return self._popular({movie_id}, genre, k)
         vector = self._embedder_for(self.index.embedder).encode([content.movie_text(movie)])[0]
         ids, scores = faiss_io.search(self.index.content_index, vector, len(self.index.items) if genre else k + 1)
@@ -172,7 +185,7 @@ class Recommender:
         candidates = set(index.rows(ids).tolist())
         for g in np.argsort(-genre_match)[:2]:
             in_genre = index.genre_matrix[:, g].astype(bool)
-            candidates |= set(_top_rows(index.popularity.astype(np.float64), in_genre, SEARCH_CANDIDATES).tolist())
+            candidates |= set(top_rows(index.popularity.astype(np.float64), in_genre, SEARCH_CANDIDATES).tolist())
         rows = np.array(sorted(candidates - {-1}), dtype=np.int64)
         if genre is not None:
             rows = rows[index.genre_mask(genre)[rows]]

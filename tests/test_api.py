@@ -1,5 +1,6 @@
 """The JSON API of CONTRACT.md: every route, and every error status it promises."""
 import json
+import re
 
 import pytest
 
@@ -255,3 +256,38 @@ def test_with_a_built_index(indexed_app):
     feed = client.get("/api/feed?k=100", headers=user["headers"]).get_json()["results"]
     assert feed and movie_id not in {item["movie"]["id"] for item in feed}
     assert client.get("/api/search?q=space%20robots&k=3", headers=user["headers"]).status_code == 200
+
+
+def store_statements(app, call) -> tuple[object, list[str]]:
+    """The response of `call()` and the SQL it ran on this thread's store connection."""
+    conn = app.extensions["store_connections"].get().conn
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    try:
+        response = call()
+    finally:
+        conn.set_trace_callback(None)
+    return response, [s for s in seen if re.search(r"\b(movies|ratings)\b", s)]
+
+
+def test_one_catalogue_query_per_similar_and_feed(indexed_app):
+    """/similar reads the catalogue once (the movie, its neighbours and their reasons); the
+    feed reads the user's ratings once and the catalogue once (picks and reasons)."""
+    client = indexed_app.test_client()
+    response, sql = store_statements(indexed_app, lambda: client.get("/api/movies/3/similar?k=5"))
+    assert response.status_code == 200 and response.get_json()["results"]
+    assert len(sql) == 1, sql
+    user = signup(client)
+    for movie_id, stars in ((3, 5), (6, 4), (1, 2)):
+        client.put(f"/api/ratings/{movie_id}", json={"rating": stars}, headers=user["headers"])
+    response, sql = store_statements(indexed_app, lambda: client.get("/api/feed?k=5", headers=user["headers"]))
+    results = response.get_json()["results"]
+    assert [bool(re.search(r"\bmovies\b", s)) for s in sql] == [False, True], sql
+    assert len(results) == 5 and any(r["reason"].startswith("Because you rated") for r in results)
+
+
+def test_similar_of_an_unknown_movie_is_404_before_its_parameters(client):
+    assert error_code(client.get("/api/movies/999/similar?k=0"), 404) == "movie_not_found"
+    assert error_code(client.get("/api/movies/999/similar?genre=Polka"), 404) == "movie_not_found"
+    assert error_code(client.get(f"/api/movies/{2**63}/similar"), 404) == "movie_not_found"
+    assert error_code(client.get("/api/movies/3/similar?k=0"), 400) == "invalid_parameter"

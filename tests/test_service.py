@@ -88,3 +88,65 @@ def test_movie_added_since_the_rebuild_gets_content_neighbours(rec):
     assert 999 not in {r.movie_id for r in similar}
     assert {GODFATHER, GODFATHER_2} & {r.movie_id for r in similar}
     assert all(r.reason.startswith(("Matches", "Similar")) for r in similar)
+
+
+@pytest.mark.parametrize("genre", [None, "Drama"])
+def test_feed_fast_paths_change_nothing(rec, monkeypatch, genre):
+    """Hybrid's feed_top / because_of_rows against Model's defaults (score the history as a
+    sparse matrix, explain it as one): the same movies, reasons and scores for every user."""
+    from recommender.models import Hybrid, Model
+
+    users = [u for (u,) in rec.db.execute("SELECT DISTINCT user_id FROM ratings ORDER BY user_id")]
+    fast = {u: rec.feed(u, 10, genre=genre) for u in users}
+    monkeypatch.setattr(Hybrid, "feed_top", Model.feed_top)
+    monkeypatch.setattr(Hybrid, "because_of_rows", Model.because_of_rows)
+    for u in users:
+        slow = rec.feed(u, 10, genre=genre)
+        assert [(r.movie_id, r.reason) for r in fast[u]] == [(r.movie_id, r.reason) for r in slow]
+        assert [r.score for r in fast[u]] == pytest.approx([r.score for r in slow], rel=1e-5, abs=1e-6)
+
+
+def test_results_carry_their_catalogue_rows(rec):
+    from recommender import catalogue
+
+    movie, similar = rec.similar_to(STAR_WARS, 5)
+    assert movie == catalogue.movie(rec.db, STAR_WARS) and similar
+    assert [r.movie_id for r in similar] == [r.movie_id for r in rec.similar(STAR_WARS, 5)]
+    assert rec.similar_to(424242, 3)[0] is None
+    for r in [*similar, *rec.feed(1, 10)]:
+        assert r.movie == catalogue.movie(rec.db, r.movie_id)
+    assert [m["movie"] for m in catalogue.with_movies(rec.db, similar)] == [r.movie for r in similar]
+
+
+def test_feed_reads_ratings_in_any_order(rec):
+    for user in (1, 2, new_user(rec)):
+        ids, stars = store.user_rating_arrays(rec.db, user)
+        any_ids, any_stars = store.user_rating_arrays(rec.db, user, newest_first=False)
+        assert any_ids.dtype == ids.dtype and any_stars.dtype == stars.dtype
+        assert sorted(zip(any_ids.tolist(), any_stars.tolist())) == sorted(zip(ids.tolist(), stars.tolist()))
+
+
+def test_similar_reasons_from_cached_title_words():
+    from recommender import explain
+
+    assert explain.shared_keywords("Alien", "Aliens") == ["alien"]
+    assert explain.shared_keywords("The Godfather: Part II", "The Godfather") == ["godfather"]
+    assert explain.shared_keywords("Star Wars", "Heat") == []
+    assert explain.similar_reason(explain.SOURCE_CONTENT, "Alien", ["Sci-Fi", "Horror"], ["Horror"], "Aliens") \
+        == "Matches: horror, alien"
+    assert explain.similar_reason(explain.SOURCE_CONTENT, "Heat", ["Crime"], ["Drama"], "Up") == "Similar to Heat"
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Heat") == "Often liked together with Heat"
+    assert explain.title_words("Aliens") is explain.title_words("Aliens")  # cached
+
+
+def test_movies_by_ids_keeps_order_duplicates_and_exact_averages(rec):
+    from recommender import catalogue
+
+    movies = catalogue.movies_by_ids(rec.db, [3, 424242, 1, 3, 0, True, -5])
+    assert [m["id"] for m in movies] == [3, 1, 3]
+    for m in movies:
+        total, n = rec.db.execute("SELECT sum(rating), count(*) FROM ratings WHERE movie_id = ?", (m["id"],)).fetchone()
+        assert m["avg_rating"] == round(total / n, 2) and m["num_ratings"] == n
+    rec.db["movies"].insert({"id": 998, "title": "Nobody Rated (2001)", "display_title": "Nobody Rated",
+                             "year": None, "genres": "", "search_key": "nobody rated"})
+    assert catalogue.movie(rec.db, 998)["avg_rating"] is None and catalogue.movie(rec.db, 998)["genres"] == []

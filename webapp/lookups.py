@@ -71,9 +71,14 @@ def genre_arg(name: str = "genre") -> str | None:
     raise ApiError(400, "unknown_genre", f"unknown genre; one of: {', '.join(all_genres())}")
 
 
+def not_found(movie_id: int) -> ApiError:
+    """The contract's 404 for a movie (JSON for the API and fetch, a page otherwise)."""
+    return ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
+
+
 def movie_or_404(movie_id: int) -> dict:
-    """The movie dict, or the contract's 404 (JSON for the API and fetch, a page otherwise)."""
+    """The movie dict, or the contract's 404."""
     found = catalogue.movie(get_db(), movie_id)
     if found is None:
-        raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
+        raise not_found(movie_id)
     return found

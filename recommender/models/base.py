@@ -5,6 +5,9 @@
   `times` the same pattern holding unix seconds, `item_vectors` (items x d) unit rows.
 - `score(histories)`: histories is an n x items csr built at call time, so a rating made a
   second ago counts without a refit (fold-in). Returns float32 (n, items); higher is better.
+- `feed_top(rated_rows, k, allowed)`: the feed's question for one user (top-k allowed rows and
+  their scores); by default score + top_rows, overridable where a cheaper search exists.
+  `because_of_rows(rated_rows, item_rows)` likewise, for the feed's reasons.
 - `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
   array, loaded with allow_pickle=False and optionally memory-mapped.
 """
@@ -44,6 +47,15 @@ def history(item_rows, n_items: int, ratings=None) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (np.zeros(len(rows), np.int64), rows)), shape=(1, n_items))
 
 
+def top_rows(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k best allowed scores, best first (ties keep row order)."""
+    candidates = np.flatnonzero(allowed)
+    if len(candidates) > k:
+        part = np.argpartition(-scores[candidates], k - 1)[:k]
+        candidates = candidates[part]
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
 def row_max_normalise(scores: np.ndarray) -> np.ndarray:
     """Divide each row by its largest |score| so components blend on one scale."""
     peak = np.abs(scores).max(axis=1, keepdims=True)
@@ -77,6 +89,20 @@ class Model:
         raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------------
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k item rows (best first) and their scores for one user whose history is `rated_rows` (int64 item rows), among rows where the bool mask `allowed` is True."""
+        if self.n_items is None:
+            raise RuntimeError(f"{self.kind}: fit or load the model first")
+        scores = self.score(history(rated_rows, self.n_items))[0]
+        top = top_rows(scores, allowed, k)
+        return top, scores[top]
+
+    def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
+        """For each of `item_rows`, the one of `rated_rows` that raised it most (-1: none).
+        By default `because_of` on a history built from the rows; models that explain
+        implement `because_of(history_row, item_rows)`."""
+        return self.because_of(history(rated_rows, self.n_items), item_rows)
+
     def _check(self, histories) -> sp.csr_matrix:
         if self.n_items is None:
             raise RuntimeError(f"{self.kind}: fit or load the model first")

@@ -12,12 +12,13 @@ few ratings. Everything is fitted once and saved as plain arrays.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .base import Model, row_max_normalise
+from .base import Model, row_max_normalise, top_rows
 from .content import ContentModel
 from .ease import EASE, gram_matrix
 from .factors import ItemFactors
@@ -25,6 +26,7 @@ from .neighbours import ItemKNN, RP3beta
 from .popularity import Popularity
 
 SOURCE_CORATING, SOURCE_CONTENT = 0, 1
+TEXT_GRAM_MAX_ITEMS = 4096  # the items x items text cosine is kept up to 64 MB (11 MB on ML-100K)
 
 
 def warmth(n: np.ndarray, params: dict) -> np.ndarray:
@@ -47,6 +49,8 @@ class Hybrid(Model):
     def __init__(self, **params):
         super().__init__(**params)
         self.parts: dict[str, Model] = {}
+        self._text_gram: np.ndarray | None = None
+        self._text_gram_lock = threading.Lock()
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, matrix, times=None, item_vectors=None, gram=None):
@@ -66,6 +70,7 @@ class Hybrid(Model):
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
         self.n_items = int(matrix.shape[1])
+        self._text_gram = None
         return self
 
     # -- scoring -----------------------------------------------------------------------------
@@ -95,36 +100,117 @@ class Hybrid(Model):
         h = self._check(histories)
         return self.blend(self.components(h), self.warmth(h), self.params)
 
-    # -- explanations ------------------------------------------------------------------------
-    def contributions(self, history_row, item_rows) -> np.ndarray:
-        """(len(item_rows), n_rated) share of each rated movie in each item's score.
+    # -- one user from item rows, no scipy (every feed request) --------------------------------
+    def _weights(self, name: str) -> np.ndarray:
+        """The items x items matrix behind an item-item term ("ease", "ease_cold", "rp3")."""
+        return np.asarray(self.parts[name].arrays["B" if name.startswith("ease") else "W"])
 
-        Columns follow `history_row.indices` (sorted item rows the user rated).
-        """
-        h = self._check(history_row)[0]
-        rated = h.indices
-        items = np.asarray(item_rows, dtype=np.int64)
-        a = float(self.warmth(h)[0])
+    def text_gram(self) -> np.ndarray | None:
+        """E E^T, the items x items cosine of the text embeddings, made once (when a saved model
+        is loaded, else on first use) and kept with the model. Per request, a row of it replaces
+        a product with the whole embedding matrix: half the model time of /similar, a third of
+        the feed's. Row i is computed as `E @ E[i]`, the very product similar_items made. None
+        without text vectors, or beyond TEXT_GRAM_MAX_ITEMS items (memory over CPU)."""
+        if "content" not in self.parts or not self.n_items or self.n_items > TEXT_GRAM_MAX_ITEMS:
+            return None
+        if self._text_gram is None:
+            with self._text_gram_lock:
+                if self._text_gram is None:
+                    e = np.asarray(self.parts["content"].item_vectors)
+                    gram = np.empty((len(e), len(e)), dtype=np.float32)
+                    for i in range(len(e)):
+                        gram[i] = e @ np.asarray(e[i])
+                    gram.setflags(write=False)
+                    self._text_gram = gram
+        return self._text_gram
+
+    def _content_sum(self, rows: np.ndarray, out: np.ndarray) -> None:
+        """ContentModel.score for one history of 1-star-valued rows, up to a positive factor
+        (normalising divides it out), into `out`: every rated movie weighs max(1 - neutral,
+        0.5), so the profile is the unit sum of their text vectors, a score the sum of cosines."""
+        gram = self.text_gram()
+        if gram is not None:
+            np.sum(gram[rows], axis=0, out=out)
+            return
+        part = self.parts["content"]
+        e = np.asarray(part.item_vectors)
+        w = np.float32(max(1.0 - float(part.params["neutral"]), 0.5))
+        p = (w * e[rows]).sum(axis=0, keepdims=True)
+        p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
+        out[:] = (p @ e.T)[0]
+
+    def score_rows(self, rated_rows: np.ndarray) -> np.ndarray:
+        """score() of one history given as item rows: (items,) float32, by gathers, no sparse
+        matrix. The arithmetic of components() + blend() step for step (the text term up to
+        rounding, see _content_sum) on one stacked array: few numpy calls, since under
+        gunicorn's threads every call over a whole row of items may hand the GIL over."""
+        rows = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        p, a = self.params, warmth(np.array([len(rows)]), self.params)[0]
+        terms = [("ease", a), ("ease_cold", 1 - a), ("rp3", p["w_rp3"])]
+        if "content" in self.parts:
+            terms.append(("content", p["w_content"]))
+        stack = np.empty((len(terms) + 1, self.n_items), dtype=np.float32)
+        for i, (name, _) in enumerate(terms):
+            if name == "content":
+                self._content_sum(rows, stack[i])
+            else:
+                np.sum(self._weights(name)[rows], axis=0, out=stack[i])
+        normalised = stack[:len(terms)]
+        normalised /= np.maximum(np.abs(normalised).max(axis=1, keepdims=True), 1e-12)  # row_max_normalise
+        stack[-1] = self.parts["popularity"].item_scores()
+        weights = [w for _, w in terms] + [(1 - a) * p["w_pop_cold"]]
+        stack *= np.array(weights, dtype=np.float32)[:, None]
+        return np.add.reduce(stack, axis=0)  # row after row, the order of blend()'s additions
+
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Model.feed_top without scipy: score_rows, then the same top_rows selection."""
+        scores = self.score_rows(rated_rows)
+        top = top_rows(scores, allowed, k)
+        return top, scores[top]
+
+    # -- explanations ------------------------------------------------------------------------
+    def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict) -> np.ndarray:
+        """(len(items), len(rated)) share of each rated row in each item's score, given the
+        history's warmth `a` and each term's row maximum `peak`."""
         p = self.params
-        peak = {k: max(float(np.abs(self.parts[k].score(h)).max()), 1e-12)
-                for k in ("ease", "ease_cold", "rp3")}
-        b_w = np.asarray(self.parts["ease"].weights)[np.ix_(rated, items)] / peak["ease"]
-        b_c = np.asarray(self.parts["ease_cold"].weights)[np.ix_(rated, items)] / peak["ease_cold"]
-        w_r = np.asarray(self.parts["rp3"].arrays["W"])[np.ix_(rated, items)] / peak["rp3"]
+        cell = np.ix_(rated, items)
+        b_w, b_c, w_r = (self._weights(k)[cell] / peak[k] for k in ("ease", "ease_cold", "rp3"))
         c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r
         if "content" in self.parts:
             e = np.asarray(self.parts["content"].item_vectors)
             c = c + p["w_content"] * (e[rated] @ e[items].T) / max(len(rated), 1)
         return c.T.astype(np.float32)
 
+    def contributions(self, history_row, item_rows) -> np.ndarray:
+        """(len(item_rows), n_rated) share of each rated movie in each item's score.
+
+        Columns follow `history_row.indices` (sorted item rows the user rated).
+        """
+        h = self._check(history_row)[0]
+        peak = {k: max(float(np.abs(self.parts[k].score(h)).max()), 1e-12)
+                for k in ("ease", "ease_cold", "rp3")}
+        return self._contributions(h.indices, np.asarray(item_rows, dtype=np.int64),
+                                   float(self.warmth(h)[0]), peak)
+
     def because_of(self, history_row, item_rows) -> np.ndarray:
         """For each recommended item row, the rated item row that raised it most (-1: none)."""
         h = sp.csr_matrix(history_row)
         if h.nnz == 0:
             return np.full(len(item_rows), -1, dtype=np.int64)
-        c = self.contributions(h, item_rows)
-        best = h.indices[np.argmax(c, axis=1)]
-        return np.where(c.max(axis=1) > 0, best, -1).astype(np.int64)
+        return _strongest(self.contributions(h, item_rows), h.indices)
+
+    def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
+        """because_of for a history given as item rows, without scipy (every feed request)."""
+        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        if len(rated) == 0:
+            return np.full(len(item_rows), -1, dtype=np.int64)
+        names = ("ease", "ease_cold", "rp3")
+        sums = np.empty((len(names), self.n_items), dtype=np.float32)
+        for i, name in enumerate(names):
+            np.sum(self._weights(name)[rated], axis=0, out=sums[i])  # as binary_product sums one history
+        peak = {name: max(float(top), 1e-12) for name, top in zip(names, np.abs(sums).max(axis=1))}
+        a = float(warmth(np.array([len(rated)]), self.params)[0])
+        return _strongest(self._contributions(rated, np.asarray(item_rows, dtype=np.int64), a, peak), rated)
 
     # -- movies like X -----------------------------------------------------------------------
     def similar_corating(self, item_row: int, k: int = 10):
@@ -151,18 +237,23 @@ class Hybrid(Model):
         collab = np.asarray(self.parts["knn"].similarity[item_row], dtype=np.float32)
         collab = collab / max(float(collab.max()), 1e-12)
         if "content" in self.parts:
-            e = self.parts["content"].item_vectors
-            text = np.asarray(e) @ np.asarray(e[item_row])
-            text = np.clip(text, 0, None) ** 3          # sharpen: only close texts count
+            gram = self.text_gram()
+            if gram is not None:
+                text = np.array(gram[item_row])
+            else:
+                e = self.parts["content"].item_vectors
+                text = np.asarray(e) @ np.asarray(e[item_row])
+            np.clip(text, 0, None, out=text)
+            text **= 3                                  # sharpen: only close texts count
             text[item_row] = 0
-            text = text / max(float(text.max()), 1e-12)
+            text /= max(float(text.max()), 1e-12)
         else:
             text, beta = np.zeros_like(collab), 1.0
         parts_c, parts_t = beta * collab, (1 - beta) * text
         score = parts_c + parts_t
         if exclude is not None:
             score[np.asarray(exclude, dtype=np.int64)] = -np.inf
-        rows, scores = _top(score, item_row, k)
+        rows, scores = _top(score, item_row, k, copy=False)
         source = np.where(parts_c[rows] >= parts_t[rows], SOURCE_CORATING, SOURCE_CONTENT)
         return rows, scores, source
 
@@ -191,10 +282,19 @@ class Hybrid(Model):
         from .base import load_model
         self.parts = {name: load_model(directory / name, mmap=mmap) for name in meta["parts"]}
         self.n_items = meta["n_items"]
+        self._text_gram = None
+        self.text_gram()  # a loaded model serves: made here, in gunicorn's master, workers share it
 
 
-def _top(scores: np.ndarray, skip: int, k: int):
-    s = np.array(scores, dtype=np.float32, copy=True)
+def _strongest(c: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """Per row of contributions `c`, the rated row with the largest positive share, else -1."""
+    best = rated[np.argmax(c, axis=1)]
+    return np.where(c.max(axis=1) > 0, best, -1).astype(np.int64)
+
+
+def _top(scores: np.ndarray, skip: int, k: int, copy: bool = True):
+    """The k best rows but `skip`, best first; copy=False marks `scores` itself (a temporary)."""
+    s = np.array(scores, dtype=np.float32, copy=True) if copy else scores
     s[skip] = -np.inf
     k = min(k, len(s) - 1)
     if k <= 0:

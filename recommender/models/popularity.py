@@ -23,8 +23,16 @@ class Popularity(Model):
         return self.arrays["counts"]
 
     def item_scores(self) -> np.ndarray:
-        c = np.log1p(np.asarray(self.counts, dtype=np.float32))
-        return c / max(float(c.max()), 1e-12)
+        """log(1 + count) / log(1 + max count), read-only: worked out once per counts array
+        (every feed request blends it)."""
+        counts = self.counts
+        cached = getattr(self, "_scores", None)
+        if cached is None or cached[0] is not counts:
+            c = np.log1p(np.asarray(counts, dtype=np.float32))
+            scores = c / max(float(c.max()), 1e-12)
+            scores.setflags(write=False)
+            cached = self._scores = (counts, scores)
+        return cached[1]
 
     def score(self, histories):
         h = self._check(histories)

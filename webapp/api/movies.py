@@ -5,7 +5,7 @@ from recommender import catalogue
 
 from ..db import get_db
 from ..errors import ApiError
-from ..lookups import genre_arg, int_arg, movie_or_404, text_arg, title_index
+from ..lookups import genre_arg, int_arg, movie_or_404, not_found, text_arg, title_index
 from ..serving import get_recommender
 from . import bp
 
@@ -28,10 +28,19 @@ def movie(movie_id: int):
 
 @bp.get("/movies/<int:movie_id>/similar")
 def similar(movie_id: int):
-    """Movies like this one with a reason each; never the movie itself."""
-    found = movie_or_404(movie_id)
-    k, genre = int_arg("k", 10), genre_arg()
-    recs = [r for r in get_recommender().similar(movie_id, k=k, genre=genre) if r.movie_id != movie_id]
+    """Movies like this one with a reason each; never the movie itself. The movie, the
+    results and their reasons come from one catalogue query."""
+    try:
+        k, genre = int_arg("k", 10), genre_arg()
+    except ApiError:
+        movie_or_404(movie_id)  # an unknown movie is a 404 whatever the other parameters
+        raise
+    if not catalogue.valid_id(movie_id):
+        raise not_found(movie_id)
+    found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre)
+    if found is None:
+        raise not_found(movie_id)
+    recs = [r for r in recs if r.movie_id != movie_id]
     return jsonify({"movie": found, "results": catalogue.with_movies(get_db(), recs[:k])})
 
 
@@ -42,4 +51,5 @@ def search():
     if not text:
         raise ApiError(400, "missing_query", "q must describe what you are looking for")
     k, genre = int_arg("k", 10), genre_arg()
-    return jsonify({"results": catalogue.with_movies(get_db(), get_recommender().search(text, k=k, genre=genre))})
+    recs = get_recommender().search(text, k=k, genre=genre)
+    return jsonify({"results": catalogue.with_movies(get_db(), recs)})

@@ -14,13 +14,13 @@ from . import bp, json_body
 @bp.get("/feed")
 @token_required
 def feed():
-    """Personalized picks, never a movie the user has rated (a rating made just now included)."""
+    """Personalized picks, never a movie the user has rated (a rating made just now included:
+    Recommender.feed reads the ratings at the call and leaves them out)."""
     k, genre = int_arg("k", 20), genre_arg()
     recommender = get_recommender()
-    rated = user_ratings.rated_ids(get_db(), g.account.id)
-    recs = [r for r in recommender.feed(g.account.id, k=k, genre=genre) if r.movie_id not in rated]
+    recs = recommender.feed(g.account.id, k=k, genre=genre)
     return jsonify({"results": catalogue.with_movies(get_db(), recs[:k]),
-                    "index_version": recommender.index_version})
+                            "index_version": recommender.index_version})
 
 
 @bp.get("/ratings")

@@ -1,0 +1,114 @@
+"""The per-request paths of the hybrid equal the general ones, on random histories.
+
+feed_top / because_of_rows (numpy gathers, no scipy) against score / because_of on histories
+built as sparse matrices, and the text Gram matrix against the product it replaces."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommender.models import EASE, Hybrid, Model, history
+from recommender.models import hybrid as hybrid_module
+from recommender.models.base import top_rows
+
+N_USERS, N_ITEMS = 150, 90
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(7)
+    x = sp.random(N_USERS, N_ITEMS, density=0.12, random_state=7, format="csr", dtype=np.float32)
+    x.data = rng.integers(1, 6, size=x.nnz).astype(np.float32)
+    t = x.copy()
+    t.data = 1e9 + rng.integers(0, 10**6, size=x.nnz).astype(np.float64)
+    e = rng.standard_normal((N_ITEMS, 16)).astype(np.float32)
+    return x, t, e
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    x, t, e = data
+    return Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e)
+
+
+def histories(seed: int, count: int = 25):
+    """Random histories of 1 to 40 items, each with a random genre-like filter."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        rows = np.sort(rng.choice(N_ITEMS, size=int(rng.integers(1, 41)), replace=False)).astype(np.int64)
+        allowed = rng.random(N_ITEMS) < 0.7
+        allowed[rows] = False
+        yield rows, allowed
+
+
+@pytest.mark.parametrize("gram", [True, False])
+def test_feed_top_equals_batch_scoring(model, monkeypatch, gram):
+    if not gram:
+        monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", 0)
+    cases = list(histories(1))
+    batch = model.score(sp.vstack([history(rows, N_ITEMS) for rows, _ in cases]).tocsr())  # scipy path
+    for (rows, allowed), expected in zip(cases, batch):
+        for k in (1, 10, 200):
+            top, scores = model.feed_top(rows, k, allowed.copy())
+            assert top.tolist() == top_rows(expected, allowed, k).tolist()
+            np.testing.assert_allclose(scores, expected[top], rtol=1e-5, atol=1e-6)
+            assert not set(top.tolist()) & set(rows.tolist())
+
+
+def test_feed_top_equals_the_default_of_every_model(model):
+    """Model.feed_top (score one history, take the top k) is what Hybrid.feed_top speeds up."""
+    for rows, allowed in histories(2):
+        fast_rows, fast_scores = model.feed_top(rows, 20, allowed)
+        slow_rows, slow_scores = Model.feed_top(model, rows, 20, allowed)
+        assert fast_rows.tolist() == slow_rows.tolist()
+        np.testing.assert_allclose(fast_scores, slow_scores, rtol=1e-5, atol=1e-6)
+
+
+def test_score_rows_without_the_gram_is_bit_identical_to_single_history_scoring(model, monkeypatch):
+    monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", 0)
+    for rows, _ in histories(3):
+        assert np.array_equal(model.score_rows(rows), model.score(history(rows, N_ITEMS))[0])
+
+
+def test_because_of_rows_equals_because_of(model):
+    rng = np.random.default_rng(4)
+    for rows, allowed in histories(5):
+        items = rng.choice(N_ITEMS, size=12, replace=False)
+        expected = model.because_of(history(rows, N_ITEMS), items)
+        assert model.because_of_rows(rows, items).tolist() == expected.tolist()
+        assert Model.because_of_rows(model, rows, items).tolist() == expected.tolist()
+        assert set(expected[expected >= 0].tolist()) <= set(rows.tolist())
+    assert model.because_of_rows(np.zeros(0, np.int64), [1, 2]).tolist() == [-1, -1]
+
+
+def test_unsorted_and_repeated_rows_mean_the_same_history(model):
+    rows = np.array([40, 3, 17, 3, 88], dtype=np.int64)
+    allowed = np.ones(N_ITEMS, bool)
+    allowed[rows] = False
+    assert model.feed_top(rows, 10, allowed)[0].tolist() == model.feed_top(np.unique(rows), 10, allowed)[0].tolist()
+    assert model.because_of_rows(rows, [5, 6]).tolist() == model.because_of_rows(np.unique(rows), [5, 6]).tolist()
+
+
+def test_the_default_feed_top_of_a_plain_model(data):
+    x, t, _ = data
+    ease = EASE(lam=20.0).fit(x, t)
+    for rows, allowed in histories(6, 5):
+        top, scores = ease.feed_top(rows, 7, allowed)
+        expected = ease.score(history(rows, N_ITEMS))[0]
+        assert top.tolist() == top_rows(expected, allowed, 7).tolist()
+        assert np.array_equal(scores, expected[top])
+
+
+def test_text_gram_rows_are_the_products_they_replace(model, data, monkeypatch):
+    e = np.asarray(model.parts["content"].item_vectors)
+    gram = model.text_gram()
+    assert gram is model.text_gram() and not gram.flags.writeable  # made once, shared read-only
+    for i in range(N_ITEMS):
+        assert np.array_equal(gram[i], e @ np.asarray(e[i]))
+    with_gram = [model.similar_items(i, 8, exclude=[0, 1]) for i in range(N_ITEMS)]
+    monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", N_ITEMS - 1)
+    assert model.text_gram() is None
+    for i, (rows, scores, source) in enumerate(with_gram):
+        r, s, src = model.similar_items(i, 8, exclude=[0, 1])
+        assert r.tolist() == rows.tolist() and np.array_equal(s, scores) and src.tolist() == source.tolist()
+    x, t, _ = data
+    assert Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t).text_gram() is None  # no text
