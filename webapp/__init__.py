@@ -11,6 +11,7 @@ from flask import Flask
 from recommender import paths, store
 
 from . import blueprints, cli, db, errors, health, index_holder, throttle
+from .json_provider import OrjsonProvider
 
 
 def _secret_key(instance: Path) -> str:
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     """Build the app; `instance_path` (else `INSTANCE_PATH`, else the repo's `instance/`) holds its state."""
     instance = Path(instance_path).resolve() if instance_path else paths.instance_path()
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(
         DATABASE=str(paths.database_path(instance)),
         INDEX_ROOT=str(paths.index_root(instance)),
