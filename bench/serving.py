@@ -3,7 +3,8 @@ loopback, driven by `wrk` for --seconds per endpoint at 16 connections: /healthz
 /api/movies/<id>/similar over every movie, /api/feed for logged-in users with real ratings
 (bearer tokens rotated), /api/search over many phrases, /api/movies?q= over title prefixes.
 Prints req/s, p50 and p99 and each endpoint's throughput as a fraction of /healthz, then the
-memory (PSS) of the master and every worker, and writes the same to bench/results/serving.json.
+memory (PSS) of the master and every worker, and writes the same to bench/results/serving.json
+(serving-<folder>.json when BENCH_INSTANCE names another instance, e.g. instance/scale-1.0).
 
 wrk is the Debian package (installed with apt-get when missing and running as root); without it
 a bounded asyncio HTTP/1.1 client does the same job, and the output says so.
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import REPO, ensure_ml100k, write_result
+from .common import BENCH_INSTANCE, REPO, ensure_ml100k, write_result
 from .latency import PHRASES
 
 CONNECTIONS = 16
@@ -454,7 +455,7 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
             r["target_fraction"] = TARGETS[name]
         r["meets_targets"] = (r["fraction_of_healthz"] >= TARGETS.get(name, 0) and r["p99_ms"] < P99_TARGET_MS
                               and r["errors"] == 0)
-    return {"seconds": seconds, "connections": connections, "load_generator": generator,
+    return {"instance": str(instance), "seconds": seconds, "connections": connections, "load_generator": generator,
             "command": " ".join(["gunicorn", *server.command[3:]]), "gunicorn_options": options,
             "env": env or {}, "endpoints": results, "memory": mem,
             "memory_meets_target": mem["total_pss_mb"] < PSS_TARGET_MB, "startup_log": worker_log[-12:]}
@@ -488,7 +489,7 @@ def report(result: dict) -> str:
             missed.append(f"{r['path']} ({', '.join(why)})")
     if not result["memory_meets_target"]:
         missed.append(f"memory (total PSS {result['memory']['total_pss_mb']:.0f} MB vs {PSS_TARGET_MB:.0f})")
-    lines = [f"Serving on ML-100K, {result['connections']} connections, {result['seconds']:g} s per endpoint, "
+    lines = [f"Serving {Path(result.get('instance', 'bench')).name}, {result['connections']} connections, {result['seconds']:g} s per endpoint, "
              f"load generator: {result['load_generator']}", f"Server: {result['command']}", "",
              table(result), "", memory_lines(result), "",
              "Targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed))]
@@ -521,9 +522,16 @@ def gunicorn_options(args: argparse.Namespace) -> list[str]:
     return options
 
 
+def result_name() -> str:
+    """serving.json for the ML-100K instance; serving-<folder>.json for another BENCH_INSTANCE
+    (instance/scale-1.0), so a scale run does not overwrite the README's ML-100K figures."""
+    default = REPO / "instance" / "bench"
+    return "serving" if BENCH_INSTANCE.resolve() == default.resolve() else f"serving-{BENCH_INSTANCE.name}"
+
+
 def run(args: argparse.Namespace) -> dict:
     result = measure(args.seconds, args.connections, gunicorn_options(args), use_wrk=not args.python_client)
-    path = write_result("serving", result)
+    path = write_result(result_name(), result)
     print()
     print(report(result))
     print(f"({path})")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender import ann, evaluation, faiss_io, model_family, tuning
+from recommender import evaluation, faiss_io, model_family, tuning
 from recommender.models import FactorHybrid, Hybrid
 from recommender.index import MODEL_DIR
 from recommender.vocab import Vocabulary
@@ -78,21 +78,26 @@ def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray,
 def _fit_factor(ratings: pd.DataFrame, users: Vocabulary, items: Vocabulary, content: np.ndarray,
                 folder: Path, report: Callable[[str], None]) -> dict:
     """ALS + content + popularity with approximate indices; its defaults are not re-tuned per
-    build (tuning the dense Hybrid is what needs items² memory)."""
+    build (tuning the dense Hybrid is what needs items² memory). The model searches the
+    version's own content.faiss and collab_items.faiss (keyed by movie id in row order), so
+    each index exists once on disk and once in a server's memory."""
     matrix, _ = evaluation.interaction_matrices(ratings[["user_id", "movie_id", "rating", "timestamp"]],
                                                 users, items)
-    model = FactorHybrid().fit(matrix, item_vectors=content)
+    text_index = faiss_io.load(folder / "content.faiss")  # written by the content stage
+    model = FactorHybrid().fit(matrix, item_vectors=content, shared={"content": text_index})
     report(f"  ALS ({model.params['factors']} factors) fitted on {matrix.nnz} ratings; "
            f"neighbour indices: " + ", ".join(f"{s} {i['type']} recall@10 {i['recall@10']}"
-                                              for s, i in model.index_info.items()))
-    model.save(folder / MODEL_DIR)
-    collab = model.item_vectors("collab")
-    index, info = ann.build_checked(collab, items.ids)
-    faiss_io.save(index, folder / "collab_items.faiss")
+                                              for s, i in model.index_info.items())
+           + f"; {model.params['similar_lists']} similar movies stored per movie")
+    shared = {"content": "content.faiss", "collab": "collab_items.faiss"}
+    model.save(folder / MODEL_DIR, shared=shared)
+    faiss_io.save(faiss_io.keyed_by(model.indices["collab"], items.ids), folder / "collab_items.faiss")
     np.save(folder / "user_ids.npy", users.ids)
-    report(f"  collab_items: {info['type']} over {len(collab)} items, recall@10 vs exact {info['recall@10']}")
+    info = model.index_info["collab"]
+    report(f"  collab_items: {info['type']} over {len(items)} items, recall@10 vs exact {info['recall@10']}")
     return {"model_family": "factor", "factor": model.params,
-            "ann": {"collab_items": info, **{f"model_{s}": i for s, i in model.index_info.items()}}}
+            "ann": {"collab_items": info,
+                    **{f"model_{s}": {**i, "shared": shared[s]} for s, i in model.index_info.items()}}}
 
 
 def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:

@@ -20,8 +20,37 @@ def save(index: faiss.Index, path: Path) -> None:
 
 
 def load(path: Path) -> faiss.Index:
-    """Read-only and memory-mapped, so gunicorn workers share the pages."""
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    """Read-only and memory-mapped, so gunicorn workers share the pages.
+
+    IO_FLAG_MMAP_IFC, not IO_FLAG_MMAP: the latter maps only IVF inverted lists, so flat codes
+    and HNSW links were copied into every process (shared copy-on-write after a fork at best,
+    private again after each worker's hot swap). With IFC (FAISS >= 1.11) vectors and HNSW
+    links stay in the page cache, one copy per host, and only the pages searched are read."""
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+
+
+def by_rows(index: faiss.Index, n: int) -> faiss.Index:
+    """The index inside an IndexIDMap2 whose ids are n item ids in row order (sorted, as a
+    version's movie_ids.npy is): its own labels are then item rows, so a model can search an
+    index the version keeps for ids (content.faiss) without a second copy or an id lookup."""
+    ids = faiss.vector_to_array(index.id_map) if hasattr(index, "id_map") else None
+    if ids is None or len(ids) != n or (n > 1 and not np.all(np.diff(ids) > 0)):
+        raise ValueError(f"expected an IndexIDMap2 over {n} increasing item ids")
+    inner = faiss.downcast_index(index.index)
+    inner.referenced_objects = [index]  # the IDMap owns `inner`: keep it alive (FAISS's convention)
+    return inner
+
+
+def keyed_by(index: faiss.Index, ids: np.ndarray) -> faiss.Index:
+    """A copy of an IndexIDMap2 answering with `ids` (one per vector, in insertion order):
+    one HNSW build serves both row and item-id labels."""
+    copy = faiss.deserialize_index(faiss.serialize_index(index))
+    ids = np.ascontiguousarray(ids, dtype="int64")
+    if len(ids) != copy.ntotal:
+        raise ValueError(f"{len(ids)} ids for {copy.ntotal} vectors")
+    faiss.copy_array_to_vector(ids, copy.id_map)
+    copy.construct_rev_map()
+    return copy
 
 
 def search(index: faiss.Index, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,8 @@
 """The read side of an index version: check it against its manifest and load it for serving.
 
-Arrays are memory-mapped and FAISS indices read with IO_FLAG_MMAP, so the workers of one
-server share their pages. The write side is indexer/versions.py."""
+Arrays are memory-mapped and FAISS indices read with IO_FLAG_MMAP_IFC, so the workers of one
+server share their pages; a model that searches the version's own text or item index
+(FactorHybrid's `shared_indices`) is handed that one object. The write side is indexer/versions.py."""
 from __future__ import annotations
 
 import hashlib
@@ -122,11 +123,14 @@ def load_index(folder: Path) -> LoadedIndex:
     try:
         items = Vocabulary(np.load(folder / "movie_ids.npy", allow_pickle=False))
         model = load_model(folder / MODEL_DIR, mmap=True)
+        indices = {name: faiss_io.load(folder / name) for name in ("content.faiss", "collab_items.faiss")}
+        for space, name in getattr(model, "shared_indices", {}).items():
+            model.use_index(space, indices[name])  # one copy for the model and the version
         return LoadedIndex(
             version=folder.name, folder=folder, manifest=manifest, items=items,
             content_vectors=np.load(folder / "content_vectors.npy", mmap_mode="r", allow_pickle=False),
-            content_index=faiss_io.load(folder / "content.faiss"),
-            collab_items=faiss_io.load(folder / "collab_items.faiss"),
+            content_index=indices["content.faiss"],
+            collab_items=indices["collab_items.faiss"],
             users_collab=faiss_io.load(folder / "users_collab.faiss"),
             users_content=faiss_io.load(folder / "users_content.faiss"),
             model=model,

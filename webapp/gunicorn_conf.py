@@ -2,8 +2,9 @@
 bench/results/serving_configs.json (`python -m bench.configs`) compares the candidates.
 
 - preload_app: the app is built once in the master, which also loads the live index version
-  (arrays mmapped, FAISS read with IO_FLAG_MMAP) and the text model before forking, so workers
-  share those pages (page cache, or copy-on-write for the model's weights).
+  and the text model before forking. Index arrays and FAISS indices (IO_FLAG_MMAP_IFC: vectors
+  and HNSW links) are file mappings, so every process, and every version a worker swaps to
+  later, shares one copy in the page cache; the text model's weights are shared copy-on-write.
 - post_worker_init warms every worker (index, text model, title index) before it takes a request:
   the first requests are not slow, and memory is measured in steady state.
 - one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With

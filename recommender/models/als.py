@@ -55,15 +55,20 @@ class ALS(Model):
         a = np.asarray(self.arrays["YtY"]) + lam * np.eye(yr.shape[1]) + (alpha - 1.0) * (yr.T @ yr)
         return a, alpha * yr.sum(axis=0), yr
 
+    def fold_in(self, rated_rows: np.ndarray) -> np.ndarray:
+        """(factors,) float32: the factor of one user who rated these (distinct) item rows."""
+        rated = np.asarray(rated_rows, dtype=np.int64)
+        if len(rated) == 0:
+            return np.zeros(self.item_factors.shape[1], dtype=np.float32)
+        a, b, _ = self._system(rated)
+        return np.linalg.solve(a, b).astype(np.float32)
+
     def user_factors(self, histories) -> np.ndarray:
         """(n, factors): each history row folded in (zeros for an empty history)."""
         h = binary(self._check(histories))
         out = np.zeros((h.shape[0], self.item_factors.shape[1]), dtype=np.float32)
         for u in range(h.shape[0]):
-            rated = h.indices[h.indptr[u]:h.indptr[u + 1]]
-            if len(rated):
-                a, b, _ = self._system(rated)
-                out[u] = np.linalg.solve(a, b)
+            out[u] = self.fold_in(h.indices[h.indptr[u]:h.indptr[u + 1]])
         return out
 
     def score(self, histories):
@@ -74,7 +79,11 @@ class ALS(Model):
 
         score_i = y_iᵀ A⁻¹ Σ_j c y_j, so movie j's share is c y_iᵀ A⁻¹ y_j (implicit's `explain`)."""
         h = binary(self._check(history_row))
-        rated = h.indices[h.indptr[0]:h.indptr[1]]
+        return self.contributions_of(h.indices[h.indptr[0]:h.indptr[1]], item_rows)
+
+    def contributions_of(self, rated_rows: np.ndarray, item_rows) -> np.ndarray:
+        """contributions() for a history given as its (distinct) rated rows, in that order."""
+        rated = np.asarray(rated_rows, dtype=np.int64)
         items = np.asarray(item_rows, dtype=np.int64)
         if len(rated) == 0:
             return np.zeros((len(items), 0), dtype=np.float32)

@@ -41,5 +41,12 @@ class ContentModel(Model):
         p = np.asarray(h @ self.item_vectors, dtype=np.float32)
         return p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
 
+    def profile_of(self, rated_rows: np.ndarray) -> np.ndarray:
+        """profiles() of one history of distinct rows, all weighted alike (the feed's history):
+        the normalised sum of the gathered rows, no sparse matrix."""
+        rows = np.asarray(rated_rows, dtype=np.int64)
+        p = np.asarray(self.item_vectors[rows], dtype=np.float32).sum(axis=0, dtype=np.float32)
+        return (p / max(float(np.linalg.norm(p)), 1e-12)).astype(np.float32)
+
     def score(self, histories):
         return self.profiles(histories) @ np.asarray(self.item_vectors).T

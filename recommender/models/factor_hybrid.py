@@ -4,13 +4,19 @@ items x items matrices would take 15 GB each.
 score = a(n) ALS + w_content Content + (1 - a(n)) w_pop_cold Popularity   (each row-max normalised)
 
 ALS keeps items x 64 floats and folds a user's current ratings in with one 64 x 64 solve.
-"Movies like X" asks two HNSW indices (ALS item vectors and text embeddings, ids = item rows)
+The feed (`feed_top`) scores ALS + popularity exactly but the text part only on candidates:
+a full text pass reads items x 384 floats (95 MB at 62k) for a term weighing 0.05.
+"Movies like X" asks two HNSW indices (ALS item vectors and text embeddings, labels = item rows)
 for candidates, re-scores them exactly and blends them as the Hybrid does: co-ratings weigh
-more the more ratings X has, text always keeps a say. No items x items array exists anywhere.
+more the more ratings X has, text always keeps a say. The answer for every item is computed
+once at fit (`similar_lists` per item), so an unfiltered request is a lookup. No items x items
+array exists anywhere.
 """
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
 
 import faiss
@@ -19,12 +25,16 @@ import scipy.sparse as sp
 
 from .. import ann, faiss_io
 from .als import ALS
-from .base import Model, row_max_normalise
+from .base import Model, row_max_normalise, top_rows
 from .content import ContentModel
-from .hybrid import SOURCE_CONTENT, SOURCE_CORATING, _top, warmth
+from .hybrid import SOURCE_CONTENT, SOURCE_CORATING, warmth
 from .popularity import Popularity
 
+log = logging.getLogger(__name__)
+
 INDEX_FILES = {"collab": "similar_collab.faiss", "content": "similar_content.faiss"}
+LIST_BLOCK = 4096  # items whose candidates are searched at once when precomputing the lists
+SCAN_FIRST = 8192  # item factors the feed reads before it first checks whether the rest can matter
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
@@ -39,16 +49,27 @@ class FactorHybrid(Model):
         "w_content": 0.05, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 2.0,
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_candidates": 100,
         "index_kind": "auto",
+        # the feed's candidates: rows by ALS + popularity, nearest texts. On the ML-25M-sized
+        # synthetic set the top 20 equals full scoring's for 500 users, none falling back
+        "feed_candidates": 300, "feed_text_candidates": 100,
+        # neighbours stored per item; 25 = similar_candidates / 4, so a stored list is exactly
+        # what the search would answer for any k <= 25
+        "similar_lists": 25,
     }
 
     def __init__(self, **params):
         super().__init__(**params)
         self.parts: dict[str, Model] = {}
-        self.indices: dict[str, faiss.Index] = {}
+        self.indices: dict[str, faiss.Index] = {}  # every one answers with item rows
         self.index_info: dict[str, dict] = {}
+        self.shared_indices: dict[str, str] = {}  # space -> file of the index version that holds it
+        self._popularity_scores: np.ndarray | None = None
+        self._popularity_after: np.ndarray | None = None
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, matrix, times=None, item_vectors=None):
+    def fit(self, matrix, times=None, item_vectors=None, shared: dict[str, faiss.Index] | None = None):
+        """`shared`: {space: IndexIDMap2 over the same vectors keyed by item ids in row order},
+        built elsewhere in the index version (its content.faiss): searched instead of a copy."""
         p = self.params
         self.parts = {
             "als": ALS(factors=p["factors"], regularization=p["regularization"], alpha=p["alpha"],
@@ -58,13 +79,43 @@ class FactorHybrid(Model):
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
         self.n_items = int(matrix.shape[1])
+        self.arrays, self.indices, self.index_info = {}, {}, {}
+        self._popularity_scores = self._popularity_after = None
         rows = np.arange(self.n_items, dtype=np.int64)
         for space in ("collab", "content"):
             if space == "content" and "content" not in self.parts:
                 continue
-            self.indices[space], self.index_info[space] = ann.build_checked(
-                self.item_vectors(space), rows, p["index_kind"])
+            if shared and space in shared:
+                self.use_index(space, shared[space])
+                self.index_info[space] = ann.checked(self.indices[space], self.item_vectors(space), rows)
+            else:
+                self.indices[space], self.index_info[space] = ann.build_checked(
+                    self.item_vectors(space), rows, p["index_kind"])
+        if "content" in self.parts:
+            self.arrays["text_ball"] = self._text_ball()
+        self._by_norm()
+        self._store_similar_lists()
         return self
+
+    def _text_ball(self) -> np.ndarray:
+        """Centre and radius (last entry) of a ball holding every text vector: a profile's
+        lowest text score is at least centre . profile - radius, with no search."""
+        e = np.asarray(self.item_vectors("content"), dtype=np.float32)
+        centre = e.mean(axis=0, dtype=np.float64)
+        squared = (e * e).sum(axis=1, dtype=np.float64) - 2 * (e @ centre) + centre @ centre
+        radius = float(np.sqrt(max(squared.max(initial=0.0), 0.0))) * (1 + 1e-4) + 1e-6
+        return np.append(centre, radius).astype(np.float64)
+
+    def use_index(self, space: str, index: faiss.Index) -> None:
+        """Search `index` (an IndexIDMap2 keyed by item ids in row order, as the version's
+        content.faiss) for `space`: one copy serves the model and the version."""
+        self.indices[space] = faiss_io.by_rows(index, self.n_items)
+
+    def _require_indices(self) -> None:
+        missing = sorted(set(self.shared_indices) - set(self.indices))
+        if missing:
+            raise RuntimeError(f"factor: the version's {', '.join(self.shared_indices[s] for s in missing)} "
+                               "must be attached with use_index (recommender.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
     def warmth(self, histories) -> np.ndarray:
@@ -82,20 +133,150 @@ class FactorHybrid(Model):
             s += (1 - a) * p["w_pop_cold"] * self.parts["popularity"].item_scores()[None, :]
         return s.astype(np.float32)
 
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k allowed rows and their scores, as score() would rank them, in two stages.
+
+        Stage one: the best `feed_candidates` allowed rows by ALS + popularity, exactly, reading
+        items by decreasing factor norm only until the rest cannot matter (`_best_by_collab`).
+        Stage two adds the `feed_text_candidates` nearest texts to the user's profile in the text
+        index and scores the text part on the candidates only (on every allowed row when a filter
+        leaves few). A row outside both scores at most `bound`, so when the k-th candidate beats
+        it the answer is the full ranking's (up to the index's recall); otherwise every item is
+        scored."""
+        self._require_indices()
+        p = self.params
+        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        allowed = np.asarray(allowed, dtype=bool)
+        a = warmth(np.array([len(rated)], dtype=np.float32), p)[0]
+        x = self.parts["als"].fold_in(rated)
+        y = np.asarray(self.parts["als"].item_factors)
+        c_pop = (1 - a) * p["w_pop_cold"]
+        pop = c_pop * self._popularity() if p["w_pop_cold"] else None
+        pool = max(int(p["feed_candidates"]), 4 * k)
+        with_text = "content" in self.parts and p["w_content"] and len(rated) > 0
+        by_base = with_text and np.count_nonzero(allowed) > 4 * pool  # else every allowed row is cheap
+        if by_base:
+            als_peak, best, base_cut = self._best_by_collab(x, a, c_pop if pop is not None else 0.0, allowed, pool)
+        else:
+            raw = y @ x
+            als_peak = np.maximum(max(raw.max(initial=0.0), -raw.min(initial=0.0)), np.float32(1e-12))
+
+        def exact(rows, text_part=None):  # score()'s arithmetic, on some rows only
+            s = a * ((y[rows] @ x) / als_peak)
+            if text_part is not None:
+                s += p["w_content"] * text_part
+            return (s + pop[rows] if pop is not None else s).astype(np.float32)
+
+        if not with_text:
+            base = raw * (a / als_peak) + (pop if pop is not None else 0)
+            top = top_rows(base, allowed, k)
+            return top, exact(top)
+        content = self.parts["content"]
+        profile = content.profile_of(rated)
+        wanted = min(max(int(p["feed_text_candidates"]), k), self.n_items)
+        near_scores, near = self.indices["content"].search(profile[None, :], wanted)
+        near_scores, near = near_scores[0][near[0] >= 0], near[0][near[0] >= 0]
+        rows = np.union1d(best, near[allowed[near]]) if by_base else np.flatnonzero(allowed)
+        text = np.asarray(content.item_vectors[rows]) @ profile
+        peak = self._text_peak(profile, text, near_scores, len(rows) == self.n_items)
+        score = exact(rows, text / np.maximum(np.float32(peak), np.float32(1e-12)))
+        order = np.argsort(-score, kind="stable")[:k]
+        if by_base and len(order) == k:
+            text_cut = max(float(near_scores[-1]), 0.0) if len(near) >= wanted else peak
+            bound = base_cut + p["w_content"] * text_cut / max(peak, 1e-12)
+            if score[order[-1]] <= bound + 1e-6:
+                log.debug("feed_top: candidates cannot settle the top %d; scoring every item", k)
+                return super().feed_top(rated, k, allowed)
+        return rows[order], score[order]
+
+    def _best_by_collab(self, x: np.ndarray, a, c_pop: float, allowed: np.ndarray, pool: int):
+        """(largest |ALS score| of any item, the `pool` allowed rows of highest ALS + popularity
+        score, the lowest of those scores), reading as few item factors as it can.
+
+        Items are read by decreasing factor norm, SCAN_FIRST, then twice as many, ...: an item
+        not read yet scores |y . x| <= |y| |x|, which most items (norms fall fast past the
+        popular ones) keep far below the pool; the scan stops once that bound can neither
+        raise the largest score nor reach the pool. At ML-25M size about a quarter is read."""
+        order, y_sorted, norms, pop_after = self._by_norm()
+        pop = self._popularity()
+        x_norm, n = float(np.linalg.norm(x)), self.n_items
+        # a filter passing few items leaves few of them among the first read: read all at once
+        end = min(SCAN_FIRST, n) if np.count_nonzero(allowed) > n // 2 else n
+        raw = y_sorted[:end] @ x
+        while True:
+            peak = np.maximum(max(raw.max(initial=0.0), -raw.min(initial=0.0)), np.float32(1e-12))
+            rest = float(norms[end]) * x_norm if end < n else 0.0  # bounds |score| of every item not read
+            if rest <= peak:
+                rows = order[:end]
+                ok = np.flatnonzero(allowed[rows])
+                if len(ok) >= pool or end == n:
+                    base = raw[ok] * (a / peak)
+                    if c_pop:
+                        base += c_pop * pop[rows[ok]]
+                    take = min(pool, len(ok))
+                    best = np.argpartition(base, len(base) - take)[len(base) - take:]  # kth near the end: fast
+                    cut = float(base[best].min(initial=np.inf))
+                    unread = float(a) * rest / float(peak) + (c_pop * float(pop_after[end]) if end < n else 0.0)
+                    if end == n or unread < cut:
+                        return peak, rows[ok[best]], cut
+            grown = min(2 * end, n)
+            raw = np.concatenate([raw, y_sorted[end:grown] @ x])
+            end = grown
+
+    def _by_norm(self):
+        """(item rows by decreasing ALS factor norm, their factors, their norms, the largest
+        popularity score at or after each position): stored at fit, made once for older versions."""
+        if "als_order" not in self.arrays:
+            y = np.asarray(self.parts["als"].item_factors)
+            norms = np.linalg.norm(y, axis=1).astype(np.float32)
+            order = np.argsort(-norms, kind="stable")
+            self.arrays.update(als_norms=norms[order], Y_by_norm=np.ascontiguousarray(y[order]),
+                               als_order=order.astype(np.int64))
+        order = self.arrays["als_order"]
+        if self._popularity_after is None:  # a race only computes it twice
+            self._popularity_after = np.maximum.accumulate(self._popularity()[order][::-1])[::-1].copy()
+        return order, self.arrays["Y_by_norm"], self.arrays["als_norms"], self._popularity_after
+
+    def _popularity(self) -> np.ndarray:
+        """Popularity's item scores, computed once per fit or load (a race computes them twice)."""
+        if self._popularity_scores is None:
+            self._popularity_scores = self.parts["popularity"].item_scores()
+        return self._popularity_scores
+
+    def _text_peak(self, profile: np.ndarray, text: np.ndarray, near_scores: np.ndarray, every_item: bool) -> float:
+        """The largest |text score| over every item, which score() divides by. The nearest texts
+        hold the largest positive one; the most negative one can matter only where the ball
+        around the catalogue's text vectors (`text_ball`) reaches below -peak, and is searched then."""
+        peak = float(np.abs(text).max(initial=0.0))
+        if every_item:
+            return peak
+        peak = max(peak, float(np.abs(near_scores).max(initial=0.0)))
+        ball = self.arrays.get("text_ball")
+        if ball is None or float(np.asarray(ball[:-1]) @ profile) - float(ball[-1]) < -peak:
+            farthest, _ = self.indices["content"].search(-profile[None, :], 1)
+            peak = max(peak, float(farthest[0, 0]))
+        return peak
+
     def because_of(self, history_row, item_rows) -> np.ndarray:
         """For each item row, the rated row whose ALS contribution to it is largest (-1: none)."""
         h = sp.csr_matrix(history_row)
-        if h.nnz == 0:
+        h.eliminate_zeros()
+        return self.because_of_rows(h.indices[h.indptr[0]:h.indptr[1]], item_rows)
+
+    def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
+        """because_of for a history given as rated rows: no sparse matrix on the feed's path."""
+        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        if len(rated) == 0:
             return np.full(len(item_rows), -1, dtype=np.int64)
-        c = self.parts["als"].contributions(h, item_rows)
-        rated = np.sort(h.indices[h.indptr[0]:h.indptr[1]])
+        c = self.parts["als"].contributions_of(rated, item_rows)
         return np.where(c.max(axis=1) > 0, rated[np.argmax(c, axis=1)], -1).astype(np.int64)
 
     # -- movies like X -----------------------------------------------------------------------
-    def _candidates(self, space: str, item_row: int, k: int) -> np.ndarray:
-        vector = self.item_vectors(space)[item_row]
-        ids, _ = faiss_io.search(self.indices[space], np.asarray(vector), k)
-        return ids
+    def _candidates(self, space: str, item_rows: np.ndarray, k: int) -> np.ndarray:
+        """(len(item_rows), k) nearest rows to each item in one index (-1 where none)."""
+        vectors = np.ascontiguousarray(self.item_vectors(space)[item_rows], dtype="float32")
+        _, rows = self.indices[space].search(vectors, min(k, self.n_items))
+        return rows
 
     def _blend(self, item_row: int, rows: np.ndarray):
         """(score, co-rating part, text part) of `rows` as neighbours of `item_row`."""
@@ -114,27 +295,59 @@ class FactorHybrid(Model):
         parts_c, parts_t = beta * collab, (1 - beta) * text
         return parts_c + parts_t, parts_c, parts_t
 
-    def similar_items(self, item_row: int, k: int = 10, exclude=None):
-        """(rows, scores, source): candidates from both ANN indices, re-scored exactly. When the
-        excluded rows (a genre filter) leave fewer than k, every item is scored instead."""
-        wanted = max(int(self.params["similar_candidates"]), 4 * k)
-        pool = [self._candidates(s, item_row, wanted) for s in self.indices]
-        rows = np.unique(np.concatenate(pool + [np.zeros(0, np.int64)]))
+    def _rank(self, item_row: int, rows: np.ndarray, k: int, excluded: np.ndarray | None):
+        """(rows, scores, source) of the k best candidates, none of them excluded; when fewer
+        than k candidates are left (a genre filter), every allowed item is scored instead."""
+        rows = np.unique(rows)
         rows = rows[(rows >= 0) & (rows != item_row)]
-        excluded = np.zeros(self.n_items, dtype=bool)
-        if exclude is not None:
-            excluded[np.asarray(exclude, dtype=np.int64)] = True
-        rows = rows[~excluded[rows]]
+        if excluded is not None:
+            rows = rows[~excluded[rows]]
         if len(rows) < k:
-            rows = np.flatnonzero(~excluded)
+            rows = np.flatnonzero(~excluded) if excluded is not None else np.arange(self.n_items)
             rows = rows[rows != item_row]
         score, parts_c, parts_t = self._blend(item_row, rows)
-        full = np.full(self.n_items, -np.inf, dtype=np.float32)
-        full[rows] = score
-        top, scores = _top(full, item_row, k)
-        at = np.searchsorted(rows, top)
-        source = np.where(parts_c[at] >= parts_t[at], SOURCE_CORATING, SOURCE_CONTENT)
-        return top, scores, source
+        order = np.argsort(-score, kind="stable")[:k]
+        source = np.where(parts_c[order] >= parts_t[order], SOURCE_CORATING, SOURCE_CONTENT)
+        return rows[order].astype(np.int64), score[order].astype(np.float32), source
+
+    def similar_items(self, item_row: int, k: int = 10, exclude=None):
+        """(rows, scores, source): the stored list when it answers (no exclusions, k within it);
+        else candidates from both ANN indices, re-scored exactly."""
+        excluded = None
+        if exclude is not None and len(exclude):
+            excluded = np.zeros(self.n_items, dtype=bool)
+            excluded[np.asarray(exclude, dtype=np.int64)] = True
+        stored = self.arrays.get("similar_rows")
+        if excluded is None and stored is not None and k <= stored.shape[1]:
+            rows = np.asarray(stored[item_row, :k], dtype=np.int64)
+            keep = rows >= 0
+            return (rows[keep], np.asarray(self.arrays["similar_scores"][item_row, :k])[keep],
+                    np.asarray(self.arrays["similar_source"][item_row, :k], dtype=np.int64)[keep])
+        self._require_indices()
+        wanted = max(int(self.params["similar_candidates"]), 4 * k)
+        pool = np.concatenate([self._candidates(s, np.array([item_row]), wanted)[0] for s in self.indices])
+        return self._rank(item_row, pool, k, excluded)
+
+    def _store_similar_lists(self) -> None:
+        """similar_items(row, similar_lists) for every row, searched in blocks: a request
+        without a genre filter then reads one row of three arrays."""
+        length = min(int(self.params["similar_lists"]), self.n_items - 1)
+        if length <= 0:
+            return
+        started = time.perf_counter()
+        wanted = max(int(self.params["similar_candidates"]), 4 * length)
+        rows = np.full((self.n_items, length), -1, dtype=np.int32)
+        scores = np.full((self.n_items, length), -np.inf, dtype=np.float32)
+        source = np.zeros((self.n_items, length), dtype=np.uint8)
+        for start in range(0, self.n_items, LIST_BLOCK):
+            block = np.arange(start, min(start + LIST_BLOCK, self.n_items))
+            pools = np.concatenate([self._candidates(s, block, wanted) for s in self.indices], axis=1)
+            for item, pool in zip(block, pools):
+                top, top_scores, top_source = self._rank(int(item), pool, length, None)
+                rows[item, :len(top)], scores[item, :len(top)], source[item, :len(top)] = top, top_scores, top_source
+        self.arrays.update(similar_rows=rows, similar_scores=scores, similar_source=source)
+        log.info("%d similar movies stored for each of %d movies in %.1fs", length, self.n_items,
+                 time.perf_counter() - started)
 
     # -- vectors for FAISS -------------------------------------------------------------------
     def item_vectors(self, space: str = "collab") -> np.ndarray:
@@ -152,16 +365,23 @@ class FactorHybrid(Model):
         return self.parts["content"].profiles(histories)
 
     # -- persistence -------------------------------------------------------------------------
-    def save(self, directory) -> Path:
+    def save(self, directory, shared: dict[str, str] | None = None) -> Path:
+        """`shared`: {space: file name} of indices the index version keeps beside this folder,
+        keyed by item ids in row order (content.faiss): not written twice; load_index attaches them."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name, part in self.parts.items():
             part.save(d / name)
-        np.save(d / "Yn.npy", self.item_vectors("collab"))
+        self.item_vectors("collab")
+        for name, array in self.arrays.items():
+            np.save(d / f"{name}.npy", np.ascontiguousarray(array))
+        shared = {**self.shared_indices, **(shared or {})}
         for space, index in self.indices.items():
-            faiss_io.save(index, d / INDEX_FILES[space])
-        meta = {"kind": self.kind, "params": self.params, "n_items": self.n_items, "arrays": ["Yn"],
-                "parts": sorted(self.parts), "indices": sorted(self.indices), "index_info": self.index_info}
+            if space not in shared:
+                faiss_io.save(index, d / INDEX_FILES[space])
+        meta = {"kind": self.kind, "params": self.params, "n_items": self.n_items, "arrays": sorted(self.arrays),
+                "parts": sorted(self.parts), "indices": sorted(set(self.indices) - set(shared)),
+                "shared_indices": shared, "index_info": self.index_info}
         (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         return d
 
@@ -169,5 +389,8 @@ class FactorHybrid(Model):
         from .base import load_model
         super()._restore(directory, meta, mmap)
         self.parts = {name: load_model(directory / name, mmap=mmap) for name in meta["parts"]}
+        for model in (self, *self.parts.values()):  # plain views of the same pages: np.memmap's
+            model.arrays = {n: np.asarray(a) for n, a in model.arrays.items()}  # indexing costs ~10 µs a call
         self.indices = {s: faiss_io.load(directory / INDEX_FILES[s]) for s in meta.get("indices", [])}
+        self.shared_indices = meta.get("shared_indices", {})
         self.index_info = meta.get("index_info", {})
