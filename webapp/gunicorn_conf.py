@@ -15,6 +15,7 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
 Environment overrides: WORKERS, WORKER_CLASS, THREADS, TORCH_THREADS (command-line flags win)."""
 import logging
 import os
+import sys
 import time
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -48,11 +49,11 @@ def _flask_app(wsgi):
 
 
 def _set_torch_threads(count: int) -> None:
-    try:
-        import torch
-    except ImportError:
-        return
-    torch.set_num_threads(count)
+    """Only when something loaded torch already: an index version that ships its ONNX query
+    encoder never does, and importing torch here would cost every process ~100 MB for nothing."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(count)
 
 
 def _load_index_and_model(app) -> None:
