@@ -5,6 +5,11 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   and the text model before forking. Index arrays and FAISS indices (IO_FLAG_MMAP_IFC: vectors
   and HNSW links) are file mappings, so every process, and every version a worker swaps to
   later, shares one copy in the page cache; the text model's weights are shared copy-on-write.
+- 2 gthread workers x 2 threads: once the requests themselves cost well under a millisecond,
+  4 threads per worker mostly fight over the GIL. On ML-100K (`bench.serving --seconds 10
+  --threads N`, one session) 2 threads gave the most req/s on /api/feed (2,400 vs 1,984 with 4)
+  and the lowest p99s (feed 17.6 vs 33.4 ms); 1 thread let /healthz fall to 5,648 req/s and
+  new-phrase search reach an 85 ms p99.
 - post_worker_init warms every worker (index, text model, title index) before it takes a request:
   the first requests are not slow, and memory is measured in steady state.
 - one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With
@@ -23,7 +28,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 workers = int(os.environ.get("WORKERS", "2"))
 worker_class = os.environ.get("WORKER_CLASS", "gthread")
-threads = int(os.environ.get("THREADS", "4"))
+threads = int(os.environ.get("THREADS", "2"))
 preload_app = True
 timeout = 60
 graceful_timeout = 20
