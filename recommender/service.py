@@ -183,9 +183,10 @@ class Recommender:
         genre_match = np.clip(affinity - np.median(affinity), 0, None)
         genre_match /= max(float(genre_match.max()), 1e-6)
         candidates = set(index.rows(ids).tolist())
+        popular = index.popularity.astype(np.float64)
         for g in np.argsort(-genre_match)[:2]:
             in_genre = index.genre_matrix[:, g].astype(bool)
-            candidates |= set(top_rows(index.popularity.astype(np.float64), in_genre, SEARCH_CANDIDATES).tolist())
+            candidates |= set(top_rows(popular, in_genre, SEARCH_CANDIDATES).tolist())
         rows = np.array(sorted(candidates - {-1}), dtype=np.int64)
         if genre is not None:
             rows = rows[index.genre_mask(genre)[rows]]
@@ -200,6 +201,7 @@ class Recommender:
         movies = self._titles(top_ids)
         words = set(re.findall(r"\w+", text.casefold()))
         matched = {index.genre_names[g] for g in np.flatnonzero(genre_match >= 0.5)}
-        return [Recommendation(movie_id, float(score), explain.search_reason(
-                    words, movies.get(movie_id, {"display_title": "", "genres": []}), matched))
+        return [Recommendation(movie_id, score, explain.search_reason(
+                    words, movies.get(movie_id, {"display_title": "", "genres": []}), matched),
+                    movies.get(movie_id))  # the response needs no second catalogue query
                 for movie_id, score in zip(top_ids, scores[order].tolist())]

@@ -270,9 +270,9 @@ def store_statements(app, call) -> tuple[object, list[str]]:
     return response, [s for s in seen if re.search(r"\b(movies|ratings)\b", s)]
 
 
-def test_one_catalogue_query_per_similar_and_feed(indexed_app):
+def test_one_catalogue_query_per_similar_feed_and_search(indexed_app):
     """/similar reads the catalogue once (the movie, its neighbours and their reasons); the
-    feed reads the user's ratings once and the catalogue once (picks and reasons)."""
+    feed reads the user's ratings once and the catalogue once (picks and reasons); search once."""
     client = indexed_app.test_client()
     response, sql = store_statements(indexed_app, lambda: client.get("/api/movies/3/similar?k=5"))
     assert response.status_code == 200 and response.get_json()["results"]
@@ -284,6 +284,9 @@ def test_one_catalogue_query_per_similar_and_feed(indexed_app):
     results = response.get_json()["results"]
     assert [bool(re.search(r"\bmovies\b", s)) for s in sql] == [False, True], sql
     assert len(results) == 5 and any(r["reason"].startswith("Because you rated") for r in results)
+    response, sql = store_statements(indexed_app, lambda: client.get("/api/search?q=space%20robots&k=5"))
+    assert response.status_code == 200 and response.get_json()["results"]
+    assert len(sql) == 1, sql  # the matches and their reasons
 
 
 def test_similar_of_an_unknown_movie_is_404_before_its_parameters(client):
