@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import embedders
+
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "query_encoder.onnx"
@@ -182,8 +184,6 @@ def for_index(index, name: str):
         encoder = shipped(index.folder, index.manifest)
         if encoder is not None:
             return encoder
-    from . import embedders
-
     return embedders.get_embedder(name)
 
 
