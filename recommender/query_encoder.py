@@ -1,8 +1,8 @@
 """The search box's text encoder: all-MiniLM-L6-v2 exported to ONNX with int8 weights.
 
-One short query through sentence-transformers on torch costs ~6 ms of CPU, mostly framework
-overhead; the same network in ONNX Runtime with per-channel int8 weights costs ~0.6 ms and
-gives vectors within cosine 0.99 of the original (bench: `python -m bench.query_encoder`).
+One short query through sentence-transformers on torch costs ~7 ms of CPU, mostly framework
+overhead; the same network in ONNX Runtime with per-channel int8 weights costs ~0.75 ms and
+gives vectors within cosine 0.99 of the original (`python -m bench.query_encoder`).
 The indexer exports it once per text model (cached), measures that agreement on probe phrases,
 and ships it inside the index version with its tokenizer, so a serving worker needs neither
 torch nor sentence-transformers. Movie texts are still embedded by the original model."""
