@@ -53,18 +53,27 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     return "Matches: " + ", ".join(terms) if terms else f"Similar to {query_title}"
 
 
+@lru_cache(maxsize=64)
+def _genre_words(genre: str) -> frozenset[str]:
+    """The words that name a genre in a description ("animated", "cartoon", "animation")."""
+    from .content import GENRE_WORDS
+
+    return frozenset(GENRE_WORDS.get(genre, genre.lower()).replace("'s", "").split()) | {genre.lower()}
+
+
+@lru_cache(maxsize=16384)
+def _title_stems(title: str) -> frozenset[str]:
+    """A title's words, casefolded, trailing s dropped: what query words are looked up in."""
+    return frozenset(w.rstrip("s") for w in re.findall(r"\w+", title.casefold()))
+
+
 def search_reason(query_words: set[str], movie: dict, matched_genres: set[str] = frozenset()) -> str:
     """Why a movie matched a description: the genres the description evoked, and query words
     found in the title ("Matches: sci-fi, war" / "Matches: animation, toy")."""
-    from .content import GENRE_WORDS
-
-    terms = []
-    for genre in movie.get("genres", []):
-        words = set(GENRE_WORDS.get(genre, genre.lower()).replace("'s", "").split()) | {genre.lower()}
-        if genre in matched_genres or query_words & words:
-            terms.append(genre.lower())
-    title_words = {w.rstrip("s") for w in re.findall(r"\w+", movie.get("display_title", "").casefold())}
-    terms += sorted(w for w in query_words if w.rstrip("s") in title_words and w not in STOPWORDS)
+    terms = [genre.lower() for genre in movie.get("genres", [])
+             if genre in matched_genres or not query_words.isdisjoint(_genre_words(genre))]
+    stems = _title_stems(movie.get("display_title", ""))
+    terms += sorted(w for w in query_words if w.rstrip("s") in stems and w not in STOPWORDS)
     if terms:
         return "Matches: " + ", ".join(dict.fromkeys(terms))
     return "Close to your description"

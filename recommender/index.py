@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -99,6 +100,32 @@ class LoadedIndex:
         if genre not in self.genre_names:
             return np.zeros(len(self.items), dtype=bool)
         return self.genre_matrix[:, self.genre_names.index(genre)].astype(bool)
+
+    @cached_property
+    def popularity_prior(self) -> np.ndarray:
+        """log(1 + ratings) scaled to 0..1 per item row: search's nudge towards known films."""
+        counts = self.popularity.astype(np.float64)
+        return (np.log1p(counts) / np.log1p(max(float(counts.max(initial=0.0)), 1.0))).astype(np.float32)
+
+    @cached_property
+    def _genre_rankings(self) -> list[np.ndarray]:
+        """Per genre, its item rows most-rated first (ties in row order)."""
+        counts = self.popularity
+        return [rows[np.argsort(-counts[rows], kind="stable")]
+                for rows in (np.flatnonzero(column) for column in np.asarray(self.genre_matrix).T)]
+
+    def popular_in_genre(self, genre_column: int, n: int) -> np.ndarray:
+        """The `n` most-rated item rows of the genre in column `genre_column`."""
+        return self._genre_rankings[genre_column][:n]
+
+    def genre_weights(self, per_genre: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per item row (all, or `rows`), the largest of `per_genre` over the item's genres (0: none)."""
+        weighted = self._genre_floats if rows is None else self._genre_floats[rows]
+        return (weighted * per_genre.astype(np.float32)).max(axis=1, initial=0.0)
+
+    @cached_property
+    def _genre_floats(self) -> np.ndarray:
+        return np.asarray(self.genre_matrix, dtype=np.float32)
 
     def genres_of(self, row: int) -> list[str]:
         return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[row])]

@@ -72,6 +72,21 @@ def test_search_finds_title_words(rec):
     assert rec.search("godfather crime", 3)[0].movie_id in (GODFATHER, GODFATHER_2)
 
 
+@pytest.mark.parametrize("genre", [None, "Crime"])
+def test_search_of_a_big_catalogue_ranks_like_a_whole_scan(rec, monkeypatch, genre):
+    """Beyond SEARCH_SCAN_MAX_ITEMS only candidates are scored; when the candidates cover the
+    whole (fixture) catalogue, the ranking is the whole scan's, score for score."""
+    from recommender import service
+
+    phrases = ["godfather crime", "space opera with robots", "funny animated toys", "a film"]
+    scanned = {p: rec.search(p, 8, genre=genre) for p in phrases}
+    monkeypatch.setattr(service, "SEARCH_SCAN_MAX_ITEMS", 0)
+    for phrase, expected in scanned.items():
+        got = rec.search(phrase, 8, genre=genre)
+        assert [(r.movie_id, r.reason) for r in got] == [(r.movie_id, r.reason) for r in expected]
+        assert [r.score for r in got] == pytest.approx([r.score for r in expected], abs=1e-5)
+
+
 def test_without_index_everything_falls_back_to_popularity(indexed_app):
     db = store.connect(indexed_app.config["DATABASE"])
     bare = Recommender(db, None)
