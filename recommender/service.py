@@ -99,8 +99,8 @@ class Recommender:
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._allowed(genre)
         allowed[rated] = False
-        top, scores = model.feed_top(rated, k, allowed)
-        because = model.because_of_rows(rows[self._liked(stars, known)], top).tolist()
+        top, scores, because = model.feed_explained(rated, rows[self._liked(stars, known)], k, allowed)
+        because = because.tolist()
         top_ids = ids[top].tolist()
         cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
         movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids if c is not None]))

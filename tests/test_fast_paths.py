@@ -80,6 +80,34 @@ def test_because_of_rows_equals_because_of(model):
     assert model.because_of_rows(np.zeros(0, np.int64), [1, 2]).tolist() == [-1, -1]
 
 
+def test_feed_explained_names_the_liked_movie_with_the_largest_share(model):
+    """Picks and scores are feed_top's; each reason is the liked row with the largest share in
+    the pick's score as `contributions` counts it (the whole history's blend), so with every
+    rated row liked it is because_of_rows."""
+    rng = np.random.default_rng(8)
+    for rows, allowed in histories(9):
+        top, scores, because = model.feed_explained(rows, rows, 15, allowed)
+        expected_top, expected_scores = model.feed_top(rows, 15, allowed)
+        assert top.tolist() == expected_top.tolist() and np.array_equal(scores, expected_scores)
+        assert because.tolist() == model.because_of_rows(rows, top).tolist()
+        liked = np.sort(rng.choice(rows, size=max(1, len(rows) // 2), replace=False))
+        _, _, because = model.feed_explained(rows, liked, 15, allowed)
+        shares = model.contributions(history(rows, N_ITEMS), top)[:, np.isin(rows, liked)]
+        expected = np.where(shares.max(axis=1) > 0, liked[np.argmax(shares, axis=1)], -1)
+        assert because.tolist() == expected.tolist()
+    nothing_liked = model.feed_explained(rows, np.zeros(0, np.int64), 5, allowed)[2]
+    assert nothing_liked.tolist() == [-1] * 5
+
+
+def test_the_default_feed_explained_explains_with_the_liked_rows(data):
+    x, t, e = data
+    model = Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e)
+    for rows, allowed in histories(10, 5):
+        liked = rows[::2]
+        top, _, because = Model.feed_explained(model, rows, liked, 10, allowed)
+        assert because.tolist() == model.because_of_rows(liked, top).tolist()
+
+
 def test_unsorted_and_repeated_rows_mean_the_same_history(model):
     rows = np.array([40, 3, 17, 3, 88], dtype=np.int64)
     allowed = np.ones(N_ITEMS, bool)

@@ -7,7 +7,8 @@
   second ago counts without a refit (fold-in). Returns float32 (n, items); higher is better.
 - `feed_top(rated_rows, k, allowed)`: the feed's question for one user (top-k allowed rows and
   their scores); by default score + top_rows, overridable where a cheaper search exists.
-  `because_of_rows(rated_rows, item_rows)` likewise, for the feed's reasons.
+  `because_of_rows(rated_rows, item_rows)` likewise, for the feed's reasons, and
+  `feed_explained(rated_rows, liked_rows, k, allowed)` both in one call.
 - `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
   array, loaded with allow_pickle=False and optionally memory-mapped.
 """
@@ -96,6 +97,14 @@ class Model:
         scores = self.score(history(rated_rows, self.n_items))[0]
         top = top_rows(scores, allowed, k)
         return top, scores[top]
+
+    def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
+                       allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """feed_top, plus for each pick the one of `liked_rows` (a part of the history) that
+        raised it most (-1: none): what "Because you rated X" names. By default because_of_rows
+        on the liked rows alone; a model can share work between scoring and explaining."""
+        top, scores = self.feed_top(rated_rows, k, allowed)
+        return top, scores, self.because_of_rows(liked_rows, top)
 
     def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
         """For each of `item_rows`, the one of `rated_rows` that raised it most (-1: none).

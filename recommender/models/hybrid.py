@@ -144,8 +144,12 @@ class Hybrid(Model):
         matrix. The arithmetic of components() + blend() step for step (the text term up to
         rounding, see _content_sum) on one stacked array: few numpy calls, since under
         gunicorn's threads every call over a whole row of items may hand the GIL over."""
-        rows = np.unique(np.asarray(rated_rows, dtype=np.int64))
-        p, a = self.params, warmth(np.array([len(rows)]), self.params)[0]
+        return self._blend_rows(np.unique(np.asarray(rated_rows, dtype=np.int64)))[0]
+
+    def _blend_rows(self, rows: np.ndarray) -> tuple[np.ndarray, float, dict[str, float]]:
+        """score_rows of unique sorted `rows`, with what explaining that score needs: the
+        history's warmth and the row maximum of each item-item term."""
+        p, a = self.params, warmth(np.array([len(rows)]), self.params)[0]  # float32, as blend() has it
         terms = [("ease", a), ("ease_cold", 1 - a), ("rp3", p["w_rp3"])]
         if "content" in self.parts:
             terms.append(("content", p["w_content"]))
@@ -156,11 +160,13 @@ class Hybrid(Model):
             else:
                 np.sum(self._weights(name)[rows], axis=0, out=stack[i])
         normalised = stack[:len(terms)]
-        normalised /= np.maximum(np.abs(normalised).max(axis=1, keepdims=True), 1e-12)  # row_max_normalise
+        peaks = np.maximum(np.abs(normalised).max(axis=1), 1e-12)
+        normalised /= peaks[:, None]  # row_max_normalise
         stack[-1] = self.parts["popularity"].item_scores()
         weights = [w for _, w in terms] + [(1 - a) * p["w_pop_cold"]]
         stack *= np.array(weights, dtype=np.float32)[:, None]
-        return np.add.reduce(stack, axis=0)  # row after row, the order of blend()'s additions
+        scores = np.add.reduce(stack, axis=0)  # row after row, the order of blend()'s additions
+        return scores, float(a), {name: float(peak) for (name, _), peak in zip(terms, peaks)}
 
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Model.feed_top without scipy: score_rows, then the same top_rows selection."""
@@ -168,17 +174,33 @@ class Hybrid(Model):
         top = top_rows(scores, allowed, k)
         return top, scores[top]
 
+    def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
+                       allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """feed_top, and per pick the liked row with the largest share in its score: the
+        shares of `contributions` (this history's warmth and term maxima, which scoring has
+        just worked out), so the reasons cost no second pass over the history."""
+        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        scores, a, peaks = self._blend_rows(rated)
+        top = top_rows(scores, allowed, k)
+        liked = np.unique(np.asarray(liked_rows, dtype=np.int64))
+        if len(liked) == 0:
+            return top, scores[top], np.full(len(top), -1, dtype=np.int64)
+        shares = self._contributions(liked, top, a, peaks, history_size=len(rated))
+        return top, scores[top], _strongest(shares, liked)
+
     # -- explanations ------------------------------------------------------------------------
-    def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict) -> np.ndarray:
+    def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,
+                       history_size: int | None = None) -> np.ndarray:
         """(len(items), len(rated)) share of each rated row in each item's score, given the
-        history's warmth `a` and each term's row maximum `peak`."""
+        history's warmth `a`, each term's row maximum `peak` and its length (default: `rated`
+        is the whole history)."""
         p = self.params
         cell = np.ix_(rated, items)
         b_w, b_c, w_r = (self._weights(k)[cell] / peak[k] for k in ("ease", "ease_cold", "rp3"))
         c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r
         if "content" in self.parts:
             e = np.asarray(self.parts["content"].item_vectors)
-            c = c + p["w_content"] * (e[rated] @ e[items].T) / max(len(rated), 1)
+            c = c + p["w_content"] * (e[rated] @ e[items].T) / max(history_size or len(rated), 1)
         return c.T.astype(np.float32)
 
     def contributions(self, history_row, item_rows) -> np.ndarray:
