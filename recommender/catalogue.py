@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
-MAX_ID = 2**63 - 1
-NOT_GENRES = frozenset({"unknown", "(no genres listed)"})  # placeholders of ML-100K and ml-latest  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
+MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
+NOT_GENRES = frozenset({"unknown", "(no genres listed)"})  # placeholders of ML-100K and ml-latest
 
 # One result row holding every movie as a JSON array: the sqlite3 module lets go of the GIL
 # around each row it steps, and with gunicorn's four threads a worker can pay a context switch
@@ -66,10 +66,12 @@ def exists(db: sqlite_utils.Database, movie_id: int) -> bool:
         "SELECT 1 FROM movies WHERE id = ?", (movie_id,)).fetchone() is not None
 
 
-def signature(db: sqlite_utils.Database) -> tuple[int, int | None]:
-    """(number of movies, highest id): changes whenever an import adds movies, so caches of the
-    catalogue (the title index) know when to rebuild."""
-    return tuple(db.execute("SELECT count(*), max(id) FROM movies").fetchone())
+def signature(db: sqlite_utils.Database) -> int:
+    """A number that changes whenever an import adds, removes or retitles movies (the store's
+    catalogue_version triggers), so caches of the catalogue (the title index) know when to
+    rebuild; one row read, however big the catalogue."""
+    row = db.execute("SELECT changes FROM catalogue_version WHERE id = 1").fetchone()
+    return row[0] if row else 0
 
 
 def genres(db: sqlite_utils.Database) -> list[str]:

@@ -74,3 +74,25 @@ CREATE TRIGGER IF NOT EXISTS ratings_stats_update AFTER UPDATE OF rating, movie_
     UPDATE movies SET num_ratings = num_ratings + 1, rating_sum = rating_sum + NEW.rating
     WHERE id = NEW.movie_id;
 END;
+
+-- A counter bumped whenever a movie is added, removed or retitled: caches of the catalogue (the
+-- title index of every worker) read it on each lookup to know they are stale, in O(1) instead
+-- of counting the movies. The rating aggregates above are left out: they change with every rating.
+CREATE TABLE IF NOT EXISTS catalogue_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    changes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO catalogue_version (id, changes) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS catalogue_version_insert AFTER INSERT ON movies BEGIN
+    UPDATE catalogue_version SET changes = changes + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS catalogue_version_delete AFTER DELETE ON movies BEGIN
+    UPDATE catalogue_version SET changes = changes + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS catalogue_version_update
+AFTER UPDATE OF id, title, display_title, year, genres, search_key ON movies
+WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title OR OLD.display_title IS NOT NEW.display_title
+  OR OLD.year IS NOT NEW.year OR OLD.genres IS NOT NEW.genres OR OLD.search_key IS NOT NEW.search_key
+BEGIN  -- a re-import rewrites every row with the same values: no change
+    UPDATE catalogue_version SET changes = changes + 1 WHERE id = 1;
+END;

@@ -55,3 +55,24 @@ def test_store_from_before_the_aggregates_is_migrated(tmp_path):
     assert db["movies"].get(1)["num_ratings"] == 2 and db["movies"].get(1)["rating_sum"] == 7.0
     assert mismatches(db) == 0
     db.close()
+
+
+def test_catalogue_signature_moves_with_the_movies_not_the_ratings(app):
+    """The title index rebuilds when catalogue.signature changes: on every movie added,
+    removed or retitled, never on a rating (which only moves the aggregates)."""
+    from recommender import catalogue
+
+    db = store.connect(app.config["DATABASE"])
+    before = catalogue.signature(db)
+    user = db["users"].insert({"username": "sig", "password_hash": "x"}).last_pk
+    user_ratings.put(db, user, 3, 5.0)
+    user_ratings.put(db, user, 3, 2.0)
+    assert catalogue.signature(db) == before
+    db["movies"].insert({"id": 9001, "title": "New (2030)", "display_title": "New", "genres": "",
+                         "search_key": "new"})
+    added = catalogue.signature(db)
+    db["movies"].update(9001, {"display_title": "Newer", "search_key": "newer"})
+    retitled = catalogue.signature(db)
+    db["movies"].delete(9001)
+    assert len({before, added, retitled, catalogue.signature(db)}) == 4
+    db.close()

@@ -5,11 +5,16 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   and the text model before forking. Index arrays and FAISS indices (IO_FLAG_MMAP_IFC: vectors
   and HNSW links) are file mappings, so every process, and every version a worker swaps to
   later, shares one copy in the page cache; the text model's weights are shared copy-on-write.
-- 2 gthread workers x 2 threads: once the requests themselves cost well under a millisecond,
-  4 threads per worker mostly fight over the GIL. On ML-100K (`bench.serving --seconds 10
-  --threads N`, one session) 2 threads gave the most req/s on /api/feed (2,400 vs 1,984 with 4)
-  and the lowest p99s (feed 17.6 vs 33.4 ms); 1 thread let /healthz fall to 5,648 req/s and
-  new-phrase search reach an 85 ms p99.
+- reuse_port: every worker listens on its own SO_REUSEPORT socket and the kernel spreads new
+  connections over them. On one shared socket the worker that woke first could take nearly all
+  of a client's keep-alive connections and the other idle: /healthz then ran on one core
+  (2,300 req/s instead of 7,000) in some runs and not others.
+- 2 gthread workers x 1 thread: the requests are CPU work under a millisecond, so on 2 cores a
+  second thread per worker only takes turns at the GIL and at the caches. With reuse_port,
+  `python -m bench.configs` (bench/results/serving_configs.json) measured 1 thread against 2 at
+  about the same /similar and /api/feed throughput, and new-phrase search at 1,174 against
+  ~800 req/s: the text encoder keeps its weights in cache when no other thread of the worker
+  runs between two encodes. More workers than cores gave p99s over 50 ms.
 - post_worker_init warms every worker (index, text model, title index) before it takes a request:
   the first requests are not slow, and memory is measured in steady state.
 - one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With
@@ -17,7 +22,7 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   wakes a second thread that spins against the other workers: 3-4x slower requests under load.
   The variables are set here, before the master imports numpy, faiss or torch (preload_app).
 
-Environment overrides: WORKERS, WORKER_CLASS, THREADS, TORCH_THREADS (command-line flags win)."""
+Environment overrides: WORKERS, WORKER_CLASS, THREADS, REUSE_PORT=0, TORCH_THREADS (command-line flags win)."""
 import logging
 import os
 import sys
@@ -28,7 +33,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 workers = int(os.environ.get("WORKERS", "2"))
 worker_class = os.environ.get("WORKER_CLASS", "gthread")
-threads = int(os.environ.get("THREADS", "2"))
+threads = int(os.environ.get("THREADS", "1"))
+reuse_port = os.environ.get("REUSE_PORT", "1") != "0"
 preload_app = True
 timeout = 60
 graceful_timeout = 20
@@ -71,6 +77,13 @@ def _load_index_and_model(app) -> None:
     index = holder.current()
     if index is not None:
         holder.embedder(index.embedder).encode([WARM_TEXT])
+
+
+def on_starting(server):
+    """No reuse_port for an ephemeral port (`--bind 127.0.0.1:0`, the tests): each worker would
+    bind a port of its own. One socket made by the master is the only way to share it."""
+    if server.cfg.reuse_port and any(isinstance(a, tuple) and a[1] == 0 for a in server.cfg.address):
+        server.cfg.set("reuse_port", False)
 
 
 def when_ready(server):
