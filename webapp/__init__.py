@@ -10,7 +10,7 @@ from flask import Flask
 
 from recommender import paths, store
 
-from . import blueprints, cli, db, errors, health, index_holder, throttle
+from . import blueprints, cli, db, errors, health, index_holder, throttle, title_cache
 from .json_provider import OrjsonProvider
 
 
@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
     errors.init_app(app)
     cli.init_app(app)
     index_holder.init_app(app)
+    title_cache.init_app(app)
     app.register_blueprint(health.bp)
     blueprints.init_app(app)
     return app

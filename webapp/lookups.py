@@ -1,10 +1,9 @@
-"""Request parameters shared by the API and the pages, and the cached title index.
+"""Request parameters shared by the API and the pages, and the cached title index (title_cache).
 
 Bad parameters raise ApiError(400): JSON under /api, the error page elsewhere."""
 from __future__ import annotations
 
 import re
-import time
 
 from flask import current_app, request
 
@@ -15,7 +14,6 @@ from recommender.title_search import TitleIndex
 from .db import get_db
 from .errors import ApiError
 
-TITLE_INDEX_TTL = 60.0  # popularity drifts as people rate; the titles change only on import
 MAX_QUERY = 200
 _INT = re.compile(r"[0-9]{1,6}")
 
@@ -38,26 +36,14 @@ def text_arg(name: str = "q") -> str:
     return text
 
 
-def _cache() -> dict:
-    """The title index and genre list, rebuilt when the catalogue changes or the TTL passes."""
-    db = get_db()
-    signature = catalogue.signature(db)
-    cache = current_app.extensions.get("title_cache")
-    if cache is None or cache["signature"] != signature or time.monotonic() - cache["at"] > TITLE_INDEX_TTL:
-        cache = {"signature": signature, "at": time.monotonic(),
-                 "index": TitleIndex(catalogue.title_rows(db)), "genres": catalogue.genres(db)}
-        current_app.extensions["title_cache"] = cache  # one reference swap: readers see old or new
-    return cache
-
-
 def title_index() -> TitleIndex:
     """The autocomplete index of the live catalogue."""
-    return _cache()["index"]
+    return current_app.extensions["title_cache"].get(get_db()).index
 
 
 def all_genres() -> list[str]:
     """The catalogue's genres, alphabetical."""
-    return _cache()["genres"]
+    return current_app.extensions["title_cache"].get(get_db()).genres
 
 
 def genre_arg(name: str = "genre") -> str | None:
