@@ -8,13 +8,11 @@ import argparse
 from . import serving
 from .common import write_result
 
-CONFIGS = {
-    "sync x2": (["--worker-class", "sync", "--workers", "2"], {}),
-    "sync x4": (["--worker-class", "sync", "--workers", "4"], {}),
-    "gthread 2x4": (["--worker-class", "gthread", "--workers", "2", "--threads", "4"], {}),
-    "gthread 4x4": (["--worker-class", "gthread", "--workers", "4", "--threads", "4"], {}),
-    "gthread 2x4, torch 2 threads": (["--worker-class", "gthread", "--workers", "2", "--threads", "4"],
-                                     {"TORCH_THREADS": "2"}),
+CONFIGS = {  # name: (gunicorn flags on top of webapp/gunicorn_conf.py, environment)
+    "gthread 2x2 (production)": (["--workers", "2", "--threads", "2"], {}),
+    "gthread 2x1": (["--workers", "2", "--threads", "1"], {}),
+    "gthread 2x2, one shared socket": (["--workers", "2", "--threads", "2"], {"REUSE_PORT": "0"}),
+    "gthread 4x1": (["--workers", "4", "--threads", "1"], {}),
 }
 
 

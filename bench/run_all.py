@@ -1,5 +1,5 @@
 """Every benchmark figure in one run (`make bench`): HTTP serving under gunicorn's production
-settings (bench/serving.py), the in-process latencies (bench/latency.py) and, with
+settings (bench/serving.py, 3 interleaved rounds), the in-process latencies (bench/latency.py) and, with
 --with-rebuild, the rebuild timings (bench/rebuild.py). Each writes its JSON to bench/results/;
 the serving table is also written as markdown to bench/results/serving.md, ready for the README.
 
@@ -30,6 +30,7 @@ def argv(*args: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     serving.add_arguments(parser)
+    parser.set_defaults(rounds=3)  # the README's table: medians of 3 interleaved rounds
     parser.add_argument("--calls", type=int, default=1000, help="in-process latency calls per question")
     parser.add_argument("--with-rebuild", action="store_true", help="also time full and no-change rebuilds")
     parser.add_argument("--runs", type=int, default=1, help="rebuild runs (with --with-rebuild)")
@@ -39,7 +40,8 @@ def main() -> None:
     print("== HTTP serving (gunicorn, webapp/gunicorn_conf.py) ==", flush=True)
     result = serving.run(args)
     markdown = "\n".join([serving.table(result), "", serving.memory_lines(result), "",
-                          f"{result['connections']} connections, {result['seconds']:g} s per endpoint, "
+                          f"{result['connections']} connections, {result['seconds']:g} s per endpoint and round, "
+                          f"{result['rounds']} rounds (req/s, p50, fraction: medians; p99: worst round), "
                           f"load generator {result['load_generator']}; server `{result['command']}`.",
                           f"Measured with `{command}` on {os.cpu_count()} CPUs.", ""])
     (RESULTS / "serving.md").write_text(markdown)

@@ -9,12 +9,12 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   connections over them. On one shared socket the worker that woke first could take nearly all
   of a client's keep-alive connections and the other idle: /healthz then ran on one core
   (2,300 req/s instead of 7,000) in some runs and not others.
-- 2 gthread workers x 1 thread: the requests are CPU work under a millisecond, so on 2 cores a
-  second thread per worker only takes turns at the GIL and at the caches. With reuse_port,
-  `python -m bench.configs` (bench/results/serving_configs.json) measured 1 thread against 2 at
-  about the same /similar and /api/feed throughput, and new-phrase search at 1,174 against
-  ~800 req/s: the text encoder keeps its weights in cache when no other thread of the worker
-  runs between two encodes. More workers than cores gave p99s over 50 ms.
+- 2 gthread workers x 2 threads: once the requests themselves cost well under a millisecond,
+  4 threads per worker mostly fight over the GIL (/api/feed 1,984 req/s against 2,400 with 2,
+  p99 33 against 18 ms). 1 thread per worker and 4 single-thread workers were no better, within
+  the spread of this shared machine: `python -m bench.configs --seconds 10` (24 Nov, 14:15 UTC)
+  put every candidate within ~15% of the others on every row except new-phrase search, whose
+  req/s swings by half between runs of the same settings.
 - post_worker_init warms every worker (index, text model, title index) before it takes a request:
   the first requests are not slow, and memory is measured in steady state.
 - one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With
@@ -33,7 +33,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 workers = int(os.environ.get("WORKERS", "2"))
 worker_class = os.environ.get("WORKER_CLASS", "gthread")
-threads = int(os.environ.get("THREADS", "1"))
+threads = int(os.environ.get("THREADS", "2"))
 reuse_port = os.environ.get("REUSE_PORT", "1") != "0"
 preload_app = True
 timeout = 60
