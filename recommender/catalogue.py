@@ -4,9 +4,9 @@ Static SQL with bound parameters only; lists of ids travel as one JSON array (`j
 so no query is ever built by string formatting."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 
+import orjson
 import sqlite_utils
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
@@ -49,8 +49,8 @@ def movies_by_ids(db: sqlite_utils.Database, ids: Iterable[int]) -> list[dict]:
     wanted = [i for i in ids if valid_id(i)]
     if not wanted:
         return []
-    (movies,) = db.execute(_MOVIES_BY_IDS, (json.dumps(wanted),)).fetchone()
-    found = {row[0]: row for row in json.loads(movies)}
+    (movies,) = db.execute(_MOVIES_BY_IDS, (orjson.dumps(wanted).decode(),)).fetchone()
+    found = {row[0]: row for row in orjson.loads(movies)}
     return [_as_dict(found[i]) for i in wanted if i in found]
 
 

@@ -34,6 +34,7 @@ def stars(rating: float) -> str:
     return f"{rating:g}★"
 
 
+@lru_cache(maxsize=16384)
 def because_you_rated(title: str, rating: float | None = None) -> str:
     """"Because you rated Alien 5★"."""
     return f"Because you rated {title}" + (f" {stars(rating)}" if rating is not None else "")

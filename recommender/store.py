@@ -3,12 +3,12 @@
 Every query is a static string with bound parameters; writes go through sqlite-utils."""
 from __future__ import annotations
 
-import json
 import sqlite3
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import sqlite_utils
 
@@ -91,7 +91,7 @@ def user_rating_arrays(db: sqlite_utils.Database, user_id: int,
         ids, stars = zip(*rows) if rows else ((), ())
     else:
         ids_json, stars_json = db.execute(_RATINGS_ANY_ORDER, (user_id,)).fetchone()
-        ids, stars = json.loads(ids_json), json.loads(stars_json)
+        ids, stars = orjson.loads(ids_json), orjson.loads(stars_json)
     return np.array(ids, dtype=np.int64), np.array(stars, dtype=np.float32)
 
 
