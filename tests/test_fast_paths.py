@@ -140,3 +140,27 @@ def test_text_gram_rows_are_the_products_they_replace(model, data, monkeypatch):
         assert r.tolist() == rows.tolist() and np.array_equal(s, scores) and src.tolist() == source.tolist()
     x, t, _ = data
     assert Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t).text_gram() is None  # no text
+
+
+def test_stored_similar_lists_answer_as_the_blend_does(data, tmp_path):
+    """A loaded Hybrid keeps each movie's top SIMILAR_LIST_LENGTH; answering k <= that from
+    the list gives the blend's own top k (scores exactly; rows wherever a score is unique and
+    above the k-th, since which of several equal scores makes the cut is arbitrary), and a
+    genre filter (exclude) or a larger k still computes."""
+    from recommender.models import load_model
+
+    x, t, e = data
+    Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e).save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded._similar_lists is not None
+    for item in range(N_ITEMS):
+        for k in (1, 10, hybrid_module.SIMILAR_LIST_LENGTH):
+            rows, scores, source = loaded.similar_items(item, k)
+            b_rows, b_scores, b_source = loaded._similar_blend(item, k, None)
+            assert np.array_equal(scores, b_scores) and item not in rows.tolist()
+            distinct = np.array([np.sum(scores == s) == 1 and s > scores[-1] for s in scores], dtype=bool)
+            assert rows[distinct].tolist() == b_rows[distinct].tolist()
+            assert source[distinct].tolist() == b_source[distinct].tolist()
+    many = loaded.similar_items(3, hybrid_module.SIMILAR_LIST_LENGTH + 5)[0]
+    assert len(many) > hybrid_module.SIMILAR_LIST_LENGTH
+    assert 4 not in loaded.similar_items(3, 10, exclude=[4])[0].tolist()
