@@ -9,8 +9,8 @@ from . import serving
 from .common import write_result
 
 CONFIGS = {  # name: (gunicorn flags on top of webapp/gunicorn_conf.py, environment)
-    "gthread 2x2 (production)": (["--workers", "2", "--threads", "2"], {}),
-    "gthread 2x1": (["--workers", "2", "--threads", "1"], {}),
+    "gthread 2x1 (production)": (["--workers", "2", "--threads", "1"], {}),
+    "gthread 2x2": (["--workers", "2", "--threads", "2"], {}),
     "gthread 2x2, one shared socket": (["--workers", "2", "--threads", "2"], {"REUSE_PORT": "0"}),
     "gthread 4x1": (["--workers", "4", "--threads", "1"], {}),
 }

@@ -9,12 +9,15 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   connections over them. On one shared socket the worker that woke first could take nearly all
   of a client's keep-alive connections and the other idle: /healthz then ran on one core
   (2,300 req/s instead of 7,000) in some runs and not others.
-- 2 gthread workers x 2 threads: once the requests themselves cost well under a millisecond,
-  4 threads per worker mostly fight over the GIL (/api/feed 1,984 req/s against 2,400 with 2,
-  p99 33 against 18 ms). 1 thread per worker and 4 single-thread workers were no better, within
-  the spread of this shared machine: `python -m bench.configs --seconds 10` (24 Nov, 14:15 UTC)
-  put every candidate within ~15% of the others on every row except new-phrase search, whose
-  req/s swings by half between runs of the same settings.
+- 2 gthread workers x 1 thread: a request is CPU work of well under a millisecond, so a second
+  thread per worker only takes turns at the GIL and at the caches (4 threads: /api/feed 1,984
+  req/s against 2,400 with 2, p99 33 against 18 ms). With reuse_port, two `make bench` runs of
+  3 rounds each (24 Nov, 14:16 and 14:36 UTC; their tables are in the README's history) put
+  /api/feed at 0.31-0.35 of /healthz with 2 threads and 0.36-0.41 with 1, new-phrase search at
+  0.14-0.17 and 0.19-0.20, /similar and title lookup alike: an encode or a feed keeps the
+  caches warm when no second thread of the worker runs between two of them. (The single-run
+  comparison of `python -m bench.configs --seconds 10` could not tell the settings apart: runs
+  of the same settings differ by up to half on this shared machine.)
 - post_worker_init warms every worker (index, text model, title index) before it takes a request:
   the first requests are not slow, and memory is measured in steady state.
 - one BLAS/OpenMP/torch thread per worker: on 2 cores, parallelism comes from the workers. With
@@ -33,7 +36,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 workers = int(os.environ.get("WORKERS", "2"))
 worker_class = os.environ.get("WORKER_CLASS", "gthread")
-threads = int(os.environ.get("THREADS", "2"))
+threads = int(os.environ.get("THREADS", "1"))
 reuse_port = os.environ.get("REUSE_PORT", "1") != "0"
 preload_app = True
 timeout = 60
