@@ -14,7 +14,8 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   req/s against 2,400 with 2, p99 33 against 18 ms). With reuse_port, two `make bench` runs of
   3 rounds each (24 Nov, 14:16 and 14:36 UTC; their tables are in the README's history) put
   /api/feed at 0.31-0.35 of /healthz with 2 threads and 0.36-0.41 with 1, new-phrase search at
-  0.14-0.17 and 0.19-0.20, /similar and title lookup alike: an encode or a feed keeps the
+  0.14-0.17 and 0.19-0.20, /similar and title lookup alike (the second run also had orjson
+  parsing the catalogue rows, a few percent of a feed; not of a search): an encode keeps the
   caches warm when no second thread of the worker runs between two of them. (The single-run
   comparison of `python -m bench.configs --seconds 10` could not tell the settings apart: runs
   of the same settings differ by up to half on this shared machine.)
