@@ -8,7 +8,8 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
 - reuse_port: every worker listens on its own SO_REUSEPORT socket and the kernel spreads new
   connections over them. On one shared socket the worker that woke first could take nearly all
   of a client's keep-alive connections and the other idle: /healthz then ran on one core
-  (2,300 req/s instead of 7,000) in some runs and not others.
+  in some runs and not others (3,038 and 3,355 req/s instead of ~7,000 in two `make bench`
+  runs on 24 Nov, 12:57 and 13:05 UTC).
 - 2 gthread workers x 1 thread: a request is CPU work of well under a millisecond, so a second
   thread per worker only takes turns at the GIL and at the caches (4 threads: /api/feed 1,984
   req/s against 2,400 with 2, p99 33 against 18 ms). With reuse_port, two `make bench` runs of
