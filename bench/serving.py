@@ -2,14 +2,16 @@
 loopback, driven by `wrk` for --seconds per endpoint at 16 connections: /healthz (the baseline),
 /api/movies/<id>/similar over every movie, /api/feed for logged-in users with real ratings
 (bearer tokens rotated), /api/search over many phrases, /api/movies?q= over title prefixes.
-Prints req/s, p50 and p99 and each endpoint's throughput as a fraction of /healthz, then the
-memory (PSS) of the master and every worker, and writes the same to bench/results/serving.json
+With --rounds N every endpoint is loaded N times, interleaved, and summarised by medians
+(combine_rounds). Prints req/s, p50 and p99 and each endpoint's throughput as a fraction of
+/healthz, then the memory (PSS) of the master and every worker, and writes the same to
+bench/results/serving.json
 (serving-<folder>.json when BENCH_INSTANCE names another instance, e.g. instance/scale-1.0).
 
 wrk is the Debian package (installed with apt-get when missing and running as root); without it
 a bounded asyncio HTTP/1.1 client does the same job, and the output says so.
 
-    .venv/bin/python -m bench.serving --seconds 30
+    .venv/bin/python -m bench.serving --seconds 30 --rounds 3   # what `make bench` runs
     .venv/bin/python -m bench.serving --seconds 10 --workers 4 --worker-class sync   # a variant
 """
 from __future__ import annotations
