@@ -267,7 +267,7 @@ class Hybrid(Model):
         """The top SIMILAR_LIST_LENGTH of _similar_blend for every movie, computed once when a
         model is loaded to serve (in gunicorn's master, shared by the workers): "movies like X"
         without a genre filter then reads one row. Only with the text Gram matrix (up to
-        TEXT_GRAM_MAX_ITEMS movies: 0.04 s and 380 kB on ML-100K)."""
+        TEXT_GRAM_MAX_ITEMS movies; 380 kB on ML-100K)."""
         length = min(SIMILAR_LIST_LENGTH, self.n_items - 1)
         if self.text_gram() is None or length <= 0:
             return
