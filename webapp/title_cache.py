@@ -3,8 +3,8 @@
 An import that changes the catalogue (catalogue.signature, one row read per lookup) rebuilds it
 before the lookup that notices, so a new movie is found at once. Popularity, which orders the
 matches, drifts with every rating; after TITLE_INDEX_TTL seconds a thread of the worker rebuilds
-it while lookups keep using the old one. At 62,000 movies a rebuild takes hundreds of milliseconds: inside a
-request it stalled that request and every one queued behind it on the worker."""
+it while lookups keep using the old one. At 62,000 movies a rebuild takes hundreds of
+milliseconds: inside a request it stalled that request and every one queued behind it."""
 from __future__ import annotations
 
 import logging
