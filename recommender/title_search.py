@@ -25,13 +25,11 @@ class TitleIndex:
 
     def __init__(self, rows: Iterable[tuple[int, str, list[str], int]]):
         self.keys: dict[int, str] = {}
-        self.genres: dict[int, frozenset[str]] = {}
         self.popularity: dict[int, int] = {}
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
         for movie_id, key, genres, num in rows:
             self.keys[movie_id], self.popularity[movie_id] = key, num
-            self.genres[movie_id] = frozenset(genres)
             for genre in genres:
                 self.by_genre.setdefault(genre, set()).add(movie_id)
             for word in key.split():
