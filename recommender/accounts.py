@@ -1,8 +1,10 @@
-"""Accounts that can log in, and API tokens. No Flask here: the web layer maps errors to statuses.
+"""Accounts that can log in, their browser sessions, and API tokens. No Flask here: the web layer
+maps errors to statuses.
 
 Usernames are unique without regard to case (also for non-ASCII letters, which SQLite's NOCASE
-does not fold), passwords are stored as werkzeug scrypt hashes, and API tokens only as their
-sha256: a stolen database cannot be replayed against the API."""
+does not fold), passwords are stored as werkzeug scrypt hashes, and session and API tokens only
+as their sha256: a stolen database cannot be replayed against the site. Passwords that appear in
+breach lists or are easy to guess (zxcvbn, which ships the list) are refused."""
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +17,14 @@ from dataclasses import dataclass
 
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+from . import store
 
 USERNAME_RE = re.compile(r"[\w.-]{3,30}")  # \w: unicode letters and digits, and "_"
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+MIN_GUESSABILITY_SCORE = 2  # zxcvbn's 0-4 scale: 0 and 1 are "too guessable" / "very guessable"
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the prefix is what it judges
 ACCOUNT_ID_FLOOR = 1_000_000_000  # MovieLens user ids stay far below (ML-32M: 200,948 users)
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -61,8 +68,21 @@ def _check_new(username: str, password: object) -> None:
     if not USERNAME_RE.fullmatch(username):
         raise AccountError("invalid_username",
                            "username: 3 to 30 letters, digits, '.', '_' or '-'")
+    check_password(username, password)
+
+
+def check_password(username: str, password: object) -> None:
+    """AccountError("weak_password") for a password that is too short or long, equal to the
+    username, on the breach lists zxcvbn ships, or guessable by its estimate (sequences,
+    repeats, keyboard walks, dictionary words with the usual substitutions)."""
     if not _is_text(password) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AccountError("weak_password", f"password: at least {MIN_PASSWORD} characters")
+    if password.casefold() == username.casefold():
+        raise AccountError("weak_password", "password: must not be your username")
+    verdict = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[username])
+    if verdict["score"] < MIN_GUESSABILITY_SCORE:
+        raise AccountError("weak_password", "password: too common or too easy to guess; "
+                                            "a few unrelated words make a strong one")
 
 
 def _casefold_fn(db: sqlite_utils.Database) -> None:
@@ -88,12 +108,13 @@ def create(db: sqlite_utils.Database, username: object, password: object) -> Acc
     _check_new(name, password)
     if _row_by_name(db, name):
         raise AccountError("username_taken", "that username is taken")
+    password_hash = generate_password_hash(password)  # the slow part, before the write lock
     try:
-        with db.conn:
-            cursor = db.execute(
+        with store.write_transaction(db) as conn:
+            cursor = conn.execute(
                 "INSERT INTO users (id, username, password_hash, created_at) "
                 "SELECT max(coalesce(max(id) + 1, 0), ?), ?, ?, ? FROM users",
-                (ACCOUNT_ID_FLOOR, name, generate_password_hash(password), int(time.time())))
+                (ACCOUNT_ID_FLOOR, name, password_hash, int(time.time())))
     except sqlite3.IntegrityError:  # a concurrent sign-up took the name first
         raise AccountError("username_taken", "that username is taken") from None
     return Account(int(cursor.lastrowid), name)
@@ -124,11 +145,58 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def start_session(db: sqlite_utils.Database, account: Account, lifetime_seconds: int) -> str:
+    """A new browser login: the random token its cookies carry (only the hash is stored).
+    Expired logins of every account are cleared on the way."""
+    token, now = secrets.token_urlsafe(32), int(time.time())
+    with store.write_transaction(db) as conn:
+        conn.execute("DELETE FROM web_sessions WHERE expires_at < ?", (now,))
+        cursor = conn.execute("INSERT INTO web_sessions (token_hash, user_id, created_at, expires_at) "
+                              "VALUES (?, ?, ?, ?)", (_digest(token), account.id, now, now + lifetime_seconds))
+        store.expect_one_change(cursor, "new login")
+    return token
+
+
+def account_for_session(db: sqlite_utils.Database, token: object) -> Account | None:
+    """The owner of a browser login that has not ended or expired."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    row = db.execute(
+        "SELECT u.id, u.username FROM web_sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.expires_at >= ? AND u.username IS NOT NULL",
+        (_digest(token), int(time.time()))).fetchone()
+    return Account(*row) if row else None
+
+
+def end_session(db: sqlite_utils.Database, token: str) -> bool:
+    """Log one browser out on the server: its cookies stop working at once."""
+    with store.write_transaction(db) as conn:
+        return conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (_digest(token),)).rowcount == 1
+
+
+def change_password(db: sqlite_utils.Database, account: Account, current: object, new: object) -> None:
+    """Set a new password after checking the current one; every browser login and API token of
+    the account ends (whoever knew the old password may have used it)."""
+    if authenticate(db, account.username, current) is None:
+        raise AccountError("wrong_password", "the current password is wrong")
+    check_password(account.username, new)
+    password_hash = generate_password_hash(new)
+    with store.write_transaction(db) as conn:
+        cursor = conn.execute("UPDATE users SET password_hash = ? WHERE id = ? AND username IS NOT NULL",
+                              (password_hash, account.id))
+        store.expect_one_change(cursor, "new password")
+        conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (account.id,))
+        conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                     (int(time.time()), account.id))
+
+
 def issue_token(db: sqlite_utils.Database, account: Account) -> str:
     """A new bearer token; only its hash is stored, so it is shown exactly once."""
     token = secrets.token_urlsafe(32)
-    db["api_tokens"].insert({"user_id": account.id, "token_hash": _digest(token),
-                             "created_at": int(time.time()), "revoked_at": None})
+    with store.write_transaction(db) as conn:
+        cursor = conn.execute("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)",
+                              (account.id, _digest(token), int(time.time())))
+        store.expect_one_change(cursor, "new API token")
     return token
 
 
@@ -145,9 +213,6 @@ def account_for_token(db: sqlite_utils.Database, token: str) -> Account | None:
 
 def revoke_token(db: sqlite_utils.Database, token: str) -> bool:
     """Stop a token working at once; False when it was not live."""
-    row = db.execute("SELECT id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                     (_digest(token),)).fetchone()
-    if row is None:
-        return False
-    db["api_tokens"].update(row[0], {"revoked_at": int(time.time())})
-    return True
+    with store.write_transaction(db) as conn:
+        return conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                            (int(time.time()), _digest(token))).rowcount == 1

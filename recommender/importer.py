@@ -13,11 +13,24 @@ from .sources import Release, SourceError
 from .titles import display_title, search_key, split_year, year_from_release_date
 
 log = logging.getLogger(__name__)
-INSERT_BATCH = 5_000
 # Ratings go in with one static statement through executemany: about 5x faster than building a
 # dict per row for sqlite-utils, which matters at ML-25M's 25 million rows.
 INSERT_RATING = "INSERT OR REPLACE INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?, ?, ?, ?)"
 INSERT_USER_ID = "INSERT OR IGNORE INTO users (id) VALUES (?)"
+# Movies and users are upserted with static statements too, never sqlite-utils' `upsert`, whose
+# fallback under a foreign lock stores nothing (see recommender.store).
+UPSERT_MOVIE = (
+    "INSERT INTO movies (id, title, display_title, year, genres, release_date, imdb_url, search_key) "
+    "VALUES (:id, :title, :display_title, :year, :genres, :release_date, :imdb_url, :search_key) "
+    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, display_title = excluded.display_title, "
+    "year = excluded.year, genres = excluded.genres, release_date = excluded.release_date, "
+    "imdb_url = excluded.imdb_url, search_key = excluded.search_key")
+UPSERT_USER = (
+    "INSERT INTO users (id, age, gender, occupation, zip_code) VALUES (:id, :age, :gender, :occupation, :zip_code) "
+    "ON CONFLICT (id) DO UPDATE SET age = excluded.age, gender = excluded.gender, "
+    "occupation = excluded.occupation, zip_code = excluded.zip_code")
+DELETE_GENRES = "DELETE FROM movie_genres WHERE movie_id = ?"
+INSERT_GENRE = "INSERT OR IGNORE INTO movie_genres (movie_id, genre) VALUES (?, ?)"
 
 
 @dataclass
@@ -67,12 +80,10 @@ def _refuse_collisions(user_ids: set[int], account_ids: set[int]) -> None:
 
 
 def _write_movies(db: sqlite_utils.Database, movie_rows: list[dict]) -> None:
-    db["movies"].upsert_all(movie_rows, pk="id", batch_size=INSERT_BATCH)
-    for row in movie_rows:  # a release may change a movie's genres
-        db["movie_genres"].delete_where("movie_id = ?", [row["id"]])
-    db["movie_genres"].insert_all(
-        ({"movie_id": r["id"], "genre": g} for r in movie_rows for g in r["genres"].split("|") if g),
-        pk=("movie_id", "genre"), ignore=True, batch_size=INSERT_BATCH)
+    db.conn.executemany(UPSERT_MOVIE, movie_rows)
+    # a release may change a movie's genres
+    db.conn.executemany(DELETE_GENRES, ((row["id"],) for row in movie_rows))
+    db.conn.executemany(INSERT_GENRE, ((r["id"], g) for r in movie_rows for g in r["genres"].split("|") if g))
 
 
 def _check_chunk(chunk: pd.DataFrame, movie_ids: set[int]) -> pd.DataFrame:
@@ -120,9 +131,9 @@ def import_release(db: sqlite_utils.Database, release: Release,
     users_seen = {row["id"] for row in user_rows}
     n_ratings = 0
     db.execute("PRAGMA cache_size = -1000000")  # 1 GB page cache while importing: index pages stay in memory
-    with db.atomic():
+    with store.write_transaction(db):
         _write_movies(db, movie_rows)
-        db["users"].upsert_all(user_rows, pk="id", batch_size=INSERT_BATCH)
+        db.conn.executemany(UPSERT_USER, user_rows)
         recreate = _drop_secondary_indexes(db)
         for chunk in release.rating_chunks():
             chunk = _check_chunk(chunk, movie_ids)

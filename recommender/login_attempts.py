@@ -1,4 +1,5 @@
-"""Failed logins counted in a sliding window, per account and per client address.
+"""Failed logins counted in a sliding window, per account and per client address; sign-ups per
+client address alike.
 
 Kept in the store (table `login_attempts`) so that every gunicorn worker sees the same count:
 a limit held in one worker's memory would multiply by the number of workers. Only failures are
@@ -11,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from . import store
 
 KEEP_SECONDS = 24 * 3600  # older rows are deleted as new ones come in
 
@@ -34,6 +37,11 @@ def address_key(address: str | None) -> str:
     return f"address:{address or 'unknown'}"
 
 
+def signup_key(address: str | None) -> str:
+    """Sign-ups are counted per address in the same table: each costs a password hash."""
+    return f"signup:{address or 'unknown'}"
+
+
 def retry_after(db: sqlite_utils.Database, key: str, limit: Limit, now: float | None = None) -> int:
     """Seconds until `key` may try again: 0 while it is under its limit."""
     now = time.time() if now is None else now
@@ -43,9 +51,9 @@ def retry_after(db: sqlite_utils.Database, key: str, limit: Limit, now: float | 
     return 0 if row is None else max(1, math.ceil(row[0] + limit.window - now))
 
 
-def record_failure(db: sqlite_utils.Database, keys: list[str], now: float | None = None) -> None:
-    """Count one failed login against every key, and forget failures older than a day."""
+def record_attempt(db: sqlite_utils.Database, keys: list[str], now: float | None = None) -> None:
+    """Count one attempt (a failed login, a sign-up) against every key, and forget those older than a day."""
     now = time.time() if now is None else now
-    with db.conn:
-        db.execute("DELETE FROM login_attempts WHERE at < ?", (now - KEEP_SECONDS,))
-        db.conn.executemany("INSERT INTO login_attempts (key, at) VALUES (?, ?)", [(k, now) for k in keys])
+    with store.write_transaction(db) as conn:
+        conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - KEEP_SECONDS,))
+        conn.executemany("INSERT INTO login_attempts (key, at) VALUES (?, ?)", [(k, now) for k in keys])

@@ -50,6 +50,17 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id);
 
+-- Browser logins (Flask-Login). The session and "keep me logged in" cookies carry a random token
+-- that is new at every login; only its sha256 is stored, and deleting the row (log out, a
+-- password change) ends that login on the server, whatever copies of the cookies exist.
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_id);
+
 -- Failed logins, for the per-account and per-address sliding-window limit (recommender.login_attempts).
 -- In the store, not in a worker's memory, so every gunicorn worker counts the same attempts.
 CREATE TABLE IF NOT EXISTS login_attempts (

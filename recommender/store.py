@@ -1,9 +1,15 @@
-"""The SQLite store: connection settings, schema, and the read queries the app and models share.
+"""The SQLite store: connection settings, schema, the write transaction, and the read queries the
+app and models share.
 
-Every query is a static string with bound parameters; writes go through sqlite-utils."""
+Every statement is a static string with bound parameters, writes included: sqlite-utils' `upsert`
+decides once per connection, by creating a probe table, whether SQLite supports `ON CONFLICT`;
+a probe that meets another process's write lock caches "no", and its fallback (`INSERT OR IGNORE`
+of the key, then `UPDATE`) silently stores nothing for a new row. sqlite-utils stays for reads."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -15,20 +21,50 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 10_000
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite_utils.Database:
-    """Open the store with WAL, foreign keys and a busy timeout (concurrent writers wait, not fail)."""
+class WriteNotApplied(sqlite3.OperationalError):
+    """A write statement that changed no row where it had to change one: never acknowledged."""
+
+
+def connect(path: Path | str, *, readonly: bool = False,
+            busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """Open the store with WAL, foreign keys and a busy timeout (concurrent writers wait, then
+    fail with "database is locked", which the web app answers with 503 and Retry-After)."""
     if readonly:
-        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000,
                                check_same_thread=False)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
     db = sqlite_utils.Database(conn, execute_plugins=False)  # no plugin hooks per request
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA recursive_triggers = ON")  # REPLACE fires the delete trigger too
     if not readonly:
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, which ensure_schema sets once
     return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction that takes the write lock before its first statement (BEGIN
+    IMMEDIATE): it waits for another writer up to the busy timeout, then raises, having done
+    nothing. Committed when the block ends, rolled back on any error, so a caller that returns
+    normally has its writes on disk (as durable as the connection's `synchronous` setting)."""
+    conn = db.conn
+    if conn.in_transaction:  # a read left open by an earlier call on this connection
+        conn.rollback()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def expect_one_change(cursor: sqlite3.Cursor, what: str) -> None:
+    """Raise WriteNotApplied unless the statement changed exactly one row."""
+    if cursor.rowcount != 1:
+        raise WriteNotApplied(f"{what}: {cursor.rowcount} rows changed, expected 1")
 
 
 _STATS_BACKFILL = """

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from . import catalogue
+from . import catalogue, store
 
 MIN_RATING, MAX_RATING = 0.5, 5.0
 ALLOWED = tuple(x / 2 for x in range(1, 11))  # 0.5, 1.0, ..., 5.0
@@ -51,23 +51,30 @@ def get(db: sqlite_utils.Database, user_id: int, movie_id: int) -> float | None:
     return row[0] if row else None
 
 
+_EXISTS = "SELECT 1 FROM ratings WHERE user_id = ? AND movie_id = ?"
+_UPSERT = ("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?, ?, ?, ?) "
+           "ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, timestamp = excluded.timestamp")
+_DELETE = "DELETE FROM ratings WHERE user_id = ? AND movie_id = ?"
+
+
 def put(db: sqlite_utils.Database, user_id: int, movie_id: int, rating: object,
         at: int | None = None) -> bool:
-    """Insert or change a rating (the movie must exist); True when it was new."""
+    """Insert or change a rating (the movie must exist); True when it was new. Returns only once
+    the row is committed: a lock held too long, a read-only or failing disk raise instead."""
     value = validate(rating)
-    created = get(db, user_id, movie_id) is None
-    db["ratings"].upsert({"user_id": user_id, "movie_id": movie_id, "rating": value,
-                          "timestamp": now() if at is None else at},
-                         pk=("user_id", "movie_id"))
+    with store.write_transaction(db) as conn:
+        created = conn.execute(_EXISTS, (user_id, movie_id)).fetchone() is None
+        cursor = conn.execute(_UPSERT, (user_id, movie_id, value, now() if at is None else at))
+        store.expect_one_change(cursor, f"rating of movie {movie_id}")
     return created
 
 
 def delete(db: sqlite_utils.Database, user_id: int, movie_id: int) -> bool:
     """Remove a rating; False when there was none."""
-    if get(db, user_id, movie_id) is None:
+    if not catalogue.valid_id(movie_id):
         return False
-    db["ratings"].delete((user_id, movie_id))
-    return True
+    with store.write_transaction(db) as conn:
+        return conn.execute(_DELETE, (user_id, movie_id)).rowcount == 1
 
 
 def rated_ids(db: sqlite_utils.Database, user_id: int) -> set[int]:

@@ -160,7 +160,8 @@ def test_lone_surrogates_in_json_are_refused_not_500(served, unchanged):
             contract_error(client.post(path, data=body, content_type="application/json"), (400, 401))
     response = send(client, "PUT", "/api/ratings/3", user, data=r'{"rating": "\ud800"}',
                     content_type="application/json")
-    assert contract_error(response, 400) == "invalid_rating"
+    # the parser refuses the body (orjson: no UTF-8 for a lone surrogate) or validation the rating
+    assert contract_error(response, 400) in ("invalid_body", "invalid_rating")
 
 
 # --- query strings ------------------------------------------------------------------------------

@@ -135,12 +135,12 @@ def test_window_slides(tmp_path):
     db = store.connect(tmp_path / "s.db")
     store.ensure_schema(db)
     limit, key = Limit(2, 60), "account:x"
-    login_attempts.record_failure(db, [key], now=1000.0)
+    login_attempts.record_attempt(db, [key], now=1000.0)
     assert login_attempts.retry_after(db, key, limit, now=1010.0) == 0
-    login_attempts.record_failure(db, [key], now=1030.0)
+    login_attempts.record_attempt(db, [key], now=1030.0)
     assert login_attempts.retry_after(db, key, limit, now=1040.0) == 20  # when the one of t=1000 ages out
     assert login_attempts.retry_after(db, key, limit, now=1061.0) == 0
-    login_attempts.record_failure(db, [key], now=1030.0 + login_attempts.KEEP_SECONDS + 1)
+    login_attempts.record_attempt(db, [key], now=1030.0 + login_attempts.KEEP_SECONDS + 1)
     assert db.execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 1  # old rows forgotten
 
 

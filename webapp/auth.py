@@ -1,13 +1,13 @@
 """`/register`, `/login`, `/logout`: browser sessions through Flask-Login, every form CSRF-checked."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required
 
 from recommender import accounts
 
 from .db import get_db
 from .errors import ApiError
-from .security import User, safe_next
-from .throttle import check_login_allowed, record_login_failure
+from .security import log_in, log_out, safe_next
+from .throttle import check_login_allowed, check_signup_allowed, record_login_failure, record_signup
 
 bp = Blueprint("auth", __name__)
 
@@ -18,6 +18,10 @@ def register():
     if request.method == "GET":
         return render_template("register.html", username="", error=None)
     username, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        check_signup_allowed()
+    except ApiError as exc:
+        return render_template("register.html", username=username, error=exc.message), exc.status, exc.headers
     error = None
     if password != request.form.get("confirm", ""):
         error = "The two passwords differ."
@@ -29,7 +33,8 @@ def register():
     if error:
         status = 409 if error.startswith("That username") else 400
         return render_template("register.html", username=username, error=error), status
-    login_user(User(account))
+    record_signup()
+    log_in(account)
     return redirect(url_for("pages.onboarding"))
 
 
@@ -51,7 +56,7 @@ def login():
         record_login_failure(username)
         return render_template("login.html", username=username, next=target,
                                error="Wrong username or password."), 401
-    login_user(User(account), remember=bool(request.form.get("remember")))
+    log_in(account, remember=bool(request.form.get("remember")))
     return redirect(target)
 
 
@@ -61,6 +66,31 @@ def logout():
     if request.method == "GET":
         return render_template("logout.html")
     if current_user.is_authenticated:
-        logout_user()
+        log_out(current_user)
         flash("You are logged out.")
     return redirect(url_for("pages.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A new password ends every login and API token of the account; this browser stays logged in
+    with a fresh login."""
+    if request.method == "GET":
+        return render_template("password.html", error=None)
+    new = request.form.get("new_password", "")
+    error = None
+    if new != request.form.get("confirm", ""):
+        error = "The two new passwords differ."
+    else:
+        try:
+            accounts.change_password(get_db(), current_user.account, request.form.get("current_password", ""), new)
+        except accounts.AccountError as exc:
+            error = "Your current password is wrong." if exc.code == "wrong_password" else f"Check the {exc}."
+    if error:
+        return render_template("password.html", error=error), 400
+    account = current_user.account
+    log_out(current_user)  # its login is already gone with all the others
+    log_in(account)
+    flash("Your password is changed. Every other browser and API token has been logged out.")
+    return redirect(url_for("pages.feed"))

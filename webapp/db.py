@@ -3,7 +3,8 @@
 Opening a connection costs more than most queries a request makes (a quarter of a /similar
 request's CPU), so each thread keeps one, held by an app extension. WAL lets every thread read
 while one writes; teardown rolls back anything a failed request left open, so no request ever
-starts inside another's transaction."""
+starts inside another's transaction. A connection that met a store error is closed, so the
+next request starts on a fresh one."""
 import threading
 
 import sqlite_utils
@@ -15,15 +16,26 @@ from recommender import store
 class ThreadConnections:
     """One store connection per thread, opened on first use."""
 
-    def __init__(self, database: str):
+    def __init__(self, database: str, busy_timeout_ms: int = store.BUSY_TIMEOUT_MS):
         self.database = database
+        self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
 
     def get(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = store.connect(self.database)
+            db = self._local.db = store.connect(self.database, busy_timeout_ms=self.busy_timeout_ms)
         return db
+
+    def discard(self) -> None:
+        """Close this thread's connection (after an I/O or lock error), reopened on next use."""
+        db = getattr(self._local, "db", None)
+        self._local.db = None
+        if db is not None:
+            try:
+                db.close()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped anyway
+                pass
 
     def release(self) -> None:
         db = getattr(self._local, "db", None)
@@ -37,6 +49,7 @@ def get_db() -> sqlite_utils.Database:
 
 
 def init_app(app: Flask) -> None:
-    connections = ThreadConnections(app.config["DATABASE"])
+    connections = ThreadConnections(app.config["DATABASE"],
+                                    app.config.get("DATABASE_BUSY_TIMEOUT_MS", store.BUSY_TIMEOUT_MS))
     app.extensions["store_connections"] = connections
     app.teardown_appcontext(lambda _exc=None: connections.release())

@@ -1,11 +1,13 @@
 """Every error as the contract's JSON for API routes, a plain page elsewhere: never a traceback."""
 import logging
+import sqlite3
 
-from flask import Flask, jsonify, render_template, render_template_string, request
+from flask import Flask, current_app, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+STORE_RETRY_AFTER = 5  # seconds: a little longer than a typical lock is held
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ code }} {{ name }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -52,6 +54,17 @@ def init_app(app: Flask) -> None:
         # keep Allow (405) and the like, but the body's type is ours to set
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return error_response(exc.code or 500, code, exc.description or exc.name, headers)
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _store_unavailable(exc: sqlite3.OperationalError):
+        """Locked past the busy timeout, read-only or failing disk: the write was not made (a
+        write is acknowledged only after its commit), so the client may simply try again."""
+        log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
+        current_app.extensions["store_connections"].discard()
+        return error_response(503, "store_unavailable",
+                              "The database is busy or cannot be written just now, and nothing was "
+                              f"changed. Please try again in {STORE_RETRY_AFTER} seconds.",
+                              {"Retry-After": str(STORE_RETRY_AFTER)})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

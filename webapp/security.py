@@ -5,11 +5,12 @@ so a page on another site cannot make a logged-in browser change anything throug
 pages' own state-changing routes all go through CSRFProtect."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, request, url_for
-from flask_login import LoginManager, UserMixin
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from recommender import accounts
@@ -30,19 +31,42 @@ _HEADERS = {
 
 
 class User(UserMixin):
-    """The logged-in account as Flask-Login wants it."""
+    """The logged-in account as Flask-Login wants it. Its Flask-Login id, what the session and
+    remember cookies carry, is the login's random token, not the account id: a cookie then
+    names one login that the server can end, and differs at every login."""
 
-    def __init__(self, account: accounts.Account):
+    def __init__(self, account: accounts.Account, session_token: str):
         self.account = account
         self.id = account.id
         self.username = account.username
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return self.session_token
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    """The session's user, or None once the account is gone (then the session is anonymous)."""
-    account = accounts.get(get_db(), int(user_id)) if user_id.isdigit() else None
-    return User(account) if account else None
+def _load_user(session_token: str) -> User | None:
+    """The cookie's login, or None once it has ended or expired (then the visitor is anonymous)."""
+    account = accounts.account_for_session(get_db(), session_token)
+    return User(account, session_token) if account else None
+
+
+def log_in(account: accounts.Account, remember: bool = False) -> None:
+    """Start a server-side login for this browser, in a fresh cookie session (no state, CSRF
+    token included, carries over from before the login)."""
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
+    token = accounts.start_session(get_db(), account, int(lifetime.total_seconds()))
+    session.clear()
+    login_user(User(account, token), remember=remember)
+
+
+def log_out(user) -> None:
+    """End this browser's login on the server, then drop its cookies."""
+    if getattr(user, "session_token", None):
+        accounts.end_session(get_db(), user.session_token)
+    logout_user()
+    session.clear()
 
 
 @login_manager.unauthorized_handler
@@ -54,8 +78,11 @@ def _unauthorized():
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A redirect target on this site only (no open redirect through `?next=`)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A redirect target on this site only (no open redirect through `?next=`), and one that can
+    go into a Location header: no control characters (CR/LF would split the header) and no
+    spaces, which a path made by this site never holds unescaped."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or len(target) > 2000 or any(ch <= " " or ch == "\x7f" for ch in target)):
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
@@ -82,6 +109,7 @@ def _cookie_defaults(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", app.config["SESSION_COOKIE_SAMESITE"])
     app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))  # also a login's server-side life
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
 
 

@@ -1,4 +1,5 @@
-"""Login rate limits for the login page and `POST /api/token`: 429 with Retry-After when exceeded.
+"""Login rate limits for the login page and `POST /api/token`, sign-up limits for the register
+page and `POST /api/users`: 429 with Retry-After when exceeded.
 
 Failures are counted per account and per client address (recommender.login_attempts, in the
 store, so shared by every worker). The check comes before the password is verified, so an
@@ -14,7 +15,15 @@ from recommender.login_attempts import Limit
 from .db import get_db
 from .errors import ApiError
 
-DEFAULTS = {"LOGIN_LIMIT_PER_ACCOUNT": (10, 900), "LOGIN_LIMIT_PER_ADDRESS": (50, 900)}
+DEFAULTS = {"LOGIN_LIMIT_PER_ACCOUNT": (10, 900), "LOGIN_LIMIT_PER_ADDRESS": (50, 900),
+            "SIGNUP_LIMIT_PER_ADDRESS": (10, 3600)}
+
+
+def _raise_if_waiting(keys: list[tuple[str, Limit]], what: str) -> None:
+    wait = max(login_attempts.retry_after(get_db(), key, limit) for key, limit in keys)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"too many {what}; try again in {wait} s",
+                       {"Retry-After": str(wait)})
 
 
 def _limits(username: object) -> list[tuple[str, Limit]]:
@@ -29,15 +38,28 @@ def _limits(username: object) -> list[tuple[str, Limit]]:
 
 def check_login_allowed(username: object) -> None:
     """Raise ApiError(429) with Retry-After when the address or the account has failed too often."""
-    wait = max(login_attempts.retry_after(get_db(), key, limit) for key, limit in _limits(username))
-    if wait:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins; try again in {wait} s",
-                       {"Retry-After": str(wait)})
+    _raise_if_waiting(_limits(username), "failed logins")
 
 
 def record_login_failure(username: object) -> None:
     """Count a failed login against the address and the account."""
-    login_attempts.record_failure(get_db(), [key for key, _ in _limits(username)])
+    login_attempts.record_attempt(get_db(), [key for key, _ in _limits(username)])
+
+
+def _signup_limit() -> tuple[str, Limit]:
+    return (login_attempts.signup_key(request.remote_addr),
+            Limit(*current_app.config["SIGNUP_LIMIT_PER_ADDRESS"]))
+
+
+def check_signup_allowed() -> None:
+    """Raise ApiError(429) with Retry-After once the address has signed up too often: every
+    sign-up costs a deliberately slow password hash, and accounts are free to make."""
+    _raise_if_waiting([_signup_limit()], "sign-ups from your address")
+
+
+def record_signup() -> None:
+    """Count a sign-up attempt that got as far as hashing a password."""
+    login_attempts.record_attempt(get_db(), [_signup_limit()[0]])
 
 
 def init_app(app) -> None:

@@ -6,18 +6,21 @@ from recommender import accounts
 from ..db import get_db
 from ..errors import ApiError
 from ..security import token_required
-from ..throttle import check_login_allowed, record_login_failure
+from ..throttle import check_login_allowed, check_signup_allowed, record_login_failure, record_signup
 from . import bp, json_body
 
 
 @bp.post("/users")
 def create_user():
-    """201 with the new account; 409 when the name is taken (any case); 400 when weak or malformed."""
+    """201 with the new account; 409 when the name is taken (any case); 400 when weak or malformed;
+    429 with Retry-After after too many sign-ups from the address."""
     body = json_body()
+    check_signup_allowed()
     try:
         account = accounts.create(get_db(), body.get("username"), body.get("password"))
     except accounts.AccountError as exc:
         raise ApiError(409 if exc.code == "username_taken" else 400, exc.code, str(exc)) from None
+    record_signup()
     return jsonify({"id": account.id, "username": account.username}), 201
 
 
