@@ -8,7 +8,7 @@ INSTANCE_PATH ?= $(CURDIR)/instance
 export INSTANCE_PATH
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test install data index chromium bench clean
+.PHONY: serve test install data index chromium bench screenshots clean
 
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: install chromium
 # The benchmark instance (instance/bench, ML-100K) is imported and indexed by the script itself.
 bench: install
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
+
+# The README's screenshots, from the browser tests (a plain test run leaves docs/ alone).
+screenshots: install chromium
+	UPDATE_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -1,6 +1,7 @@
 """In-process latency of the recommender on ML-100K: median over --calls calls each of
-similar (many movies), feed (many real users) and search (a new phrase each call, encoded as
-the app encodes it: the version's ONNX query encoder when it ships one).
+similar (many movies), feed (many real users), search (a new phrase each call, encoded as
+the app encodes it: the version's ONNX query encoder when it ships one) and title lookup
+(prefixes and misspellings of real titles, as the search box's autocomplete sends them).
 
     .venv/bin/python -m bench.latency --calls 1000
 """
@@ -11,9 +12,10 @@ import time
 
 import numpy as np
 
-from recommender import query_encoder, store
+from recommender import catalogue, query_encoder, store
 from recommender.index import current_version, load_index
 from recommender.service import Recommender
+from recommender.title_search import TitleIndex
 
 from .common import ensure_ml100k, write_result
 
@@ -21,6 +23,15 @@ PHRASES = ["space opera with robots", "animated toys come to life", "mafia famil
            "romantic comedy in new york", "haunted house horror", "war film about soldiers",
            "detective mystery film noir", "musical with songs and dancing", "cowboys in the old west",
            "documentary about basketball", "time travel adventure", "serial killer thriller"]
+
+
+def _as_typed(title: str, rng: np.random.Generator) -> str:
+    """A prefix of a title, with one letter dropped every other time (a typo)."""
+    text = str(title)[:int(rng.integers(2, 13))]
+    if len(text) > 4 and rng.random() < 0.5:
+        drop = int(rng.integers(1, len(text)))
+        text = text[:drop] + text[drop + 1:]
+    return text
 
 
 def median_ms(call, args: list) -> dict:
@@ -47,14 +58,18 @@ def main() -> None:
     movies = rng.choice(index.movie_ids, calls).tolist()
     users = rng.choice(np.load(index.folder / "user_ids.npy"), calls).tolist()
     phrases = [PHRASES[i % len(PHRASES)] + f" {i}" for i in range(calls)]
+    rows = catalogue.title_rows(db)
+    titles = TitleIndex(rows)
+    typed = [_as_typed(rows[i][1], rng) for i in rng.integers(0, len(rows), calls)]
     result = {
         "similar": median_ms(lambda m: rec.similar(int(m), 10), movies),
         "feed": median_ms(lambda u: rec.feed(int(u), 20), users),
         "search": median_ms(lambda q: rec.search(q, 10), phrases),
+        "title": median_ms(lambda q: titles.search(q, limit=10), typed),
         "index_version": index.version,
     }
     path = write_result("latency", result)
-    for name in ("similar", "feed", "search"):
+    for name in ("similar", "feed", "search", "title"):
         print(f"{name:8s} median {result[name]['median_ms']:7.2f} ms   p99 {result[name]['p99_ms']:7.2f} ms"
               f"   ({calls} calls)")
     print(path)

@@ -2,9 +2,11 @@
 
 Debian's /usr/bin/chromium driven by Playwright, against the app served by a real HTTP server in
 a background thread, with CSRF protection on as in production. Screenshots of every page go to
-tests/screenshots/ (git-ignored); the feed and search ones also to docs/screenshots/ for the README."""
+tests/screenshots/ (git-ignored); with UPDATE_DOCS_SCREENSHOTS=1 (`make screenshots`) the feed and
+search ones also replace the README's in docs/screenshots/, which a test run leaves alone."""
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -59,7 +61,7 @@ def page():
 def shot(page, name: str, docs_name: str | None = None) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / name))
-    if docs_name:
+    if docs_name and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SHOTS / name, DOCS_SHOTS / docs_name)
 

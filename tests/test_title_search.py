@@ -1,7 +1,4 @@
 """The title index behind autocomplete: matching rules, ranking, and speed on a catalogue of 1,682."""
-import random
-import string
-import time
 
 from hypothesis import given, strategies as st
 
@@ -48,19 +45,6 @@ def test_genre_and_limit():
     assert titles(idx.search("the", genre="Drama")) == ["The Godfather", "The Godfather: Part II"]
     assert len(idx.search("the", limit=2)) == 2
     assert idx.search("") == [] and idx.search("!!!") == []
-
-
-def test_fast_on_a_full_catalogue():
-    rng = random.Random(7)
-    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(3000)]
-    rows = [(i, " ".join(rng.choices(words, k=rng.randint(1, 5))), ["Drama"], rng.randint(0, 500))
-            for i in range(1682)]
-    idx = TitleIndex(rows)
-    queries = [rows[i][1][:rng.randint(2, 12)] for i in range(0, 1682, 17)] + ["stra wars", "a", "the godfater"]
-    start = time.perf_counter()
-    for q in queries:
-        idx.search(q, limit=10)
-    assert (time.perf_counter() - start) / len(queries) < 0.010
 
 
 @given(st.text(max_size=60))
