@@ -10,12 +10,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve test install data index chromium bench screenshots clean
 
+# PYTHONWARNINGS: setuptools warns at every editable install that folders named like the
+# packages may shadow them; here they are the packages.
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	# setuptools warns on every editable install that folders named like the packages may shadow
-	# them: here they are the packages
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
