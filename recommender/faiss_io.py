@@ -1,4 +1,4 @@
-"""FAISS indices keyed by MovieLens (or user) ids: build, save, load read-only, search."""
+"""FAISS indices keyed by MovieLens (or user) ids: build, save, load into private memory, search."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,14 +19,33 @@ def save(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def load(path: Path) -> faiss.Index:
-    """Read-only and memory-mapped, so gunicorn workers share the pages.
+def load(path: Path, mmap: bool = True) -> faiss.Index:
+    """Read-only; memory-mapped unless `mmap` is False. For processes that own the file while
+    they run (the indexer, tests): serving never calls this, it reads through
+    recommender.index.VersionFiles (checked bytes, then from_bytes), into private memory.
 
-    IO_FLAG_MMAP_IFC, not IO_FLAG_MMAP: the latter maps only IVF inverted lists, so flat codes
-    and HNSW links were copied into every process (shared copy-on-write after a fork at best,
-    private again after each worker's hot swap). With IFC (FAISS >= 1.11) vectors and HNSW
-    links stay in the page cache, one copy per host, and only the pages searched are read."""
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    A mapped index shares its pages through the page cache, but a file truncated under the
+    process turns the next search into SIGBUS, which kills it however the call is wrapped.
+    IO_FLAG_MMAP_IFC, not IO_FLAG_MMAP: the latter maps only IVF inverted lists; IFC (FAISS >=
+    1.11) maps flat codes and HNSW links too, and only the pages searched are read."""
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
+    return faiss.read_index(str(path), flags)
+
+
+def from_bytes(buffer: np.ndarray) -> faiss.Index:
+    """An index from the bytes of its file (a uint8 array), copied into memory FAISS owns."""
+    return faiss.deserialize_index(np.ascontiguousarray(buffer, dtype=np.uint8))
+
+
+def stored_vectors(index: faiss.Index) -> np.ndarray | None:
+    """The float vectors a flat or HNSW-flat index stores (through an id map), as a view of
+    FAISS's own memory; None for other kinds. What a load checks for NaN without a copy."""
+    inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    if hasattr(inner, "storage"):  # HNSW keeps its vectors in a flat storage index
+        inner = faiss.downcast_index(inner.storage)
+    if not isinstance(inner, faiss.IndexFlat) or inner.ntotal == 0:
+        return None
+    return faiss.rev_swig_ptr(inner.get_xb(), inner.ntotal * inner.d)
 
 
 def by_rows(index: faiss.Index, n: int) -> faiss.Index:

@@ -1,12 +1,21 @@
 """The read side of an index version: check it against its manifest and load it for serving.
 
-Arrays are memory-mapped and FAISS indices read with IO_FLAG_MMAP_IFC, so the workers of one
-server share their pages; a model that searches the version's own text or item index
+Every file is read whole into private memory and checked against the size and SHA-256 its
+manifest records, while it is read; float arrays are checked for NaN. Nothing stays memory-mapped:
+a mapped file truncated under a worker turns its next request into SIGBUS, which no Python code
+can catch, and bytes overwritten in place would change what a worker serves without any check.
+With a private copy a damaged version is refused at load, and a live one damaged on disk later
+keeps serving from memory while `LoadedIndex.changed_on_disk` says so. gunicorn's preload_app
+loads the live version in the master before the fork, so the workers share its pages
+copy-on-write (docs/scaling.md). A model that searches the version's own text or item index
 (FactorHybrid's `shared_indices`) is handed that one object. The write side is indexer/versions.py."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,9 +27,13 @@ from . import faiss_io
 from .models import Hybrid, load_model
 from .vocab import Vocabulary
 
+log = logging.getLogger(__name__)
+
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 MODEL_DIR = "model"
+CURRENT_MAX_BYTES = 256  # a version name is a few dozen characters; more is not a name
+READ_BLOCK = 1 << 20
 
 
 class VersionError(Exception):
@@ -30,22 +43,26 @@ class VersionError(Exception):
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(READ_BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict:
     try:
-        return json.loads((folder / MANIFEST).read_text())
+        manifest = json.loads((folder / MANIFEST).read_bytes())
     except (OSError, ValueError) as exc:
         raise VersionError(f"{folder.name}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+        raise VersionError(f"{folder.name}: the manifest is not an object with a files table")
+    return manifest
 
 
 def verify(folder: Path, checksums: bool = True) -> dict:
     """The manifest, once every file it lists is present with the recorded size (and checksum).
 
-    Serving checks sizes on every load (cheap); the indexer checks checksums too."""
+    A check of a folder without loading it (the indexer's); load_index checks the same, and
+    more, on the very bytes it keeps."""
     manifest = read_manifest(folder)
     for name, info in manifest.get("files", {}).items():
         path = folder / name
@@ -55,13 +72,223 @@ def verify(folder: Path, checksums: bool = True) -> dict:
     return manifest
 
 
-def current_version(root: Path) -> str | None:
-    """The version CURRENT names, or None before the first build."""
+def read_current(root: Path) -> str | None:
+    """The version CURRENT names, None before the first build; VersionError when CURRENT holds
+    something that cannot name a version folder of `root` (bytes that are not UTF-8, a path
+    such as ../x, a hidden build folder): the caller serves without it and says why."""
     try:
-        name = (Path(root) / CURRENT).read_text().strip()
-    except OSError:
+        with open(Path(root) / CURRENT, "rb") as f:
+            raw = f.read(CURRENT_MAX_BYTES + 1)
+    except FileNotFoundError:
         return None
-    return name or None
+    except OSError as exc:
+        raise VersionError(f"CURRENT cannot be read ({exc.strerror or exc})") from exc
+    return parse_current(raw)
+
+
+def parse_current(raw: bytes) -> str | None:
+    """The version name in CURRENT's bytes (None: empty); VersionError when they name none."""
+    if len(raw) > CURRENT_MAX_BYTES:
+        raise VersionError("CURRENT is too long to hold a version name")
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise VersionError("CURRENT holds bytes that are not UTF-8 text") from exc
+    if not name:
+        return None
+    if not _plain_name(name):
+        raise VersionError(f"CURRENT names {name!r}, which is not a version folder name")
+    return name
+
+
+def _plain_name(name: str) -> bool:
+    """One visible path component: never a way out of the index root (../x, /etc) or into a
+    hidden build folder."""
+    return (name.isprintable() and not name.startswith(".") and "/" not in name
+            and "\\" not in name and Path(name).name == name)
+
+
+def current_version(root: Path) -> str | None:
+    """The version CURRENT names, or None before the first build or when CURRENT names none
+    (read_current says why)."""
+    try:
+        return read_current(root)
+    except VersionError as exc:
+        log.warning("%s", exc)
+        return None
+
+
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    """What says a file is still the one that was read: inode (replaced), size, mtime."""
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+class VersionFiles:
+    """A version's files read into private memory, each checked against its manifest entry
+    (size, then SHA-256 of exactly the bytes kept) as it is read; a file the manifest does not
+    list is refused. Remembers what each checked file looked like on disk, so that a later
+    change to it can be noticed (`changed`). The reader load_model is handed."""
+
+    def __init__(self, folder: Path, manifest: dict):
+        self.folder = Path(folder)
+        self.version = self.folder.name
+        self.listed: dict = manifest.get("files", {})
+        self.stamps: dict[str, tuple[int, int, int]] = {}
+
+    def _entry(self, path: Path) -> tuple[str, dict]:
+        """`path`'s name in the manifest and its entry; VersionError when it has none, or when
+        the name leads out of the version folder."""
+        name = Path(path).relative_to(self.folder).as_posix()
+        if ".." in Path(name).parts:
+            raise VersionError(f"{self.version}: {name} leads out of the version folder")
+        info = self.listed.get(name)
+        if not isinstance(info, dict) or "bytes" not in info or "sha256" not in info:
+            raise VersionError(f"{self.version}: {name} is not in the manifest")
+        return name, info
+
+    def read(self, path: Path) -> np.ndarray:
+        """The file's bytes as a uint8 array, once they match the manifest."""
+        name, _ = self._entry(path)
+        return self._checked(name, keep=True)
+
+    def _checked(self, name: str, keep: bool) -> np.ndarray | None:
+        """Read `name` whole (kept in a fresh array when `keep`, else only hashed), check size
+        and checksum, and remember how the file looked on disk."""
+        info = self.listed[name]
+        try:
+            with open(self.folder / name, "rb") as f:
+                stat = os.fstat(f.fileno())
+                _check_size(self.version, name, stat.st_size, info["bytes"])
+                buffer, digest = _read_hashed(f, stat.st_size, keep)
+        except FileNotFoundError as exc:
+            raise VersionError(f"{self.version}: {name} is missing or corrupt (no such file)") from exc
+        except OSError as exc:
+            raise VersionError(f"{self.version}: {name} cannot be read ({exc})") from exc
+        if digest is None:
+            raise VersionError(f"{self.version}: {name} is corrupt: it got shorter while read (truncated)")
+        if digest != info["sha256"]:
+            raise VersionError(f"{self.version}: {name} is corrupt: its bytes do not match the "
+                               "manifest's checksum")
+        self.stamps[name] = _stamp(stat)
+        return buffer
+
+    def text(self, path: Path) -> str:
+        name, _ = self._entry(path)
+        try:
+            return self.read(path).tobytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VersionError(f"{self.version}: {name} is not UTF-8 text") from exc
+
+    def json(self, path: Path):
+        name, _ = self._entry(path)
+        try:
+            return json.loads(self.text(path))
+        except ValueError as exc:
+            raise VersionError(f"{self.version}: {name} is not JSON ({exc})") from exc
+
+    def array(self, path: Path) -> np.ndarray:
+        """A read-only array over the checked bytes (no second copy); no NaN or +inf in a float
+        array (-inf marks an empty slot, as in FactorHybrid's stored similar lists)."""
+        name, _ = self._entry(path)
+        array = _npy(self.read(path), f"{self.version}: {name}")
+        _check_finite(array, f"{self.version}: {name}")
+        return array
+
+    def index(self, path: Path) -> faiss.Index:
+        """A FAISS index from the checked bytes, its stored vectors checked like arrays."""
+        name, _ = self._entry(path)
+        try:
+            index = faiss_io.from_bytes(self.read(path))
+        except VersionError:
+            raise
+        except Exception as exc:  # a FAISS file that parses wrongly is a damaged version
+            raise VersionError(f"{self.version}: {name} is not a FAISS index ({exc})") from exc
+        vectors = faiss_io.stored_vectors(index)
+        if vectors is not None:
+            _check_finite(vectors, f"{self.version}: {name}")
+        return index
+
+    def check_unread(self) -> None:
+        """Check every listed file not loaded (user profiles, the query encoder): the whole
+        version is as its build left it, or it is refused."""
+        for name in sorted(set(self.listed) - set(self.stamps)):
+            self._entry(self.folder / name)
+            self._checked(name, keep=False)
+
+    def changed(self) -> list[str]:
+        """The checked files that are no longer on disk as they were read (rewritten, truncated,
+        replaced or gone): a few stat calls, cheap enough for every health check."""
+        changed = []
+        for name, stamp in self.stamps.items():
+            try:
+                now = _stamp(os.stat(self.folder / name))
+            except OSError:
+                now = None
+            if now != stamp:
+                changed.append(name)
+        return changed
+
+
+def _check_size(version: str, name: str, actual: int, recorded: int) -> None:
+    if actual != recorded:
+        raise VersionError(f"{version}: {name} is corrupt: {actual} bytes, its manifest says {recorded} "
+                           "(truncated or replaced)")
+
+
+def _read_hashed(f, size: int, keep: bool = True) -> tuple[np.ndarray | None, str | None]:
+    """All `size` bytes of `f`, hashed block by block as they arrive (while in cache): into a
+    fresh array when `keep`, else through one reused block. Digest None when the file ends early."""
+    buffer = np.empty(size if keep else min(size, READ_BLOCK), dtype=np.uint8)
+    view, digest, done = memoryview(buffer), hashlib.sha256(), 0
+    while done < size:
+        block = view[done:done + READ_BLOCK] if keep else view[:min(size - done, READ_BLOCK)]
+        got = f.readinto(block)
+        if not got:
+            return None, None
+        digest.update(block[:got])
+        done += got
+    return (buffer if keep else None), digest.hexdigest()
+
+
+def _npy(buffer: np.ndarray, what: str) -> np.ndarray:
+    """The array a .npy file's bytes hold, as a read-only view of them; VersionError when the
+    header is malformed, holds objects, or disagrees with the length."""
+    raw = memoryview(buffer)
+    try:
+        header = io.BytesIO(raw[:_npy_header_end(raw)].tobytes())
+        version = np.lib.format.read_magic(header)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}[version]
+        shape, fortran, dtype = read_header(header)
+    except (ValueError, KeyError, EOFError, OSError) as exc:
+        raise VersionError(f"{what} is not a .npy array ({exc})") from exc
+    start, count = header.tell(), int(np.prod(shape, dtype=np.int64))
+    if dtype.hasobject or start + count * dtype.itemsize != len(buffer):
+        raise VersionError(f"{what}: the .npy header does not describe its data")
+    array = buffer[start:].view(dtype).reshape(shape, order="F" if fortran else "C")
+    array.flags.writeable = False
+    return array
+
+
+def _npy_header_end(raw: memoryview) -> int:
+    """Where a .npy header ends: magic, version, its length field, then the header itself."""
+    if len(raw) < 10 or raw[:6].tobytes() != b"\x93NUMPY":
+        raise ValueError("no .npy magic")
+    if raw[6] == 1:
+        return 10 + int.from_bytes(raw[8:10].tobytes(), "little")
+    if len(raw) < 12:
+        raise ValueError("truncated .npy header")
+    return 12 + int.from_bytes(raw[8:12].tobytes(), "little")
+
+
+def _check_finite(values: np.ndarray, what: str) -> None:
+    """VersionError when a float array holds NaN or +inf; one pass, no temporary: the largest
+    value is NaN if any is, +inf if any is."""
+    if values.dtype.kind != "f" or values.size == 0:
+        return
+    peak = values.max()
+    if np.isnan(peak) or peak == np.inf:
+        raise VersionError(f"{what} is corrupt: it holds values that are not finite")
 
 
 @dataclass
@@ -75,12 +302,27 @@ class LoadedIndex:
     content_vectors: np.ndarray
     content_index: faiss.Index
     collab_items: faiss.Index
-    users_collab: faiss.Index
-    users_content: faiss.Index
     model: Hybrid
     genre_names: list[str]
     genre_matrix: np.ndarray  # items x genres, 0/1
     genre_vectors: np.ndarray  # genres x dim: each genre's description, embedded
+    files: VersionFiles  # what was read, and how it looked on disk
+
+    @cached_property
+    def users_collab(self) -> faiss.Index:
+        """User profiles in the item-vector space: checked and read on first use only, since
+        serving never searches them (hundreds of MB at ML-25M)."""
+        return self.files.index(self.folder / "users_collab.faiss")
+
+    @cached_property
+    def users_content(self) -> faiss.Index:
+        """User profiles in the text space, read like users_collab."""
+        return self.files.index(self.folder / "users_content.faiss")
+
+    def changed_on_disk(self) -> list[str]:
+        """Files of this version that changed on disk since they were read; it keeps serving
+        from memory, but a restart or a new worker would refuse it."""
+        return self.files.changed()
 
     @property
     def movie_ids(self) -> np.ndarray:
@@ -144,28 +386,39 @@ class LoadedIndex:
 
 
 def load_index(folder: Path) -> LoadedIndex:
-    """Load a complete version; raises VersionError if anything is missing or corrupt."""
+    """Load a complete version into private memory, every file checked against the manifest;
+    raises VersionError if anything is missing, damaged or scores wrongly."""
     folder = Path(folder)
-    manifest = verify(folder, checksums=False)
+    if not folder.is_dir():
+        raise VersionError(f"{folder.name}: no such version folder")
+    manifest = read_manifest(folder)
+    files = VersionFiles(folder, manifest)
     try:
-        items = Vocabulary(np.load(folder / "movie_ids.npy", allow_pickle=False))
-        model = load_model(folder / MODEL_DIR, mmap=True)
-        indices = {name: faiss_io.load(folder / name) for name in ("content.faiss", "collab_items.faiss")}
-        for space, name in getattr(model, "shared_indices", {}).items():
-            model.use_index(space, indices[name])  # one copy for the model and the version
-        return LoadedIndex(
-            version=folder.name, folder=folder, manifest=manifest, items=items,
-            content_vectors=np.load(folder / "content_vectors.npy", mmap_mode="r", allow_pickle=False),
-            content_index=indices["content.faiss"],
-            collab_items=indices["collab_items.faiss"],
-            users_collab=faiss_io.load(folder / "users_collab.faiss"),
-            users_content=faiss_io.load(folder / "users_content.faiss"),
-            model=model,
-            genre_names=json.loads((folder / "genres.json").read_text()),
-            genre_matrix=np.load(folder / "genre_matrix.npy", allow_pickle=False),
-            genre_vectors=np.load(folder / "genre_vectors.npy", allow_pickle=False),
-        )
+        index = _read_index(folder, manifest, files)
+        files.check_unread()
+        index.check()
+        return index
     except VersionError:
         raise
-    except Exception as exc:  # a truncated array or index file is a corrupt version, not a crash
+    except Exception as exc:  # a file that checks out but parses wrongly is a corrupt version, not a crash
         raise VersionError(f"{folder.name}: cannot load ({exc})") from exc
+
+
+def _read_index(folder: Path, manifest: dict, files: VersionFiles) -> LoadedIndex:
+    """Every part serving consults, each file read through `files`."""
+    items = Vocabulary(files.array(folder / "movie_ids.npy"))
+    model = load_model(folder / MODEL_DIR, reader=files)
+    indices = {name: files.index(folder / name) for name in ("content.faiss", "collab_items.faiss")}
+    for space, name in getattr(model, "shared_indices", {}).items():
+        model.use_index(space, indices[name])  # one copy for the model and the version
+    return LoadedIndex(
+        version=folder.name, folder=folder, manifest=manifest, items=items,
+        content_vectors=files.array(folder / "content_vectors.npy"),
+        content_index=indices["content.faiss"],
+        collab_items=indices["collab_items.faiss"],
+        model=model,
+        genre_names=files.json(folder / "genres.json"),
+        genre_matrix=files.array(folder / "genre_matrix.npy"),
+        genre_vectors=files.array(folder / "genre_vectors.npy"),
+        files=files,
+    )

@@ -5,6 +5,9 @@ moment of the call and folded into the hybrid, so a rating made a second ago cou
 rebuild. With no usable index every call falls back to popularity from the store."""
 from __future__ import annotations
 
+import functools
+import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +27,8 @@ SEARCH_SCAN_MAX_ITEMS = ann.APPROXIMATE_ABOVE
 SEARCH_GENRE_WEIGHT = 0.35  # a description that matches a genre well outweighs a stray title word
 SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -31,6 +36,28 @@ class Recommendation:
     score: float
     reason: str
     movie: dict | None = field(default=None, compare=False, repr=False)  # the catalogue row, when read
+
+
+def _finite(recs: list[Recommendation], question: str) -> list[Recommendation]:
+    """`recs` without those whose score is NaN or infinite. JSON has no such numbers (a client
+    would read null, or fail to parse NaN), and a model that produced one is damaged or wrong,
+    not sure of itself: such a pick is dropped, and the fact logged."""
+    kept = [r for r in recs if math.isfinite(r.score)]
+    if len(kept) < len(recs):
+        log.warning("%s: %d of %d scores were not finite; dropped", question, len(recs) - len(kept), len(recs))
+    return kept
+
+
+def _finite_scores(method):
+    """The one gate every answer of feed, similar and search leaves through (similar_to's is a
+    (movie, recommendations) pair): no non-finite score reaches a response."""
+    @functools.wraps(method)
+    def gated(*args, **kwargs):
+        answer = method(*args, **kwargs)
+        if isinstance(answer, tuple):
+            return answer[0], _finite(answer[1], method.__name__)
+        return _finite(answer, method.__name__)
+    return gated
 
 
 def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Recommendation]:
@@ -87,6 +114,7 @@ class Recommender:
                 for m, count, _ in picked]
 
     # -- the three questions ---------------------------------------------------------------
+    @_finite_scores
     def feed(self, user_id: int, k: int = 20, genre: str | None = None) -> list[Recommendation]:
         """Personalized top-k, never a movie the user rated; popular and varied for a new user.
         One query for the ratings, one for the catalogue rows of the picks and their reasons."""
@@ -128,6 +156,7 @@ class Recommender:
         """Movies like `movie_id` (never itself): co-ratings blended with content."""
         return self.similar_to(movie_id, k, genre)[1]
 
+    @_finite_scores
     def similar_to(self, movie_id: int, k: int = 10,
                    genre: str | None = None) -> tuple[dict | None, list[Recommendation]]:
         """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query."""
@@ -170,6 +199,7 @@ class Recommender:
                     movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
                 for i, s in pairs]
 
+    @_finite_scores
     def search(self, text: str, k: int = 10, genre: str | None = None) -> list[Recommendation]:
         """Movies whose content matches a description ("space opera with robots").
 

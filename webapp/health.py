@@ -26,13 +26,15 @@ def _cached_counts() -> dict:
 @bp.get("/healthz")
 def healthz():
     """200 while the app can answer; "degraded" with the reason when no index version is usable
-    (the feed then falls back to popularity)."""
+    (the feed then falls back to popularity), when the version CURRENT names was refused (the
+    worker keeps the one it had), or when the live version's files changed on disk since they
+    were checked (it keeps serving them from memory)."""
     counts = _cached_counts()
     holder = current_app.extensions["index_holder"]
-    index = holder.current()
-    body = {"status": "ok" if index is not None and holder.error is None else "degraded",
+    index, error = holder.current(), holder.error  # read once: a refresh may run meanwhile
+    body = {"status": "ok" if index is not None and error is None else "degraded",
             "index_version": index.version if index is not None else None,
             "movies": counts["movies"], "ratings": counts["ratings"]}
-    if holder.error:
-        body["index_error"] = holder.error
+    if error:
+        body["index_error"] = error
     return jsonify(body)

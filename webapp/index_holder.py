@@ -1,8 +1,12 @@
 """The live index version of one worker: noticed and swapped between requests, never mid-request.
 
 FAISS indices are safe to search from many threads but not to change while searched, so a new
-version is loaded beside the old one and a single reference is replaced. A missing or corrupt
-version is logged and reported by /healthz; the recommender then falls back to popularity."""
+version is loaded beside the old one and a single reference is replaced. A version is loaded
+into private memory and checked file by file (recommender.index.load_index): one that is
+missing, damaged or truncated is refused, logged and reported by /healthz, and the worker keeps
+the version it had, or falls back to popularity when it had none. The same check that notices a
+new CURRENT also looks at the live version's files on disk: when they change under it, the
+worker keeps serving its checked copy from memory and /healthz says degraded, with the files."""
 from __future__ import annotations
 
 import logging
@@ -13,9 +17,12 @@ from pathlib import Path
 from flask import Flask
 
 from recommender import embedders, query_encoder
-from recommender.index import LoadedIndex, current_version, load_index
+from recommender.index import LoadedIndex, VersionError, load_index, read_current
 
 log = logging.getLogger(__name__)
+NO_VERSION = "no index version has been built yet (run `flask index rebuild`)"
+NAMED_FILES = 4  # files a reason names before "and N more"
+_UNREAD = object()  # CURRENT before the first check: never equal to anything read from it
 
 
 class IndexHolder:
@@ -23,17 +30,25 @@ class IndexHolder:
         self.root = Path(root)
         self.check_interval = check_interval
         self._index: LoadedIndex | None = None
-        self._wanted: str | None = None  # what CURRENT named at the last check
+        self._wanted: object = _UNREAD  # CURRENT's name (or its error) at the last check
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
         self._embedders: dict[str, object] = {}
-        self.error: str | None = None
+        self._load_error: str | None = None  # why CURRENT's version is not the one served
+        self._disk_error: str | None = None  # why the live version's files no longer match
+
+    @property
+    def error(self) -> str | None:
+        """Why this worker is degraded (both reasons when both hold), or None."""
+        reasons = [e for e in (self._load_error, self._disk_error) if e]
+        return "; ".join(reasons) or None
 
     def current(self) -> LoadedIndex | None:
         return self._index
 
     def refresh(self) -> None:
-        """Swap to the version CURRENT names, if it changed; cheap when called every request."""
+        """At most every check_interval: swap to the version CURRENT names if it changed, and
+        compare the live version's files on disk with what was loaded. Cheap on every request."""
         now = time.monotonic()
         if now - self._checked_at < self.check_interval:
             return
@@ -41,20 +56,52 @@ class IndexHolder:
             if now - self._checked_at < self.check_interval:
                 return
             self._checked_at = now
-            wanted = current_version(self.root)
-            if wanted == self._wanted:
-                return
-            self._wanted = wanted
-            if wanted is None:
-                self.error = "no index version has been built yet (run `flask index rebuild`)"
-                return
-            try:
-                self._index = load_index(self.root / wanted)
-                self.error = None
-                log.info("serving index version %s", wanted)
-            except Exception as exc:  # keep serving what we have (or popularity), and say why
-                self.error = f"index version {wanted} cannot be loaded: {exc}"
-                log.error(self.error)
+            self._follow_current()
+            self._check_disk()
+
+    def _follow_current(self) -> None:
+        """Load what CURRENT names when that changed since the last check; keep what is served
+        when it cannot be loaded. Never raises: an unreadable CURRENT is a reason, not a 500."""
+        try:
+            wanted: object = read_current(self.root)
+        except VersionError as exc:
+            wanted = exc
+        if _same(wanted, self._wanted):
+            return
+        self._wanted = wanted
+        if isinstance(wanted, VersionError):
+            self._refuse(f"no usable index version: {wanted}")
+        elif wanted is None:
+            self._refuse(NO_VERSION)
+        elif self._index is not None and self._index.version == wanted:
+            self._load_error = None  # CURRENT came back to the version served
+        else:
+            self._load(wanted)
+
+    def _load(self, version: str) -> None:
+        try:
+            index = load_index(self.root / version)
+        except Exception as exc:  # keep serving what we have (or popularity), and say why
+            self._refuse(f"index version {version} cannot be loaded: {exc}")
+            return
+        self._index, self._load_error, self._disk_error = index, None, None
+        log.info("serving index version %s", version)
+
+    def _refuse(self, reason: str) -> None:
+        if self._index is not None:
+            reason += f"; still serving {self._index.version}"
+        self._load_error = reason
+        log.error("%s", reason)
+
+    def _check_disk(self) -> None:
+        """Degraded while the live version's files differ from what was read (a few stats)."""
+        index = self._index
+        changed = index.changed_on_disk() if index is not None else []
+        error = (f"index version {index.version} changed on disk since it was loaded "
+                 f"({_some(changed)}); serving the copy checked at load" if changed else None)
+        if error and error != self._disk_error:
+            log.error("%s", error)
+        self._disk_error = error
 
     def embedder(self, name: str):
         """The text model for search queries, loaded once per worker on first use, with a cache
@@ -67,6 +114,19 @@ class IndexHolder:
             if key not in self._embedders:
                 self._embedders[key] = embedders.CachedEmbedder(query_encoder.for_index(index, name))
             return self._embedders[key]
+
+
+def _some(names: list[str]) -> str:
+    """The first few names, and how many more: a reason stays one readable line."""
+    more = len(names) - NAMED_FILES
+    return ", ".join(names[:NAMED_FILES]) + (f" and {more} more" if more > 0 else "")
+
+
+def _same(a: object, b: object) -> bool:
+    """Two readings of CURRENT agree: the same name, or errors with the same message."""
+    if isinstance(a, VersionError) and isinstance(b, VersionError):
+        return str(a) == str(b)
+    return a is b or (type(a) is type(b) and a == b)
 
 
 def init_app(app: Flask) -> None:

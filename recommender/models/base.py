@@ -10,7 +10,8 @@
   `because_of_rows(rated_rows, item_rows)` likewise, for the feed's reasons, and
   `feed_explained(rated_rows, liked_rows, k, allowed)` both in one call.
 - `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
-  array, loaded with allow_pickle=False and optionally memory-mapped.
+  array, loaded with allow_pickle=False through a reader: from disk by default, or through the
+  serving side's checked reader (recommender.index.VersionFiles), which keeps no file mapped.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+
+from .. import faiss_io
 
 REGISTRY: dict[str, type["Model"]] = {}
 
@@ -136,19 +139,39 @@ class Model:
         (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         return d
 
-    def _restore(self, directory: Path, meta: dict, mmap: bool) -> None:
-        mode = "r" if mmap else None
-        self.arrays = {n: np.load(directory / f"{n}.npy", allow_pickle=False, mmap_mode=mode)
-                       for n in meta["arrays"]}
+    def _restore(self, directory: Path, meta: dict, reader: "DiskReader") -> None:
+        self.arrays = {n: reader.array(directory / f"{n}.npy") for n in meta["arrays"]}
         self.n_items = meta["n_items"]
 
 
-def load_model(directory, mmap: bool = True) -> Model:
-    """Rebuild any saved model from its folder (kind read from model.json)."""
+class DiskReader:
+    """How load_model reads a saved model's files when nobody hands it a reader: straight from
+    disk, optionally memory-mapped. Only for processes that own the files while they run (the
+    indexer, notebooks, tests): a mapped file truncated under a process kills it with SIGBUS,
+    so serving reads through recommender.index.VersionFiles, into private memory, each file
+    checked against the version's manifest. Any reader offers these three methods."""
+
+    def __init__(self, mmap: bool = False):
+        self.mmap = mmap
+
+    def text(self, path: Path) -> str:
+        return Path(path).read_text()
+
+    def array(self, path: Path) -> np.ndarray:
+        return np.load(path, allow_pickle=False, mmap_mode="r" if self.mmap else None)
+
+    def index(self, path: Path):
+        return faiss_io.load(path, mmap=self.mmap)
+
+
+def load_model(directory, mmap: bool = False, reader=None) -> Model:
+    """Rebuild any saved model from its folder (kind read from model.json). `reader` (default: a
+    DiskReader, memory-mapped when `mmap`) reads every file of it, the parts' too."""
     d = Path(directory)
-    meta = json.loads((d / "model.json").read_text())
+    reader = reader if reader is not None else DiskReader(mmap)
+    meta = json.loads(reader.text(d / "model.json"))
     if meta.get("kind") not in REGISTRY:
         raise ValueError(f"unknown model kind {meta.get('kind')!r} in {d}")
     model = REGISTRY[meta["kind"]](**meta["params"])
-    model._restore(d, meta, mmap)
+    model._restore(d, meta, reader)
     return model

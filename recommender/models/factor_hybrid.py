@@ -385,12 +385,12 @@ class FactorHybrid(Model):
         (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         return d
 
-    def _restore(self, directory: Path, meta: dict, mmap: bool) -> None:
+    def _restore(self, directory: Path, meta: dict, reader) -> None:
         from .base import load_model
-        super()._restore(directory, meta, mmap)
-        self.parts = {name: load_model(directory / name, mmap=mmap) for name in meta["parts"]}
-        for model in (self, *self.parts.values()):  # plain views of the same pages: np.memmap's
-            model.arrays = {n: np.asarray(a) for n, a in model.arrays.items()}  # indexing costs ~10 µs a call
-        self.indices = {s: faiss_io.load(directory / INDEX_FILES[s]) for s in meta.get("indices", [])}
+        super()._restore(directory, meta, reader)
+        self.parts = {name: load_model(directory / name, reader=reader) for name in meta["parts"]}
+        for model in (self, *self.parts.values()):  # plain arrays: indexing the np.memmap of a
+            model.arrays = {n: np.asarray(a) for n, a in model.arrays.items()}  # mapped reader is slow
+        self.indices = {s: reader.index(directory / INDEX_FILES[s]) for s in meta.get("indices", [])}
         self.shared_indices = meta.get("shared_indices", {})
         self.index_info = meta.get("index_info", {})

@@ -330,9 +330,9 @@ class Hybrid(Model):
         (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
         return d
 
-    def _restore(self, directory: Path, meta: dict, mmap: bool) -> None:
+    def _restore(self, directory: Path, meta: dict, reader) -> None:
         from .base import load_model
-        self.parts = {name: load_model(directory / name, mmap=mmap) for name in meta["parts"]}
+        self.parts = {name: load_model(directory / name, reader=reader) for name in meta["parts"]}
         self.n_items = meta["n_items"]
         self._text_gram, self._similar_lists = None, None
         self.text_gram()  # a loaded model serves: made here, in gunicorn's master, workers share it
