@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+import faiss
+
 from recommender import ann, content, embedders, faiss_io, query_encoder, ratings_stream, store
 from recommender.index import load_index
+from recommender.layout import CONTENT_INDEX, CONTENT_VECTORS, GENRE_MATRIX, GENRE_VECTORS, GENRES, MOVIE_IDS
 
 from . import embedding_cache, versions
 from .stages import fit_models, user_profiles
@@ -54,15 +57,15 @@ def movie_vectors(movies, root: Path, embedder_name: str, report: Report) -> tup
                               embedder_name, report)
 
 
-def _write_content(movies, vectors: np.ndarray, folder: Path) -> dict:
+def _write_content(movies, vectors: np.ndarray, folder: Path) -> tuple[faiss.Index, dict]:
     """Movie ids, text vectors and their index (exact, or HNSW for a large catalogue); returns
-    what the manifest records about the index."""
+    the index and what the manifest records about it."""
     ids = movies["id"].to_numpy("int64")
-    np.save(folder / "movie_ids.npy", ids)
-    np.save(folder / "content_vectors.npy", vectors)
+    np.save(folder / MOVIE_IDS, ids)
+    np.save(folder / CONTENT_VECTORS, vectors)
     index, info = ann.build_checked(vectors, ids)
-    faiss_io.save(index, folder / "content.faiss")
-    return info
+    faiss_io.save(index, folder / CONTENT_INDEX)
+    return index, info
 
 
 def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> None:
@@ -73,48 +76,63 @@ def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: 
     matrix = np.zeros((len(movies), len(names)), dtype=np.uint8)
     for row, gs in enumerate(movies["genres"]):
         matrix[row, [column[g] for g in gs]] = 1
-    np.save(folder / "genre_matrix.npy", matrix)
-    (folder / "genres.json").write_text(json.dumps(names))
+    np.save(folder / GENRE_MATRIX, matrix)
+    (folder / GENRES).write_text(json.dumps(names))
     vectors, _ = embed_texts_cached([content.genre_text(g) for g in names], root, embedder_name, report)
-    np.save(folder / "genre_vectors.npy", vectors)
+    np.save(folder / GENRE_VECTORS, vectors)
 
 
-def _stages(db_path: Path, root: Path, folder: Path, embedder_name: str, report: Report,
-            model_family: str | None = None):
-    """(name, callable) pairs run in order; each fills `state` for the next."""
-    state: dict = {}
+@dataclass
+class Content:
+    """What the content stage leaves for the model stage and the manifest."""
+    vectors: np.ndarray
+    embedded: int  # texts embedded now; the rest came from the cache
+    index: faiss.Index
+    index_info: dict
+    query_encoder: dict | None
 
-    def load_store():
-        db = store.connect(db_path, readonly=True)
-        try:
-            state["movies"], state["ratings"] = store.movies_frame(db), ratings_stream.ratings_frame(db)
-        finally:
-            db.close()
-        if state["movies"].empty:
-            raise RuntimeError("the store holds no movies: run `flask data import` first")
-        report(f"  {len(state['movies'])} movies, {len(state['ratings'])} ratings, "
-               f"{state['ratings']['user_id'].nunique()} users")
 
-    def embed_content():
-        state["content"], state["embedded"] = movie_vectors(state["movies"], root, embedder_name, report)
-        state["content_index"] = _write_content(state["movies"], state["content"], folder)
-        if state["content_index"]["recall@10"] < 1.0:
-            report(f"  content index: {state['content_index']['type']}, recall@10 vs exact "
-                   f"{state['content_index']['recall@10']}")
-        _write_genres(state["movies"], folder, root, embedder_name, report)
-        report(f"  {state['embedded']} texts embedded, every other one reused from the cache")
-        if embedder_name == "minilm":
-            state["query_encoder"] = query_encoder.ship(folder, root / "cache", content.load_text_model, report)
+def load_store(db_path: Path, report: Report):
+    """The catalogue and every rating, from a read-only connection."""
+    db = store.connect(db_path, readonly=True)
+    try:
+        movies, ratings = store.movies_frame(db), ratings_stream.ratings_frame(db)
+    finally:
+        db.close()
+    if movies.empty:
+        raise RuntimeError("the store holds no movies: run `flask data import` first")
+    report(f"  {len(movies)} movies, {len(ratings)} ratings, {ratings['user_id'].nunique()} users")
+    return movies, ratings
 
-    def collaborative():
-        state["model_params"] = fit_models(state["movies"], state["ratings"], state["content"], folder,
-                                           root, report, family=model_family)
 
-    def profiles():
-        state["users"] = user_profiles(state["ratings"], folder)
+def embed_content(movies, root: Path, folder: Path, embedder_name: str, report: Report) -> Content:
+    """Text vectors of every movie and genre, the content index, and the query encoder."""
+    vectors, embedded = movie_vectors(movies, root, embedder_name, report)
+    index, info = _write_content(movies, vectors, folder)
+    if info["recall@10"] < 1.0:
+        report(f"  content index: {info['type']}, recall@10 vs exact {info['recall@10']}")
+    _write_genres(movies, folder, root, embedder_name, report)
+    report(f"  {embedded} texts embedded, every other one reused from the cache")
+    shipped = (query_encoder.ship(folder, root / "cache", content.load_text_model, report)
+               if embedder_name == "minilm" else None)
+    return Content(vectors, embedded, index, info, shipped)
 
-    return state, [("load store", load_store), ("content embeddings", embed_content),
-                   ("collaborative models", collaborative), ("user profiles", profiles)]
+
+class _Stages:
+    """Runs the rebuild's stages in order, each reported and timed."""
+
+    COUNT = 4
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.seconds: dict[str, float] = {}
+
+    def run(self, name: str, stage, *args, **kwargs):
+        self.report(f"[{len(self.seconds) + 1}/{self.COUNT}] {name}")
+        started = time.perf_counter()
+        result = stage(*args, **kwargs)
+        self.seconds[name] = round(time.perf_counter() - started, 2)
+        return result
 
 
 def sanity_check(folder: Path) -> None:
@@ -135,22 +153,22 @@ def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry
     report = report or log.info
     with versions.build_lock(root):
         building = versions.start_build(root)
-        seconds: dict[str, float] = {}
+        stages = _Stages(report)
+        seconds = stages.seconds
         try:
-            state, stages = _stages(db_path, root, building, embedder, report, model_family)
-            for name, stage in stages:
-                report(f"[{len(seconds) + 1}/{len(stages)}] {name}")
-                started = time.perf_counter()
-                stage()
-                seconds[name] = round(time.perf_counter() - started, 2)
-            counts = {"movies": len(state["movies"]), "ratings": len(state["ratings"]),
-                      "users": int(state["users"]), "embedded": int(state["embedded"])}
+            movies, ratings = stages.run("load store", load_store, db_path, report)
+            text = stages.run("content embeddings", embed_content, movies, root, building, embedder, report)
+            fitted = stages.run("collaborative models", fit_models, movies, ratings, text.vectors, text.index,
+                                building, root, report, family=model_family)
+            users = stages.run("user profiles", user_profiles, fitted, building)
+            counts = {"movies": len(movies), "ratings": len(ratings), "users": int(users),
+                      "embedded": int(text.embedded)}
             manifest = versions.write_manifest(building, {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "embedder": embedder, "counts": counts, "seconds": seconds,
-                "params": state["model_params"], "model_family": state["model_params"]["model_family"],
-                "ann": {"content": state["content_index"], **state["model_params"].get("ann", {})},
-                **({"query_encoder": state["query_encoder"]} if state.get("query_encoder") else {}),
+                "params": fitted.manifest, "model_family": fitted.manifest["model_family"],
+                "ann": {"content": text.index_info, **fitted.manifest.get("ann", {})},
+                **({"query_encoder": text.query_encoder} if text.query_encoder else {}),
             })
             folder = versions.finish_build(building)
         except BaseException:

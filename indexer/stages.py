@@ -1,5 +1,6 @@
 """The model stages of a rebuild: tune (or reuse tuned) params, fit the hybrid, write FAISS
-indices of collaborative item vectors and of user profiles in both spaces."""
+indices of collaborative item vectors and of user profiles in both spaces. Each stage returns
+what the next one needs (the fitted model, its interaction matrix): nothing is read back."""
 from __future__ import annotations
 
 import hashlib
@@ -7,14 +8,17 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import faiss
 
 import numpy as np
 import pandas as pd
 
 from recommender import evaluation, faiss_io, model_family, tuning
-from recommender.models import FactorHybrid, Hybrid
-from recommender.index import MODEL_DIR
+from recommender.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, USER_IDS, users_index
+from recommender.models import FactorHybrid, Hybrid, ServingModel
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -52,64 +56,65 @@ def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray,
     return result
 
 
-def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray, folder: Path,
-               root: Path, report: Callable[[str], None], family: str | None = None) -> dict:
+@dataclass
+class FittedModel:
+    """What the model stage leaves for the user-profile stage and the manifest."""
+    model: ServingModel
+    users: Vocabulary
+    matrix: object  # users x items csr of the ratings the model was fitted on
+    manifest: dict  # what the version's manifest records about the model
+
+
+def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray, content_index: faiss.Index,
+               folder: Path, root: Path, report: Callable[[str], None], family: str | None = None) -> FittedModel:
     """Fit the collaborative model the catalogue's size calls for (or `family` forces) on every
-    rating and save it; return what the manifest records."""
+    rating and save it. `content_index`: the version's text index, just built."""
     items = Vocabulary(movies["id"].to_numpy())
     users = Vocabulary(np.sort(ratings["user_id"].unique()))
     chosen = model_family.choose(len(items), family)
     report(f"  model family: {chosen} ({len(items)} movies; large-catalogue threshold "
            f"{model_family.LARGE_CATALOGUE_ITEMS}, requested {model_family.requested(family)})")
-    if chosen == "factor":
-        return _fit_factor(ratings, users, items, content, folder, report)
     matrix, times = evaluation.interaction_matrices(ratings, users, items)
+    np.save(folder / USER_IDS, users.ids)
+    if chosen == "factor":
+        return _fit_factor(matrix, users, items, content, content_index, folder, report)
     tuned = _tuned_params(ratings, items, content, root, report)
     model = Hybrid(**tuned["params"]).fit(matrix, times, content)
     model.save(folder / MODEL_DIR)
     collab = model.item_vectors("collab")
-    faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / "collab_items.faiss")
-    np.save(folder / "user_ids.npy", users.ids)
+    faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / COLLAB_INDEX)
     report(f"  hybrid fitted on {matrix.nnz} ratings; {collab.shape[1]}-dim item vectors indexed")
-    return {"model_family": "dense", "hybrid": tuned["params"], "validation": tuned["validation"],
-            "tuning_seconds": tuned["seconds"]}
+    return FittedModel(model, users, matrix, {"model_family": "dense", "hybrid": tuned["params"],
+                                              "validation": tuned["validation"], "tuning_seconds": tuned["seconds"]})
 
 
-def _fit_factor(ratings: pd.DataFrame, users: Vocabulary, items: Vocabulary, content: np.ndarray,
-                folder: Path, report: Callable[[str], None]) -> dict:
+def _fit_factor(matrix, users: Vocabulary, items: Vocabulary, content: np.ndarray, content_index: faiss.Index,
+                   folder: Path, report: Callable[[str], None]) -> FittedModel:
     """ALS + content + popularity with approximate indices; its defaults are not re-tuned per
     build (tuning the dense Hybrid is what needs items² memory). The model searches the
     version's own content.faiss and collab_items.faiss (keyed by movie id in row order), so
     each index exists once on disk and once in a server's memory."""
-    matrix, _ = evaluation.interaction_matrices(ratings[["user_id", "movie_id", "rating", "timestamp"]],
-                                                users, items)
-    text_index = faiss_io.load(folder / "content.faiss")  # written by the content stage
-    model = FactorHybrid().fit(matrix, item_vectors=content, shared={"content": text_index})
+    model = FactorHybrid().fit(matrix, item_vectors=content, shared={"content": content_index})
     report(f"  ALS ({model.params['factors']} factors) fitted on {matrix.nnz} ratings; "
            f"neighbour indices: " + ", ".join(f"{s} {i['type']} recall@10 {i['recall@10']}"
                                               for s, i in model.index_info.items())
            + f"; {model.params['similar_lists']} similar movies stored per movie")
-    shared = {"content": "content.faiss", "collab": "collab_items.faiss"}
+    shared = {"content": CONTENT_INDEX, "collab": COLLAB_INDEX}
     model.save(folder / MODEL_DIR, shared=shared)
-    faiss_io.save(faiss_io.keyed_by(model.indices["collab"], items.ids), folder / "collab_items.faiss")
-    np.save(folder / "user_ids.npy", users.ids)
+    faiss_io.save(faiss_io.keyed_by(model.indices["collab"], items.ids), folder / COLLAB_INDEX)
     info = model.index_info["collab"]
     report(f"  collab_items: {info['type']} over {len(items)} items, recall@10 vs exact {info['recall@10']}")
-    return {"model_family": "factor", "factor": model.params,
-            "ann": {"collab_items": info,
-                    **{f"model_{s}": {**i, "shared": shared[s]} for s, i in model.index_info.items()}}}
+    return FittedModel(model, users, matrix, {
+        "model_family": "factor", "factor": model.params,
+        "ann": {"collab_items": info, **{f"model_{s}": {**i, "shared": shared[s]} for s, i in model.index_info.items()}}})
 
 
-def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:
-    """A vector per user in both spaces, indexed by user id ("people like you", retrieval).
+def user_profiles(fitted: FittedModel, folder: Path) -> int:
+    """A vector per user in both spaces, indexed by user id ("people like you", retrieval),
+    from the model and matrix the model stage made.
 
     Computed PROFILE_BLOCK users at a time, so memory stays flat however many users there are."""
-    from recommender.models import load_model
-
-    model = load_model(folder / MODEL_DIR, mmap=True)
-    items = Vocabulary(np.load(folder / "movie_ids.npy"))
-    users = Vocabulary(np.load(folder / "user_ids.npy"))
-    matrix, _ = evaluation.interaction_matrices(ratings, users, items)
+    model, users, matrix = fitted.model, fitted.users, fitted.matrix
     for space in ("collab", "content"):
         index = None
         for start in range(0, max(len(users), 1), PROFILE_BLOCK):
@@ -119,5 +124,5 @@ def user_profiles(ratings: pd.DataFrame, folder: Path) -> int:
                 index = faiss_io.build_ip_index(vectors, users.ids[block])
             else:
                 index.add_with_ids(vectors, np.ascontiguousarray(users.ids[block], dtype="int64"))
-        faiss_io.save(index, folder / f"users_{space}.faiss")
+        faiss_io.save(index, folder / users_index(space))
     return len(users)

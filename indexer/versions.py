@@ -16,7 +16,8 @@ from pathlib import Path
 
 import fcntl
 
-from recommender.index import CURRENT, MANIFEST, VersionError, current_version, sha256, verify
+from recommender.index import VersionError, current_version, sha256, verify
+from recommender.layout import CURRENT, MANIFEST
 
 BUILDING_PREFIX = ".building-"
 __all__ = ["VersionError", "current_version", "verify", "start_build", "finish_build", "write_manifest",

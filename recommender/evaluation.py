@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .models.base import top_k
 from .vocab import Vocabulary
+
 
 COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
 SEED = 42
@@ -121,18 +123,6 @@ def metrics(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
             f"recall@{k}": float(np.mean(r)), f"ndcg@{k}": float(np.mean(ndcg)),
             f"map@{k}": float(np.mean(ap)), f"hit@{k}": float(np.mean(hit)),
             "coverage": len(covered), "users": len(truth)}
-
-
-def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int) -> np.ndarray:
-    """Row-wise top-k item rows, best first; items in `seen` are never returned."""
-    s = np.array(scores, dtype=np.float32, copy=True)
-    if seen is not None:
-        coo = seen.tocoo()
-        s[coo.row, coo.col] = -np.inf
-    k = min(k, s.shape[1])
-    part = np.argpartition(-s, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
 
 
 def fast_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int = 10) -> dict:

@@ -8,7 +8,7 @@ With a private copy a damaged version is refused at load, and a live one damaged
 keeps serving from memory while `LoadedIndex.changed_on_disk` says so. gunicorn's preload_app
 loads the live version in the master before the fork, so the workers share its pages
 copy-on-write (docs/scaling.md). A model that searches the version's own text or item index
-(FactorHybrid's `shared_indices`) is handed that one object. The write side is indexer/versions.py."""
+(`ServingModel.shared_index_files`) is handed that one object. The write side is indexer/versions.py."""
 from __future__ import annotations
 
 import hashlib
@@ -24,14 +24,13 @@ import faiss
 import numpy as np
 
 from . import faiss_io
-from .models import Hybrid, load_model
+from .layout import (COLLAB_INDEX, CONTENT_INDEX, CONTENT_VECTORS, CURRENT, GENRE_MATRIX, GENRE_VECTORS,
+                     GENRES, MANIFEST, MODEL_DIR, MOVIE_IDS, users_index)
+from .models import ServingModel, load_model
 from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-CURRENT = "CURRENT"
-MODEL_DIR = "model"
 CURRENT_MAX_BYTES = 256  # a version name is a few dozen characters; more is not a name
 READ_BLOCK = 1 << 20
 
@@ -302,7 +301,7 @@ class LoadedIndex:
     content_vectors: np.ndarray
     content_index: faiss.Index
     collab_items: faiss.Index
-    model: Hybrid
+    model: ServingModel
     genre_names: list[str]
     genre_matrix: np.ndarray  # items x genres, 0/1
     genre_vectors: np.ndarray  # genres x dim: each genre's description, embedded
@@ -312,12 +311,12 @@ class LoadedIndex:
     def users_collab(self) -> faiss.Index:
         """User profiles in the item-vector space: checked and read on first use only, since
         serving never searches them (hundreds of MB at ML-25M)."""
-        return self.files.index(self.folder / "users_collab.faiss")
+        return self.files.index(self.folder / users_index("collab"))
 
     @cached_property
     def users_content(self) -> faiss.Index:
         """User profiles in the text space, read like users_collab."""
-        return self.files.index(self.folder / "users_content.faiss")
+        return self.files.index(self.folder / users_index("content"))
 
     def changed_on_disk(self) -> list[str]:
         """Files of this version that changed on disk since they were read; it keeps serving
@@ -406,19 +405,21 @@ def load_index(folder: Path) -> LoadedIndex:
 
 def _read_index(folder: Path, manifest: dict, files: VersionFiles) -> LoadedIndex:
     """Every part serving consults, each file read through `files`."""
-    items = Vocabulary(files.array(folder / "movie_ids.npy"))
+    items = Vocabulary(files.array(folder / MOVIE_IDS))
     model = load_model(folder / MODEL_DIR, reader=files)
-    indices = {name: files.index(folder / name) for name in ("content.faiss", "collab_items.faiss")}
-    for space, name in getattr(model, "shared_indices", {}).items():
-        model.use_index(space, indices[name])  # one copy for the model and the version
+    if not isinstance(model, ServingModel):
+        raise VersionError(f"{folder.name}: its model ({model.kind}) cannot serve")
+    indices = {name: files.index(folder / name) for name in (CONTENT_INDEX, COLLAB_INDEX)}
+    for space, name in model.shared_index_files.items():
+        model.attach_index(space, indices[name])  # one copy for the model and the version
     return LoadedIndex(
         version=folder.name, folder=folder, manifest=manifest, items=items,
-        content_vectors=files.array(folder / "content_vectors.npy"),
-        content_index=indices["content.faiss"],
-        collab_items=indices["collab_items.faiss"],
+        content_vectors=files.array(folder / CONTENT_VECTORS),
+        content_index=indices[CONTENT_INDEX],
+        collab_items=indices[COLLAB_INDEX],
         model=model,
-        genre_names=files.json(folder / "genres.json"),
-        genre_matrix=files.array(folder / "genre_matrix.npy"),
-        genre_vectors=files.array(folder / "genre_vectors.npy"),
+        genre_names=files.json(folder / GENRES),
+        genre_matrix=files.array(folder / GENRE_MATRIX),
+        genre_vectors=files.array(folder / GENRE_VECTORS),
         files=files,
     )

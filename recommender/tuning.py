@@ -14,12 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import evaluation as ev
-from .models.base import binary, row_max_normalise
-from .models.content import ContentModel
-from .models.ease import ease_weights, gram_matrix
-from .models.hybrid import Hybrid, warmth
-from .models.neighbours import RP3beta
-from .models.popularity import Popularity
+from .models.ease import gram_matrix
+from .models.hybrid import Hybrid
+from .models.hybrid_base import warmth
 from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -60,40 +57,21 @@ class _Fold:
             self._grams[key] = gram_matrix(self.x, self.times, session_weight, session_seconds)
         return self._grams[key]
 
-    def part(self, name, **kw):
-        key = (name, tuple(sorted(kw.items())))
+    def part(self, name: str, params: dict) -> np.ndarray:
+        """The part's scores on the validation histories as the Hybrid blends them, made by the
+        Hybrid's own make_part / fit_part / part_scores; cached by what the part depends on
+        (EASE warm and cold at one lambda are the same part)."""
+        part = Hybrid.make_part(name, params)
+        key = (part.kind, tuple(sorted(part.params.items())))
         if key not in self._cache:
-            self._cache[key] = self._compute(name, **kw)
+            gram = self.gram(params["session_weight"], params["session_seconds"]) if part.kind == "ease" else None
+            fitted = Hybrid.fit_part(part, self.x, self.times, self.item_vectors, gram=gram)
+            self._cache[key] = Hybrid.part_scores(name, fitted, self.hist)
         return self._cache[key]
 
-    def _compute(self, name, **kw):
-        h = self.hist
-        if name == "ease":
-            b = ease_weights(self.gram(kw["session_weight"], kw["session_seconds"]), kw["lam"])
-            return row_max_normalise(np.asarray(binary(h) @ b))
-        if name == "rp3":
-            return row_max_normalise(RP3beta(alpha=1.0, beta=kw["beta"]).fit(self.x).score(h))
-        if name == "content":
-            if self.item_vectors is None:
-                return None
-            return row_max_normalise(ContentModel().fit(self.x, item_vectors=self.item_vectors).score(h))
-        if name == "popularity":
-            return Popularity().fit(self.x).score(h)
-        raise KeyError(name)
-
     def evaluate(self, p: dict) -> dict:
-        parts = {
-            "ease": self.part("ease", lam=p["lam"], session_weight=p["session_weight"],
-                              session_seconds=p["session_seconds"]),
-            "ease_cold": self.part("ease", lam=p["lam_cold"], session_weight=p["session_weight"],
-                                   session_seconds=p["session_seconds"]),
-            "rp3": self.part("rp3", beta=p["rp3_beta"]),
-            "popularity": self.part("popularity"),
-        }
-        content = self.part("content")
-        if content is not None:
-            parts["content"] = content
-        scores = Hybrid.blend(parts, warmth(self.n, p), p)
+        names = [n for n in Hybrid.BLENDED if n != "content" or self.item_vectors is not None]
+        scores = Hybrid.blend({name: self.part(name, p) for name in names}, warmth(self.n, p), p)
         top = ev.top_k(scores, self.hist, 10)
         full = np.zeros((self.truth.shape[0], 10), dtype=np.int64)
         full[self.rows] = top

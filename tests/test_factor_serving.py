@@ -161,12 +161,12 @@ def test_the_text_index_is_shared_with_the_version_not_copied(matrix, tmp_path):
     with pytest.raises(RuntimeError, match="content.faiss"):
         loaded.feed_top(rated, 10, allowed)
     shared = faiss_io.load(tmp_path / "content.faiss")
-    loaded.use_index("content", shared)
+    loaded.attach_index("content", shared)
     assert loaded.indices["content"].referenced_objects[0] is shared
     assert loaded.feed_top(rated, 10, allowed)[0].tolist() == model.feed_top(rated, 10, allowed)[0].tolist()
     assert loaded.similar_items(7, 10)[0].tolist() == model.similar_items(7, 10)[0].tolist()
     with pytest.raises(ValueError):
-        loaded.use_index("content", ann.build(text, ids[::-1].copy(), kind="flat"))  # ids not in row order
+        loaded.attach_index("content", ann.build(text, ids[::-1].copy(), kind="flat"))  # ids not in row order
 
 
 def test_indices_are_memory_mapped_and_relabelled_copies_search_alike(tmp_path):

@@ -2,6 +2,8 @@
 
 feed_top / because_of_rows (numpy gathers, no scipy) against score / because_of on histories
 built as sparse matrices, and the text Gram matrix against the product it replaces."""
+import copy
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -30,6 +32,13 @@ def model(data):
     return Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e)
 
 
+def without_gram(model: Hybrid) -> Hybrid:
+    """The same fitted model, as one of a catalogue too big for a text Gram matrix."""
+    bare = copy.copy(model)
+    bare.arrays = {name: a for name, a in model.arrays.items() if name != "text_gram"}
+    return bare
+
+
 def histories(seed: int, count: int = 25):
     """Random histories of 1 to 40 items, each with a random genre-like filter."""
     rng = np.random.default_rng(seed)
@@ -41,9 +50,9 @@ def histories(seed: int, count: int = 25):
 
 
 @pytest.mark.parametrize("gram", [True, False])
-def test_feed_top_equals_batch_scoring(model, monkeypatch, gram):
+def test_feed_top_equals_batch_scoring(model, gram):
     if not gram:
-        monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", 0)
+        model = without_gram(model)
     cases = list(histories(1))
     batch = model.score(sp.vstack([history(rows, N_ITEMS) for rows, _ in cases]).tocsr())  # scipy path
     for (rows, allowed), expected in zip(cases, batch):
@@ -63,8 +72,8 @@ def test_feed_top_equals_the_default_of_every_model(model):
         np.testing.assert_allclose(fast_scores, slow_scores, rtol=1e-5, atol=1e-6)
 
 
-def test_score_rows_without_the_gram_is_bit_identical_to_single_history_scoring(model, monkeypatch):
-    monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", 0)
+def test_score_rows_without_the_gram_is_bit_identical_to_single_history_scoring(model):
+    model = without_gram(model)
     for rows, _ in histories(3):
         assert np.array_equal(model.score_rows(rows), model.score(history(rows, N_ITEMS))[0])
 
@@ -127,23 +136,26 @@ def test_the_default_feed_top_of_a_plain_model(data):
 
 
 def test_text_gram_rows_are_the_products_they_replace(model, data, monkeypatch):
+    """Made at fit and saved with the model (nothing computed at load); beyond
+    TEXT_GRAM_MAX_ITEMS there is none, and "movies like X" answers the same without it."""
     e = np.asarray(model.parts["content"].item_vectors)
     gram = model.text_gram()
-    assert gram is model.text_gram() and not gram.flags.writeable  # made once, shared read-only
     for i in range(N_ITEMS):
         assert np.array_equal(gram[i], e @ np.asarray(e[i]))
     with_gram = [model.similar_items(i, 8, exclude=[0, 1]) for i in range(N_ITEMS)]
-    monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", N_ITEMS - 1)
-    assert model.text_gram() is None
+    bare = without_gram(model)
+    assert bare.text_gram() is None
     for i, (rows, scores, source) in enumerate(with_gram):
-        r, s, src = model.similar_items(i, 8, exclude=[0, 1])
+        r, s, src = bare.similar_items(i, 8, exclude=[0, 1])
         assert r.tolist() == rows.tolist() and np.array_equal(s, scores) and src.tolist() == source.tolist()
     x, t, _ = data
     assert Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t).text_gram() is None  # no text
+    monkeypatch.setattr(hybrid_module, "TEXT_GRAM_MAX_ITEMS", N_ITEMS - 1)
+    assert Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e).text_gram() is None
 
 
 def test_stored_similar_lists_answer_as_the_blend_does(data, tmp_path):
-    """A loaded Hybrid keeps each movie's top SIMILAR_LIST_LENGTH; answering k <= that from
+    """A fitted Hybrid stores each movie's top `similar_lists`, saved with it; answering k <= that from
     the list gives the blend's own top k (scores exactly; rows wherever a score is unique and
     above the k-th, since which of several equal scores makes the cut is arbitrary), and a
     genre filter (exclude) or a larger k still computes."""
@@ -152,15 +164,16 @@ def test_stored_similar_lists_answer_as_the_blend_does(data, tmp_path):
     x, t, e = data
     Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e).save(tmp_path / "m")
     loaded = load_model(tmp_path / "m")
-    assert loaded._similar_lists is not None
+    length = loaded.params["similar_lists"]
+    assert loaded.arrays["similar_rows"].shape == (N_ITEMS, length)
     for item in range(N_ITEMS):
-        for k in (1, 10, hybrid_module.SIMILAR_LIST_LENGTH):
+        for k in (1, 10, length):
             rows, scores, source = loaded.similar_items(item, k)
-            b_rows, b_scores, b_source = loaded._similar_blend(item, k, None)
+            b_rows, b_scores, b_source = loaded._rank(item, None, k, None)
             assert np.array_equal(scores, b_scores) and item not in rows.tolist()
             distinct = np.array([np.sum(scores == s) == 1 and s > scores[-1] for s in scores], dtype=bool)
             assert rows[distinct].tolist() == b_rows[distinct].tolist()
             assert source[distinct].tolist() == b_source[distinct].tolist()
-    many = loaded.similar_items(3, hybrid_module.SIMILAR_LIST_LENGTH + 5)[0]
-    assert len(many) > hybrid_module.SIMILAR_LIST_LENGTH
+    many = loaded.similar_items(3, length + 5)[0]
+    assert len(many) > length
     assert 4 not in loaded.similar_items(3, 10, exclude=[4])[0].tolist()

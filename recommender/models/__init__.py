@@ -1,15 +1,16 @@
 """Recommendation models: one contract (base.Model), numpy arrays in, numpy arrays out."""
 from .als import ALS
-from .base import REGISTRY, Model, binary, history, load_model
+from .base import REGISTRY, Model, ServingModel, binary, history, load_model
 from .content import ContentModel
 from .ease import EASE
 from .factor_hybrid import FactorHybrid
 from .factors import ItemFactors
-from .hybrid import SOURCE_CONTENT, SOURCE_CORATING, Hybrid
+from .hybrid import Hybrid
+from .hybrid_base import SOURCE_CONTENT, SOURCE_CORATING, HybridBase
 from .neighbours import ItemKNN, RP3beta
 from .popularity import Popularity
 
-__all__ = ["REGISTRY", "Model", "binary", "history", "load_model", "ContentModel", "EASE",
+__all__ = ["REGISTRY", "Model", "ServingModel", "HybridBase", "binary", "history", "load_model", "ContentModel", "EASE",
            "ItemFactors", "Hybrid", "ALS", "FactorHybrid", "ItemKNN", "RP3beta", "Popularity",
            "SOURCE_CONTENT", "SOURCE_CORATING", "make_model"]
 

@@ -9,6 +9,9 @@
   their scores); by default score + top_rows, overridable where a cheaper search exists.
   `because_of_rows(rated_rows, item_rows)` likewise, for the feed's reasons, and
   `feed_explained(rated_rows, liked_rows, k, allowed)` both in one call.
+- `ServingModel` adds what serving asks of the model an index version holds: `similar_items`
+  ("movies like X"), `item_vectors` / `user_vectors` (FAISS), and `attach_index` for the
+  indices the version keeps beside the model (`shared_index_files`).
 - `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
   array, loaded with allow_pickle=False through a reader: from disk by default, or through the
   serving side's checked reader (recommender.index.VersionFiles), which keeps no file mapped.
@@ -58,6 +61,18 @@ def top_rows(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
         part = np.argpartition(-scores[candidates], k - 1)[:k]
         candidates = candidates[part]
     return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
+def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int) -> np.ndarray:
+    """Row-wise top-k item rows, best first; items in `seen` are never returned."""
+    s = np.array(scores, dtype=np.float32, copy=True)
+    if seen is not None:
+        coo = seen.tocoo()
+        s[coo.row, coo.col] = -np.inf
+    k = min(k, s.shape[1])
+    part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(s, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
 
 
 def row_max_normalise(scores: np.ndarray) -> np.ndarray:
@@ -125,7 +140,6 @@ class Model:
 
     def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> np.ndarray:
         """Top-k item rows per history row, best first, rated items left out."""
-        from ..evaluation import top_k
         h = self._check(histories)
         return top_k(self.score(h), h if exclude_seen else None, k)
 
@@ -142,6 +156,33 @@ class Model:
     def _restore(self, directory: Path, meta: dict, reader: "DiskReader") -> None:
         self.arrays = {n: reader.array(directory / f"{n}.npy") for n in meta["arrays"]}
         self.n_items = meta["n_items"]
+
+
+class ServingModel(Model):
+    """The model an index version serves (recommender.models.hybrid_base.HybridBase): the feed
+    (Model.feed_explained), and the rest declared here, so serving calls nothing undeclared."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.shared_index_files: dict[str, str] = {}  # space -> file of the version that holds it
+
+    def similar_items(self, item_row: int, k: int = 10,
+                      exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """"Movies like X": (item rows, scores, source per row: 0 co-rating, 1 content), best
+        first, never `item_row` nor a row of `exclude`."""
+        raise NotImplementedError
+
+    def item_vectors(self, space: str = "collab") -> np.ndarray:
+        """Unit item rows in `space` ("collab" or "content"), for FAISS."""
+        raise NotImplementedError
+
+    def user_vectors(self, histories, space: str = "collab") -> np.ndarray:
+        """Unit user profiles in the space of `item_vectors(space)`."""
+        raise NotImplementedError
+
+    def attach_index(self, space: str, index) -> None:
+        """Search `index`, which the version holds (`shared_index_files[space]`), for `space`."""
+        raise NotImplementedError
 
 
 class DiskReader:

@@ -1,101 +1,93 @@
-"""The collaborative model for large catalogues (ML-25M: 62k movies), where the dense Hybrid's
-items x items matrices would take 15 GB each.
+"""The hybrid for large catalogues (ML-25M: 62k movies), where the dense Hybrid's items x items
+matrices would take 15 GB each (the skeleton: recommender.models.hybrid_base).
 
-score = a(n) ALS + w_content Content + (1 - a(n)) w_pop_cold Popularity   (each row-max normalised)
+collab(a) = a ALS
 
 ALS keeps items x 64 floats and folds a user's current ratings in with one 64 x 64 solve.
 The feed (`feed_top`) scores ALS + popularity exactly but the text part only on candidates:
 a full text pass reads items x 384 floats (95 MB at 62k) for a term weighing 0.05.
 "Movies like X" asks two HNSW indices (ALS item vectors and text embeddings, labels = item rows)
-for candidates, re-scores them exactly and blends them as the Hybrid does: co-ratings weigh
-more the more ratings X has, text always keeps a say. The answer for every item is computed
-once at fit (`similar_lists` per item), so an unfiltered request is a lookup. No items x items
-array exists anywhere.
+for candidates and re-scores them exactly with the skeleton's blend. No items x items array
+exists anywhere.
 """
 from __future__ import annotations
 
-import json
 import logging
-import time
-from pathlib import Path
+from typing import ClassVar
 
 import faiss
 import numpy as np
 import scipy.sparse as sp
 
-from .. import ann, faiss_io
+from .. import ann
 from .als import ALS
-from .base import Model, row_max_normalise, top_rows
-from .content import ContentModel
-from .hybrid import SOURCE_CONTENT, SOURCE_CORATING, warmth
-from .popularity import Popularity
+from .base import Model, top_rows
+from .hybrid_base import HybridBase, strongest, unit_rows, warmth
 
 log = logging.getLogger(__name__)
 
-INDEX_FILES = {"collab": "similar_collab.faiss", "content": "similar_content.faiss"}
-LIST_BLOCK = 4096  # items whose candidates are searched at once when precomputing the lists
 SCAN_FIRST = 8192  # item factors the feed reads before it first checks whether the rest can matter
 
 
-def _unit(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float32)
-    return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
-class FactorHybrid(Model):
+class FactorHybrid(HybridBase):
     kind = "factor"
     defaults = {
+        **HybridBase.defaults,
         "factors": 64, "regularization": 10.0, "alpha": 1.0, "iterations": 15, "seed": 0,
-        "w_content": 0.05, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 2.0,
-        "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_candidates": 100,
+        "w_content": 0.05, "warmth_power": 2.0, "similar_candidates": 100,
         "index_kind": "auto",
         # the feed's candidates: rows by ALS + popularity, nearest texts. On the ML-25M-sized
         # synthetic set the top 20 equals full scoring's for 500 users, none falling back
         "feed_candidates": 300, "feed_text_candidates": 100,
-        # neighbours stored per item; 25 = similar_candidates / 4, so a stored list is exactly
-        # what the search would answer for any k <= 25
-        "similar_lists": 25,
+        # neighbours stored per item (similar_candidates / 4, so a stored list is exactly what
+        # the search would answer for any k within it)
     }
+    BLENDED: ClassVar[tuple[str, ...]] = ("als", "content", "popularity")
+    INDEX_FILES: ClassVar[dict[str, str]] = {"collab": "similar_collab.faiss", "content": "similar_content.faiss"}
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.parts: dict[str, Model] = {}
-        self.indices: dict[str, faiss.Index] = {}  # every one answers with item rows
-        self.index_info: dict[str, dict] = {}
-        self.shared_indices: dict[str, str] = {}  # space -> file of the index version that holds it
         self._popularity_scores: np.ndarray | None = None
         self._popularity_after: np.ndarray | None = None
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, matrix, times=None, item_vectors=None, shared: dict[str, faiss.Index] | None = None):
-        """`shared`: {space: IndexIDMap2 over the same vectors keyed by item ids in row order},
-        built elsewhere in the index version (its content.faiss): searched instead of a copy."""
+    def _fit_collab(self, matrix, times, item_vectors, shared: dict[str, faiss.Index] | None = None):
         p = self.params
-        self.parts = {
-            "als": ALS(factors=p["factors"], regularization=p["regularization"], alpha=p["alpha"],
-                       iterations=p["iterations"], seed=p["seed"]).fit(matrix),
-            "popularity": Popularity().fit(matrix),
-        }
-        if item_vectors is not None:
-            self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
-        self.n_items = int(matrix.shape[1])
-        self.arrays, self.indices, self.index_info = {}, {}, {}
+        self.indices, self.index_info = {}, {}
         self._popularity_scores = self._popularity_after = None
+        return {"als": ALS(factors=p["factors"], regularization=p["regularization"], alpha=p["alpha"],
+                           iterations=p["iterations"], seed=p["seed"]).fit(matrix)}
+
+    def _precompute(self, shared: dict[str, faiss.Index] | None = None) -> None:
+        """The neighbour indices of both spaces, the text ball and the norm order of the item
+        factors. `shared`: {space: IndexIDMap2 over the same vectors keyed by item ids in row
+        order}, built elsewhere in the index version (its content.faiss): searched, not copied."""
         rows = np.arange(self.n_items, dtype=np.int64)
         for space in ("collab", "content"):
             if space == "content" and "content" not in self.parts:
                 continue
             if shared and space in shared:
-                self.use_index(space, shared[space])
+                self.attach_index(space, shared[space])
                 self.index_info[space] = ann.checked(self.indices[space], self.item_vectors(space), rows)
             else:
                 self.indices[space], self.index_info[space] = ann.build_checked(
-                    self.item_vectors(space), rows, p["index_kind"])
+                    self.item_vectors(space), rows, self.params["index_kind"])
         if "content" in self.parts:
             self.arrays["text_ball"] = self._text_ball()
         self._by_norm()
-        self._store_similar_lists()
-        return self
+
+    @classmethod
+    def _collab_blend(cls, parts, a, params):
+        return a * parts["als"]
+
+    def _corating_similarity(self, item_row, rows):
+        v = self.item_vectors("collab")
+        return np.asarray(v[rows]) @ np.asarray(v[item_row])
+
+    def _similar_candidates(self, item_rows, wanted):
+        """The nearest rows to each item in both neighbour indices."""
+        self._require_indices()
+        return np.concatenate([self._candidates(s, item_rows, wanted) for s in self.indices], axis=1)
 
     def _text_ball(self) -> np.ndarray:
         """Centre and radius (last entry) of a ball holding every text vector: a profile's
@@ -106,33 +98,13 @@ class FactorHybrid(Model):
         radius = float(np.sqrt(max(squared.max(initial=0.0), 0.0))) * (1 + 1e-4) + 1e-6
         return np.append(centre, radius).astype(np.float64)
 
-    def use_index(self, space: str, index: faiss.Index) -> None:
-        """Search `index` (an IndexIDMap2 keyed by item ids in row order, as the version's
-        content.faiss) for `space`: one copy serves the model and the version."""
-        self.indices[space] = faiss_io.by_rows(index, self.n_items)
-
     def _require_indices(self) -> None:
-        missing = sorted(set(self.shared_indices) - set(self.indices))
+        missing = sorted(set(self.shared_index_files) - set(self.indices))
         if missing:
-            raise RuntimeError(f"factor: the version's {', '.join(self.shared_indices[s] for s in missing)} "
-                               "must be attached with use_index (recommender.index.load_index does)")
+            raise RuntimeError(f"factor: the version's {', '.join(self.shared_index_files[s] for s in missing)} "
+                               "must be attached with attach_index (recommender.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
-    def warmth(self, histories) -> np.ndarray:
-        n = np.diff(sp.csr_matrix(histories).indptr).astype(np.float32)
-        return warmth(n, self.params)
-
-    def score(self, histories):
-        h = self._check(histories)
-        p = self.params
-        a = self.warmth(h)[:, None]
-        s = a * row_max_normalise(self.parts["als"].score(h))
-        if "content" in self.parts and p["w_content"]:
-            s += p["w_content"] * row_max_normalise(self.parts["content"].score(h))
-        if p["w_pop_cold"]:
-            s += (1 - a) * p["w_pop_cold"] * self.parts["popularity"].item_scores()[None, :]
-        return s.astype(np.float32)
-
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Top-k allowed rows and their scores, as score() would rank them, in two stages.
 
@@ -268,8 +240,7 @@ class FactorHybrid(Model):
         rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
         if len(rated) == 0:
             return np.full(len(item_rows), -1, dtype=np.int64)
-        c = self.parts["als"].contributions_of(rated, item_rows)
-        return np.where(c.max(axis=1) > 0, rated[np.argmax(c, axis=1)], -1).astype(np.int64)
+        return strongest(self.parts["als"].contributions_of(rated, item_rows), rated)
 
     # -- movies like X -----------------------------------------------------------------------
     def _candidates(self, space: str, item_rows: np.ndarray, k: int) -> np.ndarray:
@@ -278,119 +249,16 @@ class FactorHybrid(Model):
         _, rows = self.indices[space].search(vectors, min(k, self.n_items))
         return rows
 
-    def _blend(self, item_row: int, rows: np.ndarray):
-        """(score, co-rating part, text part) of `rows` as neighbours of `item_row`."""
-        n = float(self.parts["popularity"].counts[item_row])
-        beta = n / (n + float(self.params["similar_half_ratings"]))
-        beta *= 1.0 - float(self.params["similar_text_floor"])
-        v = self.item_vectors("collab")
-        collab = np.clip(np.asarray(v[rows]) @ np.asarray(v[item_row]), 0, None)
-        collab = collab / max(float(collab.max(initial=0.0)), 1e-12)
-        if "content" in self.parts:
-            e = self.item_vectors("content")
-            text = np.clip(np.asarray(e[rows]) @ np.asarray(e[item_row]), 0, None) ** 3
-            text = text / max(float(text.max(initial=0.0)), 1e-12)
-        else:
-            text, beta = np.zeros_like(collab), 1.0
-        parts_c, parts_t = beta * collab, (1 - beta) * text
-        return parts_c + parts_t, parts_c, parts_t
-
-    def _rank(self, item_row: int, rows: np.ndarray, k: int, excluded: np.ndarray | None):
-        """(rows, scores, source) of the k best candidates, none of them excluded; when fewer
-        than k candidates are left (a genre filter), every allowed item is scored instead."""
-        rows = np.unique(rows)
-        rows = rows[(rows >= 0) & (rows != item_row)]
-        if excluded is not None:
-            rows = rows[~excluded[rows]]
-        if len(rows) < k:
-            rows = np.flatnonzero(~excluded) if excluded is not None else np.arange(self.n_items)
-            rows = rows[rows != item_row]
-        score, parts_c, parts_t = self._blend(item_row, rows)
-        order = np.argsort(-score, kind="stable")[:k]
-        source = np.where(parts_c[order] >= parts_t[order], SOURCE_CORATING, SOURCE_CONTENT)
-        return rows[order].astype(np.int64), score[order].astype(np.float32), source
-
-    def similar_items(self, item_row: int, k: int = 10, exclude=None):
-        """(rows, scores, source): the stored list when it answers (no exclusions, k within it);
-        else candidates from both ANN indices, re-scored exactly."""
-        excluded = None
-        if exclude is not None and len(exclude):
-            excluded = np.zeros(self.n_items, dtype=bool)
-            excluded[np.asarray(exclude, dtype=np.int64)] = True
-        stored = self.arrays.get("similar_rows")
-        if excluded is None and stored is not None and k <= stored.shape[1]:
-            rows = np.asarray(stored[item_row, :k], dtype=np.int64)
-            keep = rows >= 0
-            return (rows[keep], np.asarray(self.arrays["similar_scores"][item_row, :k])[keep],
-                    np.asarray(self.arrays["similar_source"][item_row, :k], dtype=np.int64)[keep])
-        self._require_indices()
-        wanted = max(int(self.params["similar_candidates"]), 4 * k)
-        pool = np.concatenate([self._candidates(s, np.array([item_row]), wanted)[0] for s in self.indices])
-        return self._rank(item_row, pool, k, excluded)
-
-    def _store_similar_lists(self) -> None:
-        """similar_items(row, similar_lists) for every row, searched in blocks: a request
-        without a genre filter then reads one row of three arrays."""
-        length = min(int(self.params["similar_lists"]), self.n_items - 1)
-        if length <= 0:
-            return
-        started = time.perf_counter()
-        wanted = max(int(self.params["similar_candidates"]), 4 * length)
-        rows = np.full((self.n_items, length), -1, dtype=np.int32)
-        scores = np.full((self.n_items, length), -np.inf, dtype=np.float32)
-        source = np.zeros((self.n_items, length), dtype=np.uint8)
-        for start in range(0, self.n_items, LIST_BLOCK):
-            block = np.arange(start, min(start + LIST_BLOCK, self.n_items))
-            pools = np.concatenate([self._candidates(s, block, wanted) for s in self.indices], axis=1)
-            for item, pool in zip(block, pools):
-                top, top_scores, top_source = self._rank(int(item), pool, length, None)
-                rows[item, :len(top)], scores[item, :len(top)], source[item, :len(top)] = top, top_scores, top_source
-        self.arrays.update(similar_rows=rows, similar_scores=scores, similar_source=source)
-        log.info("%d similar movies stored for each of %d movies in %.1fs", length, self.n_items,
-                 time.perf_counter() - started)
-
     # -- vectors for FAISS -------------------------------------------------------------------
-    def item_vectors(self, space: str = "collab") -> np.ndarray:
-        """Unit item rows: "collab" (ALS factors) or "content" (text embeddings)."""
-        if space == "collab":
-            if "Yn" not in self.arrays:
-                self.arrays["Yn"] = _unit(self.parts["als"].item_factors)
-            return self.arrays["Yn"]
-        return np.asarray(self.parts["content"].item_vectors)
+    def _collab_item_vectors(self):
+        """Unit ALS item factors (cosine for "movies like X" and the collab index)."""
+        if "Yn" not in self.arrays:
+            self.arrays["Yn"] = unit_rows(self.parts["als"].item_factors)
+        return self.arrays["Yn"]
 
-    def user_vectors(self, histories, space: str = "collab") -> np.ndarray:
-        """Unit user profiles: folded-in ALS factors, or the content profile."""
-        if space == "collab":
-            return _unit(self.parts["als"].user_factors(histories))
-        return self.parts["content"].profiles(histories)
+    def _collab_user_vectors(self, histories):
+        return unit_rows(self.parts["als"].user_factors(histories))
 
-    # -- persistence -------------------------------------------------------------------------
-    def save(self, directory, shared: dict[str, str] | None = None) -> Path:
-        """`shared`: {space: file name} of indices the index version keeps beside this folder,
-        keyed by item ids in row order (content.faiss): not written twice; load_index attaches them."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        for name, part in self.parts.items():
-            part.save(d / name)
-        self.item_vectors("collab")
-        for name, array in self.arrays.items():
-            np.save(d / f"{name}.npy", np.ascontiguousarray(array))
-        shared = {**self.shared_indices, **(shared or {})}
-        for space, index in self.indices.items():
-            if space not in shared:
-                faiss_io.save(index, d / INDEX_FILES[space])
-        meta = {"kind": self.kind, "params": self.params, "n_items": self.n_items, "arrays": sorted(self.arrays),
-                "parts": sorted(self.parts), "indices": sorted(set(self.indices) - set(shared)),
-                "shared_indices": shared, "index_info": self.index_info}
-        (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-        return d
-
-    def _restore(self, directory: Path, meta: dict, reader) -> None:
-        from .base import load_model
-        super()._restore(directory, meta, reader)
-        self.parts = {name: load_model(directory / name, reader=reader) for name in meta["parts"]}
-        for model in (self, *self.parts.values()):  # plain arrays: indexing the np.memmap of a
-            model.arrays = {n: np.asarray(a) for n, a in model.arrays.items()}  # mapped reader is slow
-        self.indices = {s: reader.index(directory / INDEX_FILES[s]) for s in meta.get("indices", [])}
-        self.shared_indices = meta.get("shared_indices", {})
-        self.index_info = meta.get("index_info", {})
+    def save(self, directory, shared: dict[str, str] | None = None):
+        self.item_vectors("collab")  # Yn saved, not recomputed at load
+        return super().save(directory, shared)

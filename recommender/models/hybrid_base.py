@@ -1,0 +1,289 @@
+"""The skeleton of both serving hybrids (recommender.models.hybrid for catalogues whose items x
+items matrices fit in memory, recommender.models.factor_hybrid beyond): warmth, the blend,
+"movies like X", its stored lists, vectors for FAISS and persistence. A subclass supplies only
+its collaborative term: the parts it fits, how they blend, and how alike two movies' co-ratings
+are.
+
+score = collab(a(n)) + w_content Content + (1 - a(n)) w_pop_cold Popularity,
+        a(n) = n^g / (n^g + half_ratings^g)
+
+Each term is divided by its row maximum. n is the number of movies the user rated: a new user
+leans on what the subclass's collaborative term makes of few ratings and on popularity.
+"Movies like X" blends co-rating similarity with sharpened text similarity; co-ratings weigh
+more the more ratings X has, and text always keeps a say, so sequels surface even for big hits.
+The list of every movie is computed when the model is fitted and saved with it: serving reads
+a row.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import ClassVar
+
+import faiss
+import numpy as np
+import scipy.sparse as sp
+
+from .. import faiss_io
+from .base import Model, ServingModel, row_max_normalise
+from .content import ContentModel
+from .popularity import Popularity
+
+log = logging.getLogger(__name__)
+
+SOURCE_CORATING, SOURCE_CONTENT = 0, 1
+SIMILAR_BLOCK = 4096  # movies whose candidates are looked up at once when storing the lists
+
+
+def warmth(n: np.ndarray, params: dict) -> np.ndarray:
+    """a(n) = n^g / (n^g + h^g): 0 with no ratings, 1/2 at h ratings, then towards 1."""
+    g = float(params["warmth_power"])
+    n = np.asarray(n, dtype=np.float64) ** g
+    return (n / (n + float(params["half_ratings"]) ** g)).astype(np.float32)
+
+
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float32)
+    return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class HybridBase(ServingModel):
+    """Parts in `self.parts` ("popularity", "content" when text vectors were given, and the
+    subclass's collaborative parts); arrays in `self.arrays` (the stored similar lists, and
+    whatever the subclass precomputes); approximate indices in `self.indices`."""
+
+    defaults: ClassVar[dict] = {
+        "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
+        "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
+    }
+    INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.parts: dict[str, Model] = {}
+        self.indices: dict[str, faiss.Index] = {}  # every one answers with item rows
+        self.index_info: dict[str, dict] = {}
+
+    # -- what a subclass supplies ------------------------------------------------------------
+    def _fit_collab(self, matrix, times, item_vectors, **kw) -> dict[str, Model]:
+        """The fitted collaborative parts."""
+        raise NotImplementedError
+
+    @classmethod
+    def _collab_blend(cls, parts: dict[str, np.ndarray], a: np.ndarray, params: dict) -> np.ndarray:
+        """The collaborative term from row-normalised part scores and warmth `a` (column)."""
+        raise NotImplementedError
+
+    def _corating_similarity(self, item_row: int, rows: np.ndarray) -> np.ndarray:
+        """How alike the co-ratings of `rows` and of `item_row` are (>= 0, any scale)."""
+        raise NotImplementedError
+
+    def _similar_candidates(self, item_rows: np.ndarray, wanted: int) -> np.ndarray | None:
+        """(len(item_rows), m) candidate rows for "movies like" each of them (-1: none), or
+        None when every movie is a candidate."""
+        return None
+
+    def _stores_similar_lists(self) -> bool:
+        return True
+
+    def _collab_item_vectors(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _collab_user_vectors(self, histories) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, matrix, times=None, item_vectors=None, **kw):
+        """Fit every part, then precompute what serving reads (the stored similar lists, and the
+        subclass's `_precompute`), so that loading a saved model computes nothing."""
+        self.parts = {**self._fit_collab(matrix, times, item_vectors, **kw),
+                      "popularity": Popularity().fit(matrix)}
+        if item_vectors is not None:
+            self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
+        self.n_items = int(matrix.shape[1])
+        self.arrays = {}
+        self._precompute(**kw)
+        if self._stores_similar_lists():
+            self._store_similar_lists()
+        return self
+
+    def _precompute(self, **kw) -> None:
+        """Arrays serving needs that follow from the fitted parts (none by default)."""
+
+    # -- scoring -----------------------------------------------------------------------------
+    def warmth(self, histories) -> np.ndarray:
+        """a(n) per history row: 0 for no ratings, towards 1 for many."""
+        n = np.diff(sp.csr_matrix(histories).indptr).astype(np.float32)
+        return warmth(n, self.params)
+
+    def components(self, histories) -> dict[str, np.ndarray]:
+        """Each part's scores as the blend takes them: row-normalised, popularity as it is."""
+        h = self._check(histories)
+        return {name: self.part_scores(name, part, h) for name, part in self.parts.items()
+                if name in self.BLENDED}
+
+    BLENDED: ClassVar[tuple[str, ...]] = ("content", "popularity")
+
+    @staticmethod
+    def part_scores(name: str, part: Model, histories) -> np.ndarray:
+        """A part's scores on the blend's scale: each row divided by its largest |score|, but
+        popularity (already 0..1, the same for everyone)."""
+        scores = part.score(histories)
+        return scores if name == "popularity" else row_max_normalise(scores)
+
+    @classmethod
+    def blend(cls, parts: dict[str, np.ndarray], warmth: np.ndarray, params: dict) -> np.ndarray:
+        """The score from the parts' scores (`part_scores`) and each history's warmth: serving,
+        tuning and evaluation all blend through here."""
+        a = warmth[:, None]
+        s = cls._collab_blend(parts, a, params)
+        if "content" in parts and params["w_content"]:
+            s = s + params["w_content"] * parts["content"]
+        if params["w_pop_cold"]:
+            s = s + (1 - a) * params["w_pop_cold"] * parts["popularity"]
+        return s.astype(np.float32)
+
+    def score(self, histories):
+        h = self._check(histories)
+        return self.blend(self.components(h), self.warmth(h), self.params)
+
+    # -- movies like X -----------------------------------------------------------------------
+    def similar_items(self, item_row: int, k: int = 10, exclude=None):
+        """(rows, scores, source), best first, never `item_row` nor a row of `exclude`; source
+        0 = co-rating, 1 = content. The stored list when it answers (no exclusions, k within it)."""
+        stored = self.arrays.get("similar_rows")
+        if exclude is None and stored is not None and k <= stored.shape[1]:
+            rows = np.asarray(stored[item_row, :k], dtype=np.int64)
+            keep = rows >= 0
+            return (rows[keep], np.asarray(self.arrays["similar_scores"][item_row, :k])[keep],
+                    np.asarray(self.arrays["similar_source"][item_row, :k], dtype=np.int64)[keep])
+        excluded = np.zeros(self.n_items, dtype=bool)
+        if exclude is not None:
+            excluded[np.asarray(exclude, dtype=np.int64)] = True
+        pools = self._similar_candidates(np.array([item_row]), self._wanted(k))
+        return self._rank(item_row, None if pools is None else pools[0], k, excluded)
+
+    def _wanted(self, k: int) -> int:
+        return max(int(self.params.get("similar_candidates", 0)), 4 * k)
+
+    def _rank(self, item_row: int, pool: np.ndarray | None, k: int, excluded: np.ndarray | None):
+        """The k best of `pool` (None: every movie) as neighbours of `item_row`, none excluded;
+        when fewer than k candidates are left (a genre filter), every allowed movie competes."""
+        everyone = np.arange(self.n_items) if excluded is None else np.flatnonzero(~excluded)
+        if pool is None:
+            rows = everyone
+        else:
+            rows = np.unique(pool)
+            rows = rows[rows >= 0]
+            if excluded is not None:
+                rows = rows[~excluded[rows]]
+            if len(rows[rows != item_row]) < k:
+                rows = everyone
+        rows = rows[rows != item_row]
+        score, collab, text = self._similar_blend(item_row, rows)
+        order = np.argsort(-score, kind="stable")[:k]  # equal scores in row order
+        source = np.where(collab[order] >= text[order], SOURCE_CORATING, SOURCE_CONTENT)
+        return rows[order].astype(np.int64), score[order].astype(np.float32), source.astype(np.int64)
+
+    def _similar_blend(self, item_row: int, rows: np.ndarray):
+        """(score, co-rating part, text part) of `rows` as neighbours of `item_row`: each side
+        scaled to a maximum of 1 over `rows`, text cubed (only close texts count), weighed by
+        beta = (1 - similar_text_floor) n / (n + similar_half_ratings), n = X's ratings."""
+        n = float(self.parts["popularity"].counts[item_row])
+        beta = n / (n + float(self.params["similar_half_ratings"]))
+        beta *= 1.0 - float(self.params["similar_text_floor"])
+        collab = np.clip(np.asarray(self._corating_similarity(item_row, rows), dtype=np.float32), 0, None)
+        collab = collab / max(float(collab.max(initial=0.0)), 1e-12)
+        if "content" in self.parts:
+            text = np.clip(self._text_similarity(item_row, rows), 0, None) ** 3
+            text = text / max(float(text.max(initial=0.0)), 1e-12)
+        else:
+            text, beta = np.zeros_like(collab), 1.0
+        collab, text = beta * collab, (1 - beta) * text
+        return collab + text, collab, text
+
+    def _text_similarity(self, item_row: int, rows: np.ndarray) -> np.ndarray:
+        """Cosine of the text embeddings of `rows` to `item_row`'s."""
+        e = self.item_vectors("content")
+        return np.asarray(e[rows]) @ np.asarray(e[item_row])
+
+    def _store_similar_lists(self) -> None:
+        """similar_items(row, similar_lists) of every row, candidates looked up in blocks."""
+        length = min(int(self.params["similar_lists"]), self.n_items - 1)
+        if length <= 0:
+            return
+        started = time.perf_counter()
+        rows = np.full((self.n_items, length), -1, dtype=np.int32)
+        scores = np.full((self.n_items, length), -np.inf, dtype=np.float32)
+        source = np.zeros((self.n_items, length), dtype=np.uint8)
+        for start in range(0, self.n_items, SIMILAR_BLOCK):
+            block = np.arange(start, min(start + SIMILAR_BLOCK, self.n_items))
+            pools = self._similar_candidates(block, self._wanted(length))
+            for i, item in enumerate(block):
+                top, top_scores, top_source = self._rank(int(item), None if pools is None else pools[i],
+                                                         length, None)
+                rows[item, :len(top)], scores[item, :len(top)], source[item, :len(top)] = top, top_scores, top_source
+        self.arrays.update(similar_rows=rows, similar_scores=scores, similar_source=source)
+        log.info("%d similar movies stored for each of %d movies in %.1fs", length, self.n_items,
+                 time.perf_counter() - started)
+
+    # -- vectors for FAISS -------------------------------------------------------------------
+    def item_vectors(self, space: str = "collab") -> np.ndarray:
+        """Unit item rows: "collab" (the collaborative term's factors) or "content" (text)."""
+        if space == "collab":
+            return self._collab_item_vectors()
+        return np.asarray(self.parts["content"].item_vectors)
+
+    def user_vectors(self, histories, space: str = "collab") -> np.ndarray:
+        """Unit user profiles in the same space as `item_vectors(space)`."""
+        if space == "collab":
+            return self._collab_user_vectors(histories)
+        return self.parts["content"].profiles(histories)
+
+    def attach_index(self, space: str, index: faiss.Index) -> None:
+        """Search `index` (an IndexIDMap2 keyed by item ids in row order, as the version's
+        content.faiss) for `space`: one copy serves the model and the version."""
+        self.indices[space] = faiss_io.by_rows(index, self.n_items)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, directory, shared: dict[str, str] | None = None) -> Path:
+        """Parts in sub-folders, arrays as .npy, own indices as .faiss. `shared`: {space: file
+        name} of indices the index version keeps beside this folder (not written twice;
+        recommender.index attaches them at load)."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        for name, part in self.parts.items():
+            part.save(d / name)
+        for name, array in self.arrays.items():
+            np.save(d / f"{name}.npy", np.ascontiguousarray(array))
+        shared = {**self.shared_index_files, **(shared or {})}
+        for space, index in self.indices.items():
+            if space not in shared:
+                faiss_io.save(index, d / self.INDEX_FILES[space])
+        meta = {"kind": self.kind, "params": self.params, "n_items": self.n_items,
+                "arrays": sorted(self.arrays), "parts": sorted(self.parts),
+                "indices": sorted(set(self.indices) - set(shared)), "shared_indices": shared,
+                "index_info": self.index_info}
+        (d / "model.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+        return d
+
+    def _restore(self, directory: Path, meta: dict, reader) -> None:
+        from .base import load_model
+        super()._restore(directory, meta, reader)
+        self.parts = {name: load_model(directory / name, reader=reader) for name in meta["parts"]}
+        for model in (self, *self.parts.values()):  # plain arrays: indexing an np.memmap of a
+            model.arrays = {n: np.asarray(a) for n, a in model.arrays.items()}  # mapped reader is slow
+        self.indices = {s: reader.index(directory / self.INDEX_FILES[s]) for s in meta.get("indices", [])}
+        self.shared_index_files = meta.get("shared_indices", {})
+        self.index_info = meta.get("index_info", {})
+
+
+def strongest(c: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """Per row of contributions `c` (items x rated), the rated row with the largest positive
+    share, else -1: what "Because you rated X" names."""
+    if c.shape[1] == 0:
+        return np.full(c.shape[0], -1, dtype=np.int64)
+    best = rated[np.argmax(c, axis=1)]
+    return np.where(c.max(axis=1) > 0, best, -1).astype(np.int64)
