@@ -26,7 +26,7 @@ import numpy as np
 from . import faiss_io
 from .layout import (COLLAB_INDEX, CONTENT_INDEX, CONTENT_VECTORS, CURRENT, GENRE_MATRIX, GENRE_VECTORS,
                      GENRES, MANIFEST, MODEL_DIR, MOVIE_IDS, users_index)
-from .models import ServingModel, load_model
+from .models import ServingModel, history, load_model
 from .vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -377,8 +377,6 @@ class LoadedIndex:
 
     def check(self) -> None:
         """A scoring round trip whose shape and values are known; raises VersionError."""
-        from .models import history
-
         scores = self.model.score(history([0], len(self.items)))
         if scores.shape != (1, len(self.items)) or not np.isfinite(scores).all():
             raise VersionError(f"{self.version}: the hybrid scores a one-movie history wrongly")

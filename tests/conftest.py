@@ -22,7 +22,8 @@ def instance(tmp_path: Path) -> Path:
 def empty_app(instance: Path):
     """An app on an empty instance folder."""
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "EMBEDDER": "hashing",
-                       "INDEX_CHECK_INTERVAL": 0}, instance_path=instance)
+                       "INDEX_CHECK_INTERVAL": 0,
+                       "INDEX_SWAP_IN_BACKGROUND": False}, instance_path=instance)
 
 
 @pytest.fixture
@@ -70,7 +71,8 @@ def ml100k_wheel() -> Path:
 def ml100k_app(ml100k_wheel, tmp_path_factory):
     """The real ML-100K imported and indexed with the real text model, once per session."""
     instance = tmp_path_factory.mktemp("ml100k-instance")
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "INDEX_CHECK_INTERVAL": 0},
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "INDEX_CHECK_INTERVAL": 0,
+                       "INDEX_SWAP_IN_BACKGROUND": False},
                      instance_path=instance)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["data", "import", "--source", str(ml100k_wheel)])

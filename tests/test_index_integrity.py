@@ -145,7 +145,8 @@ from tests.web_helpers import signup
 from webapp import create_app
 
 instance = Path(sys.argv[1])
-app = create_app({"TESTING": True, "EMBEDDER": "hashing", "INDEX_CHECK_INTERVAL": 0}, instance_path=instance)
+app = create_app({"TESTING": True, "EMBEDDER": "hashing", "INDEX_CHECK_INTERVAL": 0,
+                  "INDEX_SWAP_IN_BACKGROUND": False}, instance_path=instance)
 client = app.test_client()
 account = signup(client, "truncated")
 for movie_id in (1, 3, 4):

@@ -1,5 +1,6 @@
 """`flask index rebuild` on the fixture release: versions, atomic switch, caches, hot swap."""
 import json
+import threading
 from pathlib import Path
 
 from indexer import build, versions
@@ -94,6 +95,33 @@ def test_app_swaps_to_new_version_without_restart(indexed_app):
     assert rebuild(indexed_app).exit_code == 0
     second = client.get("/healthz").get_json()["index_version"]
     assert second != first and second == current_version(root(indexed_app))
+
+
+def test_a_new_version_loads_off_the_request_path(indexed_app, monkeypatch):
+    """With INDEX_SWAP_IN_BACKGROUND (production's default), requests go on being answered from
+    the served version while a new one loads on a thread, then from the new one."""
+    from webapp import index_holder
+
+    holder = indexed_app.extensions["index_holder"]
+    holder.swap_in_background = True
+    client = indexed_app.test_client()
+    first = client.get("/healthz").get_json()["index_version"]
+    release, started = threading.Event(), threading.Event()
+    real_load = index_holder.load_index
+
+    def slow_load(folder):
+        started.set()
+        assert release.wait(30)
+        return real_load(folder)
+
+    monkeypatch.setattr(index_holder, "load_index", slow_load)
+    assert rebuild(indexed_app).exit_code == 0
+    during = client.get("/healthz").get_json()
+    assert started.wait(30) and during["index_version"] == first and during["status"] == "ok"
+    assert client.get("/api/movies/1/similar").status_code == 200  # served by the old version
+    release.set()
+    holder.wait_for_load(30)
+    assert client.get("/healthz").get_json()["index_version"] == current_version(root(indexed_app)) != first
 
 
 def test_corrupt_version_degrades_health_and_feed_falls_back(indexed_app, caplog):

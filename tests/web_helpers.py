@@ -12,7 +12,8 @@ PASSWORD = "correct horse battery"
 
 def imported_app(instance: Path, **config):
     """An app over `instance` holding the fixture release (CSRF on unless told otherwise)."""
-    app = create_app({"TESTING": True, "EMBEDDER": "hashing", "INDEX_CHECK_INTERVAL": 0, **config},
+    app = create_app({"TESTING": True, "EMBEDDER": "hashing", "INDEX_CHECK_INTERVAL": 0,
+                      "INDEX_SWAP_IN_BACKGROUND": False, **config},
                      instance_path=instance)
     result = app.test_cli_runner().invoke(args=["data", "import", "--source", str(FIXTURE_RELEASE)])
     assert result.exit_code == 0, result.output

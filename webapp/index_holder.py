@@ -6,7 +6,11 @@ into private memory and checked file by file (recommender.index.load_index): one
 missing, damaged or truncated is refused, logged and reported by /healthz, and the worker keeps
 the version it had, or falls back to popularity when it had none. The same check that notices a
 new CURRENT also looks at the live version's files on disk: when they change under it, the
-worker keeps serving its checked copy from memory and /healthz says degraded, with the files."""
+worker keeps serving its checked copy from memory and /healthz says degraded, with the files.
+
+A new version that replaces a served one is loaded on a background thread: requests go on being
+answered from the old version until the new one is ready (no request waits for a load). The
+first version of a worker is loaded in line: before it there is nothing to answer from."""
 from __future__ import annotations
 
 import logging
@@ -26,9 +30,11 @@ _UNREAD = object()  # CURRENT before the first check: never equal to anything re
 
 
 class IndexHolder:
-    def __init__(self, root: Path, check_interval: float = 1.0):
+    def __init__(self, root: Path, check_interval: float = 1.0, swap_in_background: bool = True):
         self.root = Path(root)
         self.check_interval = check_interval
+        self.swap_in_background = swap_in_background
+        self._loading: threading.Thread | None = None
         self._index: LoadedIndex | None = None
         self._wanted: object = _UNREAD  # CURRENT's name (or its error) at the last check
         self._checked_at = float("-inf")
@@ -75,17 +81,49 @@ class IndexHolder:
             self._refuse(NO_VERSION)
         elif self._index is not None and self._index.version == wanted:
             self._load_error = None  # CURRENT came back to the version served
+        elif self._index is not None and self.swap_in_background:
+            self._load_in_background(wanted)
         else:
-            self._load(wanted)
+            self._install(wanted, self._read(wanted))
 
-    def _load(self, version: str) -> None:
+    def _read(self, version: str) -> LoadedIndex | Exception:
+        """The loaded version, or why it cannot be loaded (never raises)."""
         try:
-            index = load_index(self.root / version)
-        except Exception as exc:  # keep serving what we have (or popularity), and say why
-            self._refuse(f"index version {version} cannot be loaded: {exc}")
-            return
-        self._index, self._load_error, self._disk_error = index, None, None
-        log.info("serving index version %s", version)
+            return load_index(self.root / version)
+        except Exception as exc:  # noqa: BLE001 - keep serving what we have (or popularity), and say why
+            return exc
+
+    def _install(self, version: str, loaded: LoadedIndex | Exception) -> None:
+        """Serve `loaded` (the caller holds the lock), or say why not."""
+        if isinstance(loaded, Exception):
+            self._refuse(f"index version {version} cannot be loaded: {loaded}")
+        else:
+            self._index, self._load_error, self._disk_error = loaded, None, None
+            log.info("serving index version %s", version)
+
+    def _load_in_background(self, version: str) -> None:
+        """Load `version` on a thread of its own; the lock is held only to install it."""
+        if self._loading is not None and self._loading.is_alive():
+            return  # when it ends, CURRENT is followed again (below)
+
+        def load():
+            loaded = self._read(version)
+            with self._lock:
+                self._loading = None
+                if version == self._wanted:
+                    self._install(version, loaded)
+                else:  # CURRENT moved on while loading: the next request's check follows it
+                    log.info("index version %s loaded, but CURRENT now names another", version)
+                    self._wanted, self._checked_at = _UNREAD, float("-inf")
+
+        self._loading = threading.Thread(target=load, name=f"load-index-{version}", daemon=True)
+        self._loading.start()
+
+    def wait_for_load(self, timeout: float | None = None) -> None:
+        """Until a background load has finished (for tests and the warm-up)."""
+        loading = self._loading
+        if loading is not None:
+            loading.join(timeout)
 
     def _refuse(self, reason: str) -> None:
         if self._index is not None:
@@ -130,6 +168,7 @@ def _same(a: object, b: object) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    holder = IndexHolder(Path(app.config["INDEX_ROOT"]), app.config.get("INDEX_CHECK_INTERVAL", 1.0))
+    holder = IndexHolder(Path(app.config["INDEX_ROOT"]), app.config.get("INDEX_CHECK_INTERVAL", 1.0),
+                         app.config.get("INDEX_SWAP_IN_BACKGROUND", True))
     app.extensions["index_holder"] = holder
     app.before_request(holder.refresh)
