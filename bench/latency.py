@@ -12,10 +12,12 @@ import time
 
 import numpy as np
 
-from recommender import catalogue, query_encoder, store
-from recommender.index import current_version, load_index
-from recommender.service import Recommender
-from recommender.title_search import TitleIndex
+from recommender import store
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.serving.title_search import TitleIndex
+from recommender.store import catalogue
+from recommender.text import query_encoder
 
 from .common import ensure_ml100k, write_result
 

@@ -10,9 +10,10 @@ import time
 
 import numpy as np
 
-from recommender import embedders, query_encoder, store
-from recommender.index import current_version, load_index
-from recommender.service import Recommender
+from recommender import store
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.text import embedders, query_encoder
 
 from .common import ensure_ml100k, write_result
 from .serving import SETTINGS, SUBJECTS

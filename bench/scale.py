@@ -58,8 +58,8 @@ def probe(instance: Path, calls: int) -> None:
     import numpy as np
 
     from recommender import store
-    from recommender.index import current_version, load_index
-    from recommender.service import Recommender
+    from recommender.serving.index import current_version, load_index
+    from recommender.serving.service import Recommender
 
     root = instance / "index"
     started = time.perf_counter()

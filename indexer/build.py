@@ -10,13 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import faiss
 import numpy as np
 
-import faiss
-
-from recommender import ann, content, embedders, faiss_io, query_encoder, ratings_stream, store
-from recommender.index import load_index
-from recommender.layout import CONTENT_INDEX, CONTENT_VECTORS, GENRE_MATRIX, GENRE_VECTORS, GENRES, MOVIE_IDS
+from recommender import store
+from recommender.serving.index import load_index
+from recommender.serving.layout import CONTENT_INDEX, CONTENT_VECTORS, GENRE_MATRIX, GENRE_VECTORS, GENRES, MOVIE_IDS
+from recommender.store import ratings_stream
+from recommender.text import content, embedders, query_encoder
+from recommender.vectors import ann, faiss_io
 
 from . import embedding_cache, versions
 from .stages import fit_models, user_profiles
@@ -149,7 +151,7 @@ def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry
             keep: int = 2, report: Report | None = None, model_family: str | None = None) -> BuildResult:
     """Build, check and (unless `dry_run`) switch to a new version; the live one is never touched
     until the new one has passed its check. `model_family` (else $MODEL_FAMILY, else "auto":
-    by catalogue size) picks the collaborative model: see recommender.model_family."""
+    by catalogue size) picks the collaborative model: see recommender.models.model_family."""
     report = report or log.info
     with versions.build_lock(root):
         building = versions.start_build(root)

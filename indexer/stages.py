@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
-
 import numpy as np
 import pandas as pd
 
-from recommender import evaluation, faiss_io, model_family, tuning
-from recommender.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, USER_IDS, users_index
-from recommender.models import FactorHybrid, Hybrid, ServingModel
+from recommender.evaluation import protocol as evaluation
+from recommender.evaluation import tuning
+from recommender.models import FactorHybrid, Hybrid, ServingModel, model_family
+from recommender.serving.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, USER_IDS, users_index
+from recommender.vectors import faiss_io
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)

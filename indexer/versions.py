@@ -6,6 +6,7 @@ or the new one, never half of either. A crash mid-build leaves only a stray hidd
 by the next build."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -14,10 +15,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import fcntl
-
-from recommender.index import VersionError, current_version, sha256, verify
-from recommender.layout import CURRENT, MANIFEST
+from recommender.serving.index import VersionError, current_version, sha256, verify
+from recommender.serving.layout import CURRENT, MANIFEST
 
 BUILDING_PREFIX = ".building-"
 __all__ = ["VersionError", "current_version", "verify", "start_build", "finish_build", "write_manifest",

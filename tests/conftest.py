@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender import paths, sources, store
+from recommender import paths, store
+from recommender.ingest import sources
 from webapp import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"

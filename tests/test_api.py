@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from recommender.service import MAX_K
+from recommender.serving.service import MAX_K
 from tests.web_helpers import PASSWORD, signup
 
 MOVIE_KEYS = {"id", "title", "year", "genres", "avg_rating", "num_ratings"}
@@ -197,7 +197,7 @@ def test_rating_leaves_the_feed_at_once(client):
 def test_put_list_delete_ratings(client, monkeypatch):
     user = signup(client)
     clock = iter([1_000_000_000, 1_000_000_100, 1_000_000_200])
-    monkeypatch.setattr("recommender.user_ratings.now", lambda: next(clock))
+    monkeypatch.setattr("recommender.store.user_ratings.now", lambda: next(clock))
     put = lambda movie, value: client.put(f"/api/ratings/{movie}", json={"rating": value}, headers=user["headers"])
     assert put(3, 5).status_code == 201
     assert put(6, 0.5).status_code == 201

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.service import MAX_K
+from recommender.serving.service import MAX_K
 from tests.conftest import snapshot
 from tests.web_helpers import PASSWORD, imported_app, signup
 

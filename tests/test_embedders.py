@@ -1,7 +1,7 @@
 """The query-vector cache: same vectors as the model, the model asked once per text."""
 import numpy as np
 
-from recommender.embedders import CachedEmbedder, HashingEmbedder
+from recommender.text.embedders import CachedEmbedder, HashingEmbedder
 
 
 class Counting(HashingEmbedder):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender import ann, faiss_io
 from recommender.models import FactorHybrid, factor_hybrid, load_model
 from recommender.models.base import Model
+from recommender.vectors import ann, faiss_io
 
 ITEMS = 1500
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from recommender import accounts, store
+from recommender import store
+from recommender.store import accounts
 from tests.web_helpers import imported_app, signup
 
 FUZZ = settings(max_examples=1500, deadline=None, derandomize=True, database=None,

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from recommender import store
-from recommender.importer import import_release
-from recommender.sources import read_widedeep_wheel
+from recommender.ingest.importer import import_release
+from recommender.ingest.sources import read_widedeep_wheel
 
 from .conftest import CSV_MINI, ML100K_MINI, snapshot
 
@@ -120,7 +120,7 @@ def test_real_ml100k_counts_and_idempotence(ml100k_wheel, tmp_path):
 
 def test_accounts_leave_room_for_a_bigger_release(empty_app, tmp_path):
     """An account made after one import does not take a user id a later, bigger release uses."""
-    from recommender import accounts
+    from recommender.store import accounts
 
     assert run_import(empty_app, ML100K_MINI).exit_code == 0  # users 1-30
     db = store.connect(empty_app.config["DATABASE"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.index import VersionError, current_version, load_index, sha256
+from recommender.serving.index import VersionError, current_version, load_index, sha256
 from tests.web_helpers import signup
 from webapp import create_app
 

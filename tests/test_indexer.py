@@ -5,10 +5,9 @@ from pathlib import Path
 
 from indexer import build, versions
 from recommender import store
-from recommender.index import current_version, load_index
+from recommender.serving.index import current_version, load_index
 from webapp import create_app
 from webapp.serving import get_recommender
-
 
 
 def rebuild(app, *args):

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from recommender import store
-from recommender.index import current_version
+from recommender.serving.index import current_version
 from tests.live_server import Gunicorn, flask_cli, make_instance, run_flask
 from tests.web_helpers import PASSWORD
 

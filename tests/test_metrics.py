@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from recommender import evaluation as ev
+from recommender.evaluation import protocol as ev
 
 
 def _test_frame(truth: dict[int, list[int]]) -> pd.DataFrame:

@@ -9,8 +9,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.models import (EASE, REGISTRY, ContentModel, Hybrid, ItemFactors, ItemKNN,
-                                Popularity, RP3beta, history, load_model, make_model)
+from recommender.models import (
+    EASE,
+    REGISTRY,
+    ContentModel,
+    Hybrid,
+    ItemFactors,
+    ItemKNN,
+    Popularity,
+    RP3beta,
+    history,
+    load_model,
+    make_model,
+)
 from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING
 
 N_ITEMS = 21

@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recommender import evaluation as ev, query_encoder, ratings_stream, store
-from recommender.index import current_version, load_index
-from recommender.service import Recommender
+from recommender import store
+from recommender.evaluation import protocol as ev
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.store import ratings_stream
+from recommender.text import query_encoder
 
 pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
 

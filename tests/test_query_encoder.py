@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender import query_encoder
-from recommender.index import current_version
+from recommender.serving.index import current_version
+from recommender.text import query_encoder
+
 
 @pytest.fixture
 def fake_export(monkeypatch):

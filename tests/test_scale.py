@@ -9,12 +9,12 @@ import pytest
 import scipy.sparse as sp
 
 from bench import synth
-from recommender import ann, model_family, store
-from recommender.index import current_version, load_index
-from recommender.models import FactorHybrid, history, load_model
-from recommender.service import Recommender
-from recommender import embedders
-
+from recommender import store
+from recommender.models import FactorHybrid, history, load_model, model_family
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.text import embedders
+from recommender.vectors import ann
 
 
 def clustered_matrix(users=300, items=120, seed=0):
@@ -127,7 +127,7 @@ def test_service_works_on_a_version_built_with_the_factor_model(factor_indexed_a
     try:
         rec = Recommender(db, index, embedders.get_embedder)
         user = int(np.load(index.folder / "user_ids.npy")[0])
-        rated = set(store.user_ratings(db, user)["movie_id"].tolist())
+        rated = set(store.user_ratings_frame(db, user)["movie_id"].tolist())
         feed = rec.feed(user, 5)
         assert len(feed) == 5 and not rated & {r.movie_id for r in feed}
         assert all(r.reason for r in feed)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from werkzeug.security import generate_password_hash
 
-from recommender import login_attempts, store
-from recommender.login_attempts import Limit
+from recommender import store
+from recommender.store import login_attempts
+from recommender.store.login_attempts import Limit
 from tests.conftest import snapshot
 from tests.web_helpers import PASSWORD, csrf_token, imported_app, login_form, signup
 from webapp import create_app

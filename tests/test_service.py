@@ -3,9 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from recommender import embedders, store, user_ratings
-from recommender.index import current_version, load_index
-from recommender.service import Recommender
+from recommender import store
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.store import user_ratings
+from recommender.text import embedders
 
 STAR_WARS, EMPIRE, JEDI, GODFATHER, GODFATHER_2, TOY_STORY = 3, 4, 5, 6, 7, 1
 
@@ -23,7 +25,7 @@ def new_user(rec) -> int:
 
 
 def test_feed_never_lists_rated_movies(rec):
-    rated = set(store.user_ratings(rec.db, 1)["movie_id"])
+    rated = set(store.user_ratings_frame(rec.db, 1)["movie_id"])
     feed = rec.feed(1, 10)
     assert feed and not rated & {r.movie_id for r in feed}
 
@@ -55,7 +57,7 @@ def test_genre_filter_returns_only_that_genre(rec, call):
 
 def test_reasons_name_movies_the_user_rated(rec):
     rated = {rec.db["movies"].get(m)["display_title"]
-             for m in store.user_ratings(rec.db, 2)["movie_id"]}
+             for m in store.user_ratings_frame(rec.db, 2)["movie_id"]}
     for r in rec.feed(2, 10):
         if r.reason.startswith("Because you rated "):
             title = r.reason[len("Because you rated "):].rsplit(" ", 1)[0]
@@ -76,7 +78,7 @@ def test_search_finds_title_words(rec):
 def test_search_of_a_big_catalogue_ranks_like_a_whole_scan(rec, monkeypatch, genre):
     """Beyond SEARCH_SCAN_MAX_ITEMS only candidates are scored; when the candidates cover the
     whole (fixture) catalogue, the ranking is the whole scan's, score for score."""
-    from recommender import service
+    from recommender.serving import service
 
     phrases = ["godfather crime", "space opera with robots", "funny animated toys", "a film"]
     scanned = {p: rec.search(p, 8, genre=genre) for p in phrases}
@@ -126,7 +128,7 @@ def test_feed_fast_paths_change_nothing(rec, monkeypatch, genre):
 
 
 def test_results_carry_their_catalogue_rows(rec):
-    from recommender import catalogue
+    from recommender.store import catalogue
 
     movie, similar = rec.similar_to(STAR_WARS, 5)
     assert movie == catalogue.movie(rec.db, STAR_WARS) and similar
@@ -146,7 +148,7 @@ def test_feed_reads_ratings_in_any_order(rec):
 
 
 def test_similar_reasons_from_cached_title_words():
-    from recommender import explain
+    from recommender.serving import explain
 
     assert explain.shared_keywords("Alien", "Aliens") == ["alien"]
     assert explain.shared_keywords("The Godfather: Part II", "The Godfather") == ["godfather"]
@@ -159,7 +161,7 @@ def test_similar_reasons_from_cached_title_words():
 
 
 def test_movies_by_ids_keeps_order_duplicates_and_exact_averages(rec):
-    from recommender import catalogue
+    from recommender.store import catalogue
 
     movies = catalogue.movies_by_ids(rec.db, [3, 424242, 1, 3, 0, True, -5])
     assert [m["id"] for m in movies] == [3, 1, 3]

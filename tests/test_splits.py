@@ -6,8 +6,7 @@ on this frame) and are hard-coded, since shared/ may be absent in a clean clone.
 import numpy as np
 import pandas as pd
 
-from recommender import evaluation as ev
-
+from recommender.evaluation import protocol as ev
 
 # From score.py's warm_split / cold_split on small_frame().
 WARM_TRAIN_ROWS = 86

@@ -1,7 +1,8 @@
 """The store's per-movie rating aggregates stay exact through every kind of write."""
 import sqlite3
 
-from recommender import store, user_ratings
+from recommender import store
+from recommender.store import user_ratings
 
 from .conftest import ML100K_MINI
 
@@ -60,7 +61,7 @@ def test_store_from_before_the_aggregates_is_migrated(tmp_path):
 def test_catalogue_signature_moves_with_the_movies_not_the_ratings(app):
     """The title index rebuilds when catalogue.signature changes: on every movie added,
     removed or retitled, never on a rating (which only moves the aggregates)."""
-    from recommender import catalogue
+    from recommender.store import catalogue
 
     db = store.connect(app.config["DATABASE"])
     before = catalogue.signature(db)

@@ -2,7 +2,8 @@
 up by a background rebuild while lookups keep answering from the old index."""
 import time
 
-from recommender import store, user_ratings
+from recommender import store
+from recommender.store import user_ratings
 
 
 def titles(client, q: str) -> list[int]:

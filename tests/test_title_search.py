@@ -1,9 +1,10 @@
 """The title index behind autocomplete: matching rules, ranking, and speed on a catalogue of 1,682."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from recommender.title_search import TitleIndex
-from recommender.titles import search_key
+from recommender.serving.title_search import TitleIndex
+from recommender.text.titles import search_key
 
 TITLES = ["Star Wars", "The Empire Strikes Back", "Return of the Jedi", "The Godfather",
           "The Godfather: Part II", "Amélie", "Starship Troopers", "Stargate", "Wars of the Roses"]

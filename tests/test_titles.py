@@ -1,7 +1,7 @@
 """MovieLens title conventions."""
 import pytest
 
-from recommender.titles import display_title, search_key, split_year, year_from_release_date
+from recommender.text.titles import display_title, search_key, split_year, year_from_release_date
 
 
 @pytest.mark.parametrize("title, shown, year", [

@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from recommender import accounts
+from recommender.store import accounts
 
 from .db import get_db
 from .errors import ApiError

@@ -11,7 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from recommender import importer, paths, ratings_stream, sources, store
+from recommender import paths, store
+from recommender.ingest import importer, sources
+from recommender.store import ratings_stream
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,7 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         flask --app wsgi eval --dump recs.json
     """
     from indexer.build import movie_vectors
-    from recommender import offline_eval
+    from recommender.evaluation import offline as offline_eval
 
     if bool(train_csv) != bool(test_csv):
         raise click.UsageError("--train and --test go together")

@@ -2,7 +2,7 @@
 
 FAISS indices are safe to search from many threads but not to change while searched, so a new
 version is loaded beside the old one and a single reference is replaced. A version is loaded
-into private memory and checked file by file (recommender.index.load_index): one that is
+into private memory and checked file by file (recommender.serving.index.load_index): one that is
 missing, damaged or truncated is refused, logged and reported by /healthz, and the worker keeps
 the version it had, or falls back to popularity when it had none. The same check that notices a
 new CURRENT also looks at the live version's files on disk: when they change under it, the
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from recommender import embedders, query_encoder
-from recommender.index import LoadedIndex, VersionError, load_index, read_current
+from recommender.serving.index import LoadedIndex, VersionError, load_index, read_current
+from recommender.text import embedders, query_encoder
 
 log = logging.getLogger(__name__)
 NO_VERSION = "no index version has been built yet (run `flask index rebuild`)"

@@ -7,9 +7,9 @@ import re
 
 from flask import current_app, request
 
-from recommender import catalogue
-from recommender.service import MAX_K
-from recommender.title_search import TitleIndex
+from recommender.serving.service import MAX_K
+from recommender.serving.title_search import TitleIndex
+from recommender.store import catalogue
 
 from .db import get_db
 from .errors import ApiError

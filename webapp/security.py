@@ -13,7 +13,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from recommender import accounts
+from recommender.store import accounts
 
 from .db import get_db
 from .errors import ApiError, wants_json

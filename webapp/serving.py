@@ -1,7 +1,7 @@
 """The request's Recommender: the live index version (swapped between requests) and the store."""
 from flask import current_app
 
-from recommender.service import Recommender
+from recommender.serving.service import Recommender
 
 from .db import get_db
 

@@ -1,7 +1,7 @@
 """Login rate limits for the login page and `POST /api/token`, sign-up limits for the register
 page and `POST /api/users`: 429 with Retry-After when exceeded.
 
-Failures are counted per account and per client address (recommender.login_attempts, in the
+Failures are counted per account and per client address (recommender.store.login_attempts, in the
 store, so shared by every worker). The check comes before the password is verified, so an
 account under attack cannot be guessed at even with the right password until the window passes.
 The address is the TCP peer: behind a reverse proxy, configure werkzeug's ProxyFix first."""
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from recommender import login_attempts
-from recommender.login_attempts import Limit
+from recommender.store import login_attempts
+from recommender.store.login_attempts import Limit
 
 from .db import get_db
 from .errors import ApiError

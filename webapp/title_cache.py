@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from flask import Flask
 
-from recommender import catalogue, store
-from recommender.title_search import TitleIndex
+from recommender import store
+from recommender.serving.title_search import TitleIndex
+from recommender.store import catalogue
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ class ALS(Model):
     defaults = {"factors": 64, "regularization": 10.0, "alpha": 1.0, "iterations": 15, "seed": 0}
 
     def fit(self, matrix, times=None, item_vectors=None):
-        from threadpoolctl import threadpool_limits
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         p = self.params
         x = binary(matrix)

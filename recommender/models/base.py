@@ -14,7 +14,7 @@
   indices the version keeps beside the model (`shared_index_files`).
 - `save(dir)` / `load_model(dir)`: `model.json` (kind, params, shapes) plus one `.npy` per
   array, loaded with allow_pickle=False through a reader: from disk by default, or through the
-  serving side's checked reader (recommender.index.VersionFiles), which keeps no file mapped.
+  serving side's checked reader (recommender.serving.index.VersionFiles), which keeps no file mapped.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .. import faiss_io
+from recommender.vectors import faiss_io
 
 REGISTRY: dict[str, type["Model"]] = {}
 
@@ -189,7 +189,7 @@ class DiskReader:
     """How load_model reads a saved model's files when nobody hands it a reader: straight from
     disk, optionally memory-mapped. Only for processes that own the files while they run (the
     indexer, notebooks, tests): a mapped file truncated under a process kills it with SIGBUS,
-    so serving reads through recommender.index.VersionFiles, into private memory, each file
+    so serving reads through recommender.serving.index.VersionFiles, into private memory, each file
     checked against the version's manifest. Any reader offers these three methods."""
 
     def __init__(self, mmap: bool = False):

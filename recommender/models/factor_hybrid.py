@@ -19,7 +19,8 @@ import faiss
 import numpy as np
 import scipy.sparse as sp
 
-from .. import ann
+from recommender.vectors import ann
+
 from .als import ALS
 from .base import Model, top_rows
 from .hybrid_base import HybridBase, strongest, unit_rows, warmth
@@ -102,7 +103,7 @@ class FactorHybrid(HybridBase):
         missing = sorted(set(self.shared_index_files) - set(self.indices))
         if missing:
             raise RuntimeError(f"factor: the version's {', '.join(self.shared_index_files[s] for s in missing)} "
-                               "must be attached with attach_index (recommender.index.load_index does)")
+                               "must be attached with attach_index (recommender.serving.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

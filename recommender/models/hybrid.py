@@ -4,7 +4,7 @@ from a brand-new user to a heavy rater (the skeleton: recommender.models.hybrid_
 collab(a) = a EASE_warm + (1 - a) EASE_cold + w_rp3 RP3beta
 
 so a user with 5 ratings leans on the heavily regularised EASE and on popularity, and one with
-200 on the sharp EASE. All weights are tuned on validation splits (recommender.tuning), through
+200 on the sharp EASE. All weights are tuned on validation splits (recommender.evaluation.tuning), through
 the same `make_part` and `blend`. "Movies like X" takes co-ratings from item-kNN cosine.
 The text Gram matrix (up to TEXT_GRAM_MAX_ITEMS movies) and the stored similar lists are made at
 fit and saved with the model.

@@ -26,7 +26,8 @@ import faiss
 import numpy as np
 import scipy.sparse as sp
 
-from .. import faiss_io
+from recommender.vectors import faiss_io
+
 from .base import Model, ServingModel, row_max_normalise
 from .content import ContentModel
 from .popularity import Popularity
@@ -251,7 +252,7 @@ class HybridBase(ServingModel):
     def save(self, directory, shared: dict[str, str] | None = None) -> Path:
         """Parts in sub-folders, arrays as .npy, own indices as .faiss. `shared`: {space: file
         name} of indices the index version keeps beside this folder (not written twice;
-        recommender.index attaches them at load)."""
+        recommender.serving.index attaches them at load)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name, part in self.parts.items():

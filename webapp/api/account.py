@@ -1,7 +1,7 @@
 """Sign-up and bearer tokens for scripts: `POST /api/users`, `POST /api/token`, `DELETE /api/token`."""
 from flask import g, jsonify
 
-from recommender import accounts
+from recommender.store import accounts
 
 from ..db import get_db
 from ..errors import ApiError

@@ -1,7 +1,7 @@
 """Public catalogue routes: title lookup, one movie, movies like it, free-text search."""
 from flask import jsonify
 
-from recommender import catalogue
+from recommender.store import catalogue
 
 from ..db import get_db
 from ..errors import ApiError

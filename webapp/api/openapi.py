@@ -2,7 +2,7 @@
 and fuzzers. A static dict kept beside the routes; tests/test_openapi.py fails when the two drift."""
 from flask import jsonify
 
-from recommender.service import MAX_K
+from recommender.serving.service import MAX_K
 
 from . import bp
 

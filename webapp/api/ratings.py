@@ -1,7 +1,7 @@
 """The signed-in user's side: feed, and their ratings (bearer token required)."""
 from flask import g, jsonify
 
-from recommender import catalogue, user_ratings
+from recommender.store import catalogue, user_ratings
 
 from ..db import get_db
 from ..errors import ApiError

@@ -3,8 +3,8 @@
 JavaScript only adds what helps (autocomplete, rating in place); every form also works without it."""
 from flask import Blueprint
 
-from recommender.catalogue import NOT_GENRES
-from recommender.user_ratings import ALLOWED
+from recommender.store.catalogue import NOT_GENRES
+from recommender.store.user_ratings import ALLOWED
 
 from ..lookups import all_genres
 

@@ -2,7 +2,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from recommender import catalogue, user_ratings
+from recommender.store import catalogue, user_ratings
 
 from ..db import get_db
 from ..errors import ApiError

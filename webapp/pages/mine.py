@@ -2,7 +2,7 @@
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from recommender import catalogue, user_ratings
+from recommender.store import catalogue, user_ratings
 
 from ..db import get_db
 from ..lookups import genre_arg

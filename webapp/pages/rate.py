@@ -5,7 +5,7 @@ A plain form post redirects back; the feed's fetch() (X-Requested-With: fetch) g
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from recommender import user_ratings
+from recommender.store import user_ratings
 
 from ..db import get_db
 from ..errors import ApiError, wants_json

@@ -40,7 +40,7 @@ class MiniLMEmbedder:
         self._model = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from . import content
+        from recommender.text import content
 
         if self._model is None:
             self._model = content.load_text_model()

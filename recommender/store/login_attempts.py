@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from . import store
+from recommender import store
 
 KEEP_SECONDS = 24 * 3600  # older rows are deleted as new ones come in
 

@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .models.base import top_k
-from .vocab import Vocabulary
-
+from recommender.models.base import top_k
+from recommender.vocab import Vocabulary
 
 COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
 SEED = 42
@@ -146,7 +145,7 @@ REFERENCE_EASE_LAMBDA = 500.0  # plain EASE as PROTOCOL.md measured it (warm nDC
 
 def _baselines(x: sp.csr_matrix, item_vectors) -> dict:
     """The rows every table starts with: popularity, and content when there are text vectors."""
-    from .models import ContentModel, Popularity
+    from recommender.models import ContentModel, Popularity
 
     models = {"popularity": Popularity().fit(x)}
     if item_vectors is not None:
@@ -156,7 +155,7 @@ def _baselines(x: sp.csr_matrix, item_vectors) -> dict:
 
 def _with_reference(models: dict, x: sp.csr_matrix) -> dict:
     """Plain EASE at lambda 500 as the last row: the published figure to beat, in the same run."""
-    from .models import EASE
+    from recommender.models import EASE
 
     models["ease_reference"] = EASE(lam=REFERENCE_EASE_LAMBDA).fit(x)
     return models
@@ -166,10 +165,10 @@ def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vector
     """The table's models fitted on `train`: popularity, content, collaborative (session-aware
     EASE), hybrid, and plain EASE at lambda 500 as the reference row.
 
-    `params` are the hybrid's (from recommender.tuning); EASE uses the same lam and Gram.
+    `params` are the hybrid's (from recommender.evaluation.tuning); EASE uses the same lam and Gram.
     """
-    from .models import EASE, Hybrid
-    from .models.ease import gram_matrix
+    from recommender.models import EASE, Hybrid
+    from recommender.models.ease import gram_matrix
 
     users = Vocabulary(train["user_id"].unique())
     x, times = interaction_matrices(train, users, items)
@@ -184,7 +183,7 @@ def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vector
 def fit_factor_models(train: pd.DataFrame, items: Vocabulary, item_vectors=None, params: dict | None = None) -> dict:
     """The large-catalogue table: popularity, content, the ALS FactorHybrid (its defaults: it is
     what a rebuild fits above the size threshold) and plain EASE at lambda 500 beside it."""
-    from .models import FactorHybrid
+    from recommender.models import FactorHybrid
 
     users = Vocabulary(train["user_id"].unique())
     x, _ = interaction_matrices(train, users, items)

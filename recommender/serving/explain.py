@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from .models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (re-exported)
+from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
              "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}
@@ -57,7 +57,7 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
 @lru_cache(maxsize=64)
 def _genre_words(genre: str) -> frozenset[str]:
     """The words that name a genre in a description ("animated", "cartoon", "animation")."""
-    from .content import GENRE_WORDS
+    from recommender.text.content import GENRE_WORDS
 
     return frozenset(GENRE_WORDS.get(genre, genre.lower()).replace("'s", "").split()) | {genre.lower()}
 

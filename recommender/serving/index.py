@@ -23,11 +23,22 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import faiss_io
-from .layout import (COLLAB_INDEX, CONTENT_INDEX, CONTENT_VECTORS, CURRENT, GENRE_MATRIX, GENRE_VECTORS,
-                     GENRES, MANIFEST, MODEL_DIR, MOVIE_IDS, users_index)
-from .models import ServingModel, history, load_model
-from .vocab import Vocabulary
+from recommender.models import ServingModel, history, load_model
+from recommender.serving.layout import (
+    COLLAB_INDEX,
+    CONTENT_INDEX,
+    CONTENT_VECTORS,
+    CURRENT,
+    GENRE_MATRIX,
+    GENRE_VECTORS,
+    GENRES,
+    MANIFEST,
+    MODEL_DIR,
+    MOVIE_IDS,
+    users_index,
+)
+from recommender.vectors import faiss_io
+from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db.execute("ALTER TABLE movies ADD COLUMN num_ratings INTEGER NOT NULL DEFAULT 0")
             db.execute("ALTER TABLE movies ADD COLUMN rating_sum REAL NOT NULL DEFAULT 0")
             db.execute(_STATS_BACKFILL)
-    db.conn.executescript(resources.files("recommender").joinpath("schema.sql").read_text())
+    db.conn.executescript(resources.files(__name__).joinpath("schema.sql").read_text())
 
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
@@ -104,7 +104,7 @@ def movies_frame(db: sqlite_utils.Database) -> pd.DataFrame:
     return frame
 
 
-def user_ratings(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
+def user_ratings_frame(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
     """One user's ratings as a frame (movie_id, rating), newest first: for notebooks and tests."""
     ids, stars = user_rating_arrays(db, user_id)
     return pd.DataFrame({"movie_id": ids, "rating": stars})

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import evaluation, tuning
-from .vocab import Vocabulary
+from recommender.evaluation import protocol as evaluation
+from recommender.evaluation import tuning
+from recommender.vocab import Vocabulary
 
 COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
 

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from . import catalogue, store
+from recommender import store
+from recommender.store import catalogue
 
 MIN_RATING, MAX_RATING = 0.5, 5.0
 ALLOWED = tuple(x / 2 for x in range(1, 11))  # 0.5, 1.0, ..., 5.0

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlite_utils
 
-from . import ann, catalogue, content, explain, faiss_io, store
-from .index import LoadedIndex
-from .models.base import top_rows
+from recommender import store
+from recommender.models.base import top_rows
+from recommender.serving import explain
+from recommender.serving.index import LoadedIndex
+from recommender.store import catalogue
+from recommender.text import content
+from recommender.vectors import ann, faiss_io
 
 MAX_K = 100
 SEARCH_CANDIDATES = 200  # per source, in a catalogue too big to score whole

@@ -22,7 +22,7 @@ def save(index: faiss.Index, path: Path) -> None:
 def load(path: Path, mmap: bool = True) -> faiss.Index:
     """Read-only; memory-mapped unless `mmap` is False. For processes that own the file while
     they run (the indexer, tests): serving never calls this, it reads through
-    recommender.index.VersionFiles (checked bytes, then from_bytes), into private memory.
+    recommender.serving.index.VersionFiles (checked bytes, then from_bytes), into private memory.
 
     A mapped index shares its pages through the page cache, but a file truncated under the
     process turns the next search into SIGBUS, which kills it however the call is wrapped.

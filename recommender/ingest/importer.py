@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from . import store
-from .sources import Release, SourceError
-from .titles import display_title, search_key, split_year, year_from_release_date
+from recommender import store
+from recommender.ingest.sources import Release, SourceError
+from recommender.text.titles import display_title, search_key, split_year, year_from_release_date
 
 log = logging.getLogger(__name__)
 # Ratings go in with one static statement through executemany: about 5x faster than building a

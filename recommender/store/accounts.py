@@ -19,7 +19,7 @@ import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
-from . import store
+from recommender import store
 
 USERNAME_RE = re.compile(r"[\w.-]{3,30}")  # \w: unicode letters and digits, and "_"
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024

@@ -10,7 +10,7 @@ import bisect
 import heapq
 from collections.abc import Iterable
 
-from .titles import search_key
+from recommender.text.titles import search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
 

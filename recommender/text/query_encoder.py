@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import embedders
+from recommender.text import embedders
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _export_fp32(model, path: Path) -> None:
 
 def agreement(model, encoder: OnnxQueryEmbedder, phrases: Sequence[str] = PROBES) -> dict:
     """Cosine between the original model's and the encoder's vectors, over `phrases`."""
-    from . import content
+    from recommender.text import content
 
     cosines = np.sum(content.embed_texts(model, phrases) * encoder.encode(phrases), axis=1)
     return {"mean": round(float(cosines.mean()), 4), "min": round(float(cosines.min()), 4),

@@ -1,6 +1,6 @@
 """Choose the hybrid's hyperparameters and blend weights on validation splits only.
 
-Both validation splits are cut from the train part handed in (recommender.evaluation):
+Both validation splits are cut from the train part handed in (recommender.evaluation.protocol):
 a warm one (75/25 per user, another seed) and a cold one (a fifth of the users keep 5
 ratings). The objective is the mean of the two nDCG@10, so one configuration serves new and
 heavy users alike. Coordinate search over a small grid; a few seconds per EASE fit on 2 cores.
@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import evaluation as ev
-from .models.ease import gram_matrix
-from .models.hybrid import Hybrid
-from .models.hybrid_base import warmth
-from .vocab import Vocabulary
+from recommender.evaluation import protocol as ev
+from recommender.models.ease import gram_matrix
+from recommender.models.hybrid import Hybrid
+from recommender.models.hybrid_base import warmth
+from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
