@@ -27,8 +27,9 @@ PROFILE_BLOCK = 20_000  # users per block when computing profiles: bounded memor
 
 
 def ratings_digest(ratings: pd.DataFrame, movie_ids: np.ndarray, content: np.ndarray) -> str:
-    """What the tuned params depend on: every rating, the catalogue and its text vectors."""
-    digest = hashlib.sha256()
+    """What the tuned params depend on: every rating, the catalogue, its text vectors, and the
+    tuning itself (its grid, objective and the hybrid's defaults: new code re-tunes)."""
+    digest = hashlib.sha256(tuning.recipe().encode())
     for column in ("user_id", "movie_id", "rating", "timestamp"):
         digest.update(np.ascontiguousarray(ratings[column].to_numpy()).tobytes())
     digest.update(np.ascontiguousarray(movie_ids).tobytes())

@@ -1,4 +1,4 @@
-"""The metric code against hand-computed examples (definitions of shared/PROTOCOL.md)."""
+"""The metric code against hand-computed examples (definitions of docs/protocol.md)."""
 import math
 
 import numpy as np
@@ -73,3 +73,29 @@ def test_fast_ndcg_agrees_with_metrics():
     assert fast["ndcg"] == pytest.approx(slow["ndcg@10"])
     assert fast["precision"] == pytest.approx(slow["precision@10"])
     assert fast["coverage"] == slow["coverage"]
+
+
+def test_graded_columns_by_hand():
+    """Ratings as preferences: user 1 liked 10 and 50 (4 and 5 stars), disliked 30 (2 stars);
+    user 2 rated nothing that was recommended and liked nothing."""
+    test = pd.DataFrame([(1, 10, 4.0, 0), (1, 30, 2.0, 0), (1, 50, 5.0, 0), (2, 70, 3.0, 0)], columns=ev.COLUMNS)
+    recs = {1: [30, 10, 20], 2: [10, 20, 30]}
+    m = ev.graded(recs, test, k=10)
+    assert m["ndcg_liked"] == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))  # user 2 left out
+    assert m["liked_share"] == pytest.approx(1 / 2)  # of 30 and 10, one liked; user 2 saw none
+    assert m["disliked@10"] == pytest.approx(1 / 2)  # one disliked film for user 1, none for user 2
+
+
+def test_fast_graded_agrees_with_graded():
+    rng = np.random.default_rng(3)
+    rows = [(u, m, float(rng.integers(1, 6)), 0) for u in range(30) for m in rng.choice(60, 12, replace=False)]
+    test = pd.DataFrame(rows, columns=ev.COLUMNS)
+    top = np.array([rng.choice(60, 10, replace=False) for _ in range(30)])
+    truth = sp.csr_matrix((test.rating.to_numpy(np.float32), (test.user_id, test.movie_id)), shape=(30, 60))
+    fast = ev.fast_ndcg(top, truth, 10)
+    slow = {**ev.metrics({u: top[u].tolist() for u in range(30)}, test, 10),
+            **ev.graded({u: top[u].tolist() for u in range(30)}, test, 10)}
+    assert fast["ndcg"] == pytest.approx(slow["ndcg@10"])
+    assert fast["ndcg_liked"] == pytest.approx(slow["ndcg_liked"])
+    assert fast["liked_share"] == pytest.approx(slow["liked_share"])
+    assert fast["disliked"] == pytest.approx(slow["disliked@10"])

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from recommender import paths, store
 from recommender.ingest import importer, sources
-from recommender.store import ratings_stream
+from recommender.store import accounts, ratings_stream
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
                  model_family: str) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
-    Without --train/--test it splits the store's ratings as shared/PROTOCOL.md says. Example:
+    Without --train/--test it splits the ratings of the imported release (not those of the
+    site's accounts) as docs/protocol.md says. Example:
 
         flask --app wsgi eval --dump recs.json
     """
@@ -116,6 +117,8 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
     try:
         movies = store.movies_frame(db)
         ratings = None if train_csv else ratings_stream.ratings_frame(db)
+        if ratings is not None:  # the protocol is the release's users: the site's accounts are not part of it
+            ratings = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]
     finally:
         db.close()
     if movies.empty:

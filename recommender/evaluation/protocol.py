@@ -1,4 +1,4 @@
-"""Offline evaluation on the protocol of shared/PROTOCOL.md: splits, metrics, the model table.
+"""Offline evaluation on the protocol of docs/protocol.md: splits, metrics, the model table.
 
 The splits and `metrics` follow the reference scorer line for line (same numpy generator
 calls in the same order), so `flask eval` figures compare with published ones. Tuning uses
@@ -121,21 +121,64 @@ def metrics(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
     return {f"precision@{k}": float(np.mean(p)),
             f"recall@{k}": float(np.mean(r)), f"ndcg@{k}": float(np.mean(ndcg)),
             f"map@{k}": float(np.mean(ap)), f"hit@{k}": float(np.mean(hit)),
-            "coverage": len(covered), "users": len(truth)}
+            **graded(recs, test, k), "coverage": len(covered), "users": len(truth)}
+
+
+LIKED, DISLIKED = 4.0, 2.0  # stars: at least LIKED is a like, at most DISLIKED a dislike
+
+
+def graded(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
+    """Ratings as preferences: `ndcg_liked` (nDCG@k, relevant = test ratings of LIKED stars or
+    more; users with none left out), `liked_share` (of the top-k movies the user rated in test,
+    the share rated LIKED or more; users with none left out), `disliked@k` (mean number of top-k
+    movies rated DISLIKED or less in test, over every test user). An offline figure that counts
+    any rating as relevant rises when a model shows what people watch but dislike: these say
+    whether they would like it."""
+    stars: dict[int, dict[int, float]] = {}
+    for u, m, r in zip(test["user_id"], test["movie_id"], test["rating"]):
+        stars.setdefault(int(u), {})[int(m)] = float(r)
+    ndcg_liked, share, disliked = [], [], []
+    for u, rated_in_test in stars.items():
+        rec = [int(m) for m in list(recs.get(u, recs.get(str(u), [])))[:k]]
+        liked = {m for m, r in rated_in_test.items() if r >= LIKED}
+        if liked:
+            dcg = sum(1 / np.log2(i + 2) for i, m in enumerate(rec) if m in liked)
+            ndcg_liked.append(dcg / sum(1 / np.log2(i + 2) for i in range(min(len(liked), k))))
+        seen = [rated_in_test[m] for m in rec if m in rated_in_test]
+        if seen:
+            share.append(np.mean([r >= LIKED for r in seen]))
+        disliked.append(sum(1 for r in seen if r <= DISLIKED))
+    return {"ndcg_liked": float(np.mean(ndcg_liked)) if ndcg_liked else 0.0,
+            "liked_share": float(np.mean(share)) if share else 0.0,
+            f"disliked@{k}": float(np.mean(disliked)) if disliked else 0.0}
 
 
 def fast_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int = 10) -> dict:
-    """Vectorised nDCG/precision/coverage over rows of `truth` that have test items (for tuning)."""
+    """Vectorised `metrics` and `graded` for tuning, over rows of `truth` (users x items, the
+    test stars) that have test items: nDCG, precision, coverage, ndcg_liked, liked_share,
+    disliked."""
     rows = np.flatnonzero(np.diff(truth.indptr) > 0)
     top = top[rows, :k]
     t = truth[rows]
-    hits = np.asarray(t[np.arange(len(rows))[:, None], top].todense()) > 0
+    stars = np.asarray(t[np.arange(len(rows))[:, None], top].todense())  # 0: not rated in test
+    hits = stars > 0
     disc = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.concatenate([[1.0], np.cumsum(disc)])  # ideal[n]: the best DCG of n relevant films
     nrel = np.minimum(np.diff(t.indptr), k)
-    idcg = np.cumsum(disc)[nrel - 1]
-    return {"ndcg": float(np.mean((hits * disc).sum(1) / idcg)),
-            "precision": float(hits.sum(1).mean() / k),
-            "coverage": int(len(np.unique(top)))}
+    liked = stars >= LIKED
+    n_liked = np.minimum(np.diff((t >= LIKED).tocsr().indptr), k)
+    with_liked, with_seen = n_liked > 0, hits.any(axis=1)
+    return {"ndcg": _mean((hits * disc).sum(1) / ideal[nrel]),
+            "precision": _mean(hits.sum(1) / k),
+            "coverage": int(len(np.unique(top))),
+            "ndcg_liked": _mean((liked * disc).sum(1)[with_liked] / ideal[n_liked[with_liked]]),
+            "liked_share": _mean(liked.sum(1)[with_seen] / hits.sum(1)[with_seen]),
+            "disliked": _mean(((stars > 0) & (stars <= DISLIKED)).sum(1))}
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean, 0 over nobody (a tiny split may leave no user with a liked test film)."""
+    return float(np.mean(values)) if len(values) else 0.0
 
 
 # -- the model table ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.models import preferences
 from recommender.vectors import faiss_io
 
 REGISTRY: dict[str, type["Model"]] = {}
@@ -48,9 +49,10 @@ def binary_product(histories: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
 
 
 def history(item_rows, n_items: int, ratings=None) -> sp.csr_matrix:
-    """A 1 x items csr for one user from row numbers (and ratings, default 1)."""
+    """A 1 x items csr for one user from row numbers and their stars (default: every one a like)."""
     rows = np.asarray(item_rows, dtype=np.int64)
-    vals = np.ones(len(rows), np.float32) if ratings is None else np.asarray(ratings, np.float32)
+    vals = (np.full(len(rows), preferences.LIKED_STARS, np.float32) if ratings is None
+            else np.asarray(ratings, np.float32))
     return sp.csr_matrix((vals, (np.zeros(len(rows), np.int64), rows)), shape=(1, n_items))
 
 
@@ -108,20 +110,24 @@ class Model:
         raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------------
-    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k item rows (best first) and their scores for one user whose history is `rated_rows` (int64 item rows), among rows where the bool mask `allowed` is True."""
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k item rows (best first) and their scores for one user whose history is
+        `rated_rows` (int64 item rows) with `stars` (default: all likes), among rows where the
+        bool mask `allowed` is True."""
         if self.n_items is None:
             raise RuntimeError(f"{self.kind}: fit or load the model first")
-        scores = self.score(history(rated_rows, self.n_items))[0]
+        scores = self.score(history(rated_rows, self.n_items, stars))[0]
         top = top_rows(scores, allowed, k)
         return top, scores[top]
 
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
-                       allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       allowed: np.ndarray, stars: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """feed_top, plus for each pick the one of `liked_rows` (a part of the history) that
         raised it most (-1: none): what "Because you rated X" names. By default because_of_rows
         on the liked rows alone; a model can share work between scoring and explaining."""
-        top, scores = self.feed_top(rated_rows, k, allowed)
+        top, scores = self.feed_top(rated_rows, k, allowed, stars)
         return top, scores, self.because_of_rows(liked_rows, top)
 
     def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:

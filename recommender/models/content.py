@@ -1,5 +1,6 @@
-"""Content-only recommender: the user's taste as the rating-weighted mean of the text
-embeddings of what they rated; items scored by cosine to it. Works from the first rating,
+"""Content-only recommender: the user's taste as the star-weighted sum of the text embeddings of
+what they rated (liked films pull, disliked ones push: `rating_weights`); items scored by cosine
+to it. Works from the first rating,
 and for movies nobody has rated yet."""
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from .base import Model
 
 
 def rating_weights(histories: sp.csr_matrix, neutral: float) -> sp.csr_matrix:
-    """Liked movies pull harder than tolerated ones: weight = max(rating - neutral, 0.5)."""
+    """Stars as signed weights: rating - neutral, so liked movies pull the profile towards
+    their texts and disliked ones push it away (a 1-star thriller makes thrillers score lower)."""
     h = sp.csr_matrix(histories, dtype=np.float32, copy=True)
-    h.data = np.maximum(h.data - neutral, 0.5).astype(np.float32)
+    h.data = (h.data - neutral).astype(np.float32)
     return h
 
 
@@ -41,11 +43,15 @@ class ContentModel(Model):
         p = np.asarray(h @ self.item_vectors, dtype=np.float32)
         return p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
 
-    def profile_of(self, rated_rows: np.ndarray) -> np.ndarray:
-        """profiles() of one history of distinct rows, all weighted alike (the feed's history):
-        the normalised sum of the gathered rows, no sparse matrix."""
+    def profile_of(self, rated_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
+        """profiles() of one history of distinct rows (the feed's history): the normalised
+        star-weighted sum of the gathered rows, no sparse matrix; without stars, all alike."""
         rows = np.asarray(rated_rows, dtype=np.int64)
-        p = np.asarray(self.item_vectors[rows], dtype=np.float32).sum(axis=0, dtype=np.float32)
+        vectors = np.asarray(self.item_vectors[rows], dtype=np.float32)
+        if stars is None:
+            p = vectors.sum(axis=0, dtype=np.float32)
+        else:
+            p = (np.asarray(stars, dtype=np.float32) - np.float32(self.params["neutral"])) @ vectors
         return (p / max(float(np.linalg.norm(p)), 1e-12)).astype(np.float32)
 
     def score(self, histories):

@@ -106,8 +106,11 @@ class FactorHybrid(HybridBase):
                                "must be attached with attach_index (recommender.serving.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
-    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k allowed rows and their scores, as score() would rank them, in two stages.
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k allowed rows and their scores, as score() would rank them, in two stages. ALS
+        folds in every rating (what the user has seen); the text profile is signed by `stars`,
+        so disliked films push their kind down.
 
         Stage one: the best `feed_candidates` allowed rows by ALS + popularity, exactly, reading
         items by decreasing factor norm only until the rest cannot matter (`_best_by_collab`).
@@ -118,7 +121,8 @@ class FactorHybrid(HybridBase):
         scored."""
         self._require_indices()
         p = self.params
-        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
+        rated, first = np.unique(np.asarray(rated_rows, dtype=np.int64), return_index=True)
+        stars = None if stars is None else np.asarray(stars, dtype=np.float32)[first]
         allowed = np.asarray(allowed, dtype=bool)
         a = warmth(np.array([len(rated)], dtype=np.float32), p)[0]
         x = self.parts["als"].fold_in(rated)
@@ -145,7 +149,7 @@ class FactorHybrid(HybridBase):
             top = top_rows(base, allowed, k)
             return top, exact(top)
         content = self.parts["content"]
-        profile = content.profile_of(rated)
+        profile = content.profile_of(rated, stars)
         wanted = min(max(int(p["feed_text_candidates"]), k), self.n_items)
         near_scores, near = self.indices["content"].search(profile[None, :], wanted)
         near_scores, near = near_scores[0][near[0] >= 0], near[0][near[0] >= 0]
@@ -159,7 +163,7 @@ class FactorHybrid(HybridBase):
             bound = base_cut + p["w_content"] * text_cut / max(peak, 1e-12)
             if score[order[-1]] <= bound + 1e-6:
                 log.debug("feed_top: candidates cannot settle the top %d; scoring every item", k)
-                return super().feed_top(rated, k, allowed)
+                return super().feed_top(rated, k, allowed, stars)
         return rows[order], score[order]
 
     def _best_by_collab(self, x: np.ndarray, a, c_pop: float, allowed: np.ndarray, pool: int):

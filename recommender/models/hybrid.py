@@ -1,10 +1,12 @@
 """The hybrid that serves every user of a catalogue whose items x items matrices fit in memory,
 from a brand-new user to a heavy rater (the skeleton: recommender.models.hybrid_base).
 
-collab(a) = a EASE_warm + (1 - a) EASE_cold + w_rp3 RP3beta
+collab(a) = a EASE_warm + (1 - a) EASE_cold + w_rp3 RP3beta     (every rating, as "seen")
+Liked / Disliked: EASE fitted on the likes only, read from the user's liked / disliked films
 
 so a user with 5 ratings leans on the heavily regularised EASE and on popularity, and one with
-200 on the sharp EASE. All weights are tuned on validation splits (recommender.evaluation.tuning), through
+200 on the sharp EASE; what they liked pulls its neighbours up, what they disliked pushes its
+neighbours down. All weights are tuned on validation splits (recommender.evaluation.tuning), through
 the same `make_part` and `blend`. "Movies like X" takes co-ratings from item-kNN cosine.
 The text Gram matrix (up to TEXT_GRAM_MAX_ITEMS movies) and the stored similar lists are made at
 fit and saved with the model.
@@ -16,13 +18,14 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
+from . import preferences
 from .base import Model, top_rows
 from .content import ContentModel
 from .ease import EASE, gram_matrix
 from .factors import ItemFactors
 from .hybrid_base import SOURCE_CONTENT, SOURCE_CORATING, HybridBase, strongest, warmth
 from .neighbours import ItemKNN, RP3beta
-from .popularity import Popularity
+from .popularity import Popularity, Quality
 
 __all__ = ["Hybrid", "SOURCE_CONTENT", "SOURCE_CORATING", "TEXT_GRAM_MAX_ITEMS"]
 
@@ -36,9 +39,13 @@ class Hybrid(HybridBase):
         **HybridBase.defaults,
         "lam": 200.0, "lam_cold": 4000.0, "session_weight": 0.3, "session_seconds": 300.0,
         "rp3_alpha": 1.0, "rp3_beta": 0.5, "w_rp3": 0.3,
+        "lam_liked": 300.0, "w_liked": 0.5, "w_dislike": 0.3, "w_quality": 0.1,
         "knn_shrink": 10.0, "factor_dims": 64,
     }
-    BLENDED: ClassVar[tuple[str, ...]] = ("ease", "ease_cold", "rp3", "content", "popularity")
+    BLENDED: ClassVar[tuple[str, ...]] = ("ease", "ease_cold", "rp3", "liked", "dislike", "quality", "content",
+                                          "popularity")
+    READS: ClassVar[dict[str, tuple[str, str]]] = {"liked": ("ease_liked", "liked"),
+                                                   "dislike": ("ease_liked", "disliked")}
 
     # -- the parts, as fitting and tuning make them ------------------------------------------
     @staticmethod
@@ -50,11 +57,22 @@ class Hybrid(HybridBase):
             "ease": lambda: EASE(lam=params["lam"], **session),
             "ease_cold": lambda: EASE(lam=params["lam_cold"], **session),
             "rp3": lambda: RP3beta(alpha=params["rp3_alpha"], beta=params["rp3_beta"]),
+            "ease_liked": lambda: EASE(lam=params["lam_liked"]),
             "knn": lambda: ItemKNN(shrink=params["knn_shrink"]),
             "factors": lambda: ItemFactors(dims=params["factor_dims"]),
             "content": ContentModel,
             "popularity": Popularity,
+            "quality": Quality,
         }[name]()
+
+    @classmethod
+    def fit_named(cls, name: str, params: dict, matrix, times=None, item_vectors=None, gram=None) -> Model:
+        """make_part + fit_part, on what the part learns from: the likes alone for
+        "ease_liked" (its own Gram matrix), every rating for the rest."""
+        part = cls.make_part(name, params)
+        if name == "ease_liked":
+            return part.fit(preferences.liked_matrix(matrix))
+        return cls.fit_part(part, matrix, times, item_vectors, gram)
 
     @staticmethod
     def fit_part(part: Model, matrix, times=None, item_vectors=None, gram=None) -> Model:
@@ -67,8 +85,8 @@ class Hybrid(HybridBase):
         p = self.params
         if gram is None:
             gram = gram_matrix(matrix, times, p["session_weight"], p["session_seconds"])
-        return {name: self.fit_part(self.make_part(name, p), matrix, times, gram=gram)
-                for name in ("ease", "ease_cold", "rp3", "knn", "factors")}
+        return {name: self.fit_named(name, p, matrix, times, gram=gram)
+                for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors")}
 
     def _precompute(self, **kw) -> None:
         """E E^T, the items x items cosine of the text embeddings: per request, a row of it
@@ -111,60 +129,75 @@ class Hybrid(HybridBase):
 
     # -- one user from item rows, no scipy (every feed request) --------------------------------
     def _weights(self, name: str) -> np.ndarray:
-        """The items x items matrix behind an item-item term ("ease", "ease_cold", "rp3")."""
-        return np.asarray(self.parts[name].arrays["B" if name.startswith("ease") else "W"])
+        """The items x items matrix behind an item-item term ("ease", "ease_cold", "rp3",
+        and "liked" / "dislike", which both read the likes' EASE)."""
+        part = self.READS.get(name, (name, "all"))[0]
+        return np.asarray(self.parts[part].arrays["B" if part.startswith("ease") else "W"])
 
-    def _content_sum(self, rows: np.ndarray, out: np.ndarray) -> None:
-        """ContentModel.score for one history of 1-star-valued rows, up to a positive factor
-        (normalising divides it out), into `out`: every rated movie weighs max(1 - neutral,
-        0.5), so the profile is the unit sum of their text vectors, a score the sum of cosines."""
+    def _content_sum(self, rows: np.ndarray, stars: np.ndarray, out: np.ndarray) -> None:
+        """ContentModel.score for one history, up to a positive factor (normalising divides it
+        out), into `out`: the profile is the unit star-weighted sum of the rated movies' text
+        vectors, a score the weighted sum of their cosines."""
+        part = self.parts["content"]
+        w = np.asarray(stars, dtype=np.float32) - np.float32(part.params["neutral"])
         gram = self.text_gram()
         if gram is not None:
-            np.sum(gram[rows], axis=0, out=out)
+            np.dot(w, gram[rows], out=out)
             return
-        part = self.parts["content"]
         e = np.asarray(part.item_vectors)
-        w = np.float32(max(1.0 - float(part.params["neutral"]), 0.5))
-        p = (w * e[rows]).sum(axis=0, keepdims=True)
+        p = (w[:, None] * e[rows]).sum(axis=0, keepdims=True)
         p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
         out[:] = (p @ e.T)[0]
 
-    def score_rows(self, rated_rows: np.ndarray) -> np.ndarray:
-        """score() of one history given as item rows: (items,) float32, by gathers, no sparse
-        matrix, blended by the same `blend` (the text term up to rounding, see _content_sum)."""
-        return self._blend_rows(np.unique(np.asarray(rated_rows, dtype=np.int64)))[0]
+    @staticmethod
+    def _unique(rated_rows: np.ndarray, stars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted distinct rows and their stars (default: every one a like)."""
+        rows, first = np.unique(np.asarray(rated_rows, dtype=np.int64), return_index=True)
+        if stars is None:
+            return rows, np.full(len(rows), preferences.LIKED_STARS, dtype=np.float32)
+        return rows, np.asarray(stars, dtype=np.float32)[first]
 
-    def _blend_rows(self, rows: np.ndarray) -> tuple[np.ndarray, float, dict[str, float]]:
-        """score_rows of unique sorted `rows`, with what explaining that score needs: the
-        history's warmth and the row maximum of each item-item term."""
-        names = ITEM_ITEM_TERMS + (("content",) if "content" in self.parts else ())
+    def score_rows(self, rated_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
+        """score() of one history given as item rows and stars: (items,) float32, by gathers,
+        no sparse matrix, blended by the same `blend` (the text term up to rounding)."""
+        return self._blend_rows(*self._unique(rated_rows, stars))[0]
+
+    def _blend_rows(self, rows: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, float, dict[str, float]]:
+        """score_rows of unique sorted `rows` with their `stars`, with what explaining that
+        score needs: the history's warmth and the row maximum of each term."""
+        liked, disliked = preferences.masks_of(stars)
+        sources = {name: rows for name in ITEM_ITEM_TERMS}
+        sources.update(liked=rows[liked], dislike=rows[disliked])
+        names = list(sources) + (["content"] if "content" in self.parts else [])
         stack = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
             if name == "content":
-                self._content_sum(rows, stack[i])
+                self._content_sum(rows, stars, stack[i])
             else:
-                np.sum(self._weights(name)[rows], axis=0, out=stack[i])
+                np.sum(self._weights(name)[sources[name]], axis=0, out=stack[i])
         peaks = np.maximum(np.abs(stack).max(axis=1), 1e-12)
         stack /= peaks[:, None]  # row_max_normalise
         parts = {name: stack[i:i + 1] for i, name in enumerate(names)}
-        parts["popularity"] = self.parts["popularity"].item_scores()[None, :]
+        parts.update({name: self.parts[name].item_scores()[None, :] for name in self.PRIORS})
         a = warmth(np.array([len(rows)]), self.params)
         scores = self.blend(parts, a, self.params)[0]
         return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}
 
-    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Model.feed_top without scipy: score_rows, then the same top_rows selection."""
-        scores = self.score_rows(rated_rows)
+        scores = self.score_rows(rated_rows, stars)
         top = top_rows(scores, allowed, k)
         return top, scores[top]
 
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
-                       allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       allowed: np.ndarray, stars: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """feed_top, and per pick the liked row with the largest share in its score: the
         shares of `_contributions` (this history's warmth and term maxima, which scoring has
         just worked out), so the reasons cost no second pass over the history."""
-        rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
-        scores, a, peaks = self._blend_rows(rated)
+        rated, rated_stars = self._unique(rated_rows, stars)
+        scores, a, peaks = self._blend_rows(rated, rated_stars)
         top = top_rows(scores, allowed, k)
         liked = np.unique(np.asarray(liked_rows, dtype=np.int64))
         if len(liked) == 0:
@@ -175,43 +208,46 @@ class Hybrid(HybridBase):
     # -- explanations ------------------------------------------------------------------------
     def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,
                        history_size: int | None = None) -> np.ndarray:
-        """(len(items), len(rated)) share of each rated row in each item's score, given the
-        history's warmth `a`, each term's row maximum `peak` and its length (default: `rated`
-        is the whole history)."""
+        """(len(items), len(rated)) share of each of the `rated` rows, taken as liked ones (a
+        reason names only a liked film), in each item's score, given the history's warmth `a`,
+        each term's row maximum `peak` and its length (default: `rated` is the whole history)."""
         p = self.params
         cell = np.ix_(rated, items)
-        b_w, b_c, w_r = (self._weights(k)[cell] / peak[k] for k in ITEM_ITEM_TERMS)
-        c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r
+        b_w, b_c, w_r, b_l = (self._weights(k)[cell] / peak.get(k, 1.0) for k in ITEM_ITEM_TERMS + ("liked",))
+        c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r + p["w_liked"] * b_l
         if "content" in self.parts:
             e = np.asarray(self.parts["content"].item_vectors)
             c = c + p["w_content"] * (e[rated] @ e[items].T) / max(history_size or len(rated), 1)
         return c.T.astype(np.float32)
 
     def contributions(self, history_row, item_rows) -> np.ndarray:
-        """(len(item_rows), n_rated) share of each rated movie in each item's score.
-
-        Columns follow `history_row.indices` (sorted item rows the user rated).
-        """
+        """(len(item_rows), n_rated) share of each rated movie, as a liked one, in each item's
+        score. Columns follow `history_row.indices` (sorted item rows the user rated)."""
         h = self._check(history_row)[0]
+        liked, _ = preferences.split(h)
         peak = {k: max(float(np.abs(self.parts[k].score(h)).max()), 1e-12) for k in ITEM_ITEM_TERMS}
+        peak["liked"] = max(float(np.abs(self.parts["ease_liked"].score(liked)).max()), 1e-12)
         return self._contributions(h.indices, np.asarray(item_rows, dtype=np.int64),
                                    float(self.warmth(h)[0]), peak)
 
     def because_of(self, history_row, item_rows) -> np.ndarray:
-        """For each recommended item row, the rated item row that raised it most (-1: none)."""
+        """For each recommended item row, the liked item row that raised it most (-1: none):
+        never a film the user disliked or found so-so."""
         h = sp.csr_matrix(history_row)
-        if h.nnz == 0:
+        liked, _ = preferences.masks_of(h.data)
+        if not liked.any():
             return np.full(len(item_rows), -1, dtype=np.int64)
-        return strongest(self.contributions(h, item_rows), h.indices)
+        return strongest(self.contributions(h, item_rows)[:, liked], h.indices[liked])
 
     def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:
-        """because_of for a history given as item rows, without scipy (every feed request)."""
+        """because_of for a history of liked films given as item rows, without scipy."""
         rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
         if len(rated) == 0:
             return np.full(len(item_rows), -1, dtype=np.int64)
-        sums = np.empty((len(ITEM_ITEM_TERMS), self.n_items), dtype=np.float32)
-        for i, name in enumerate(ITEM_ITEM_TERMS):
+        names = ITEM_ITEM_TERMS + ("liked",)
+        sums = np.empty((len(names), self.n_items), dtype=np.float32)
+        for i, name in enumerate(names):
             np.sum(self._weights(name)[rated], axis=0, out=sums[i])  # as binary_product sums one history
-        peak = {name: max(float(top), 1e-12) for name, top in zip(ITEM_ITEM_TERMS, np.abs(sums).max(axis=1))}
+        peak = {name: max(float(top), 1e-12) for name, top in zip(names, np.abs(sums).max(axis=1))}
         a = float(warmth(np.array([len(rated)]), self.params)[0])
         return strongest(self._contributions(rated, np.asarray(item_rows, dtype=np.int64), a, peak), rated)

@@ -4,10 +4,14 @@ items matrices fit in memory, recommender.models.factor_hybrid beyond): warmth, 
 its collaborative term: the parts it fits, how they blend, and how alike two movies' co-ratings
 are.
 
-score = collab(a(n)) + w_content Content + (1 - a(n)) w_pop_cold Popularity,
+score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality
+        + w_content Content + (1 - a(n)) w_pop_cold Popularity,
         a(n) = n^g / (n^g + half_ratings^g)
 
-Each term is divided by its row maximum. n is the number of movies the user rated: a new user
+Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
+predict, Disliked what their disliked films (and those they marked "not interested") predict,
+pushed down; Content is signed by stars; Quality (how well liked a film is) breaks ties. Each
+term is divided by its row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
 "Movies like X" blends co-rating similarity with sharpened text similarity; co-ratings weigh
 more the more ratings X has, and text always keeps a say, so sequels surface even for big hits.
@@ -28,9 +32,10 @@ import scipy.sparse as sp
 
 from recommender.vectors import faiss_io
 
+from . import preferences
 from .base import Model, ServingModel, row_max_normalise
 from .content import ContentModel
-from .popularity import Popularity
+from .popularity import Popularity, Quality
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,7 @@ class HybridBase(ServingModel):
 
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
+        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0,
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
@@ -100,7 +106,7 @@ class HybridBase(ServingModel):
         """Fit every part, then precompute what serving reads (the stored similar lists, and the
         subclass's `_precompute`), so that loading a saved model computes nothing."""
         self.parts = {**self._fit_collab(matrix, times, item_vectors, **kw),
-                      "popularity": Popularity().fit(matrix)}
+                      "popularity": Popularity().fit(matrix), "quality": Quality().fit(matrix)}
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
         self.n_items = int(matrix.shape[1])
@@ -120,19 +126,28 @@ class HybridBase(ServingModel):
         return warmth(n, self.params)
 
     def components(self, histories) -> dict[str, np.ndarray]:
-        """Each part's scores as the blend takes them: row-normalised, popularity as it is."""
+        """Each term's scores as the blend takes them (`part_scores`), every term reading the
+        part and the side of the histories (all, liked, disliked) that READS names."""
         h = self._check(histories)
-        return {name: self.part_scores(name, part, h) for name, part in self.parts.items()
-                if name in self.BLENDED}
+        liked, disliked = preferences.split(h)
+        sides = {"all": h, "liked": liked, "disliked": disliked}
+        out = {}
+        for name in self.BLENDED:
+            part, side = self.READS.get(name, (name, "all"))
+            if part in self.parts:
+                out[name] = self.part_scores(name, self.parts[part], sides[side])
+        return out
 
-    BLENDED: ClassVar[tuple[str, ...]] = ("content", "popularity")
+    BLENDED: ClassVar[tuple[str, ...]] = ("content", "popularity", "quality")
+    READS: ClassVar[dict[str, tuple[str, str]]] = {}  # term -> (part, side of the history); default (term, "all")
+    PRIORS = ("popularity", "quality")  # the same for every user, already 0..1
 
-    @staticmethod
-    def part_scores(name: str, part: Model, histories) -> np.ndarray:
-        """A part's scores on the blend's scale: each row divided by its largest |score|, but
-        popularity (already 0..1, the same for everyone)."""
+    @classmethod
+    def part_scores(cls, name: str, part: Model, histories) -> np.ndarray:
+        """A term's scores on the blend's scale: each row divided by its largest |score|, but
+        the priors."""
         scores = part.score(histories)
-        return scores if name == "popularity" else row_max_normalise(scores)
+        return scores if name in cls.PRIORS else row_max_normalise(scores)
 
     @classmethod
     def blend(cls, parts: dict[str, np.ndarray], warmth: np.ndarray, params: dict) -> np.ndarray:
@@ -140,6 +155,10 @@ class HybridBase(ServingModel):
         tuning and evaluation all blend through here."""
         a = warmth[:, None]
         s = cls._collab_blend(parts, a, params)
+        for name, weight in (("liked", params["w_liked"]), ("dislike", -params["w_dislike"]),
+                             ("quality", params["w_quality"])):
+            if name in parts and weight:
+                s = s + weight * parts[name]
         if "content" in parts and params["w_content"]:
             s = s + params["w_content"] * parts["content"]
         if params["w_pop_cold"]:

@@ -16,6 +16,7 @@ import numpy as np
 import sqlite_utils
 
 from recommender import store
+from recommender.models import preferences
 from recommender.models.base import top_rows
 from recommender.serving import explain
 from recommender.serving.index import LoadedIndex
@@ -84,11 +85,16 @@ class Recommender:
         return self.index.version if self.index is not None else None
 
     # -- shared pieces ---------------------------------------------------------------------
-    def _allowed(self, genre: str | None) -> np.ndarray:
-        """Item rows that pass the genre filter."""
+    def _allowed(self, genre: str | None, hide: frozenset[int] = frozenset()) -> np.ndarray:
+        """Item rows that pass the genre filter and are not hidden by the user (a fresh array)."""
         if genre is None:
-            return np.ones(len(self.index.items), dtype=bool)
-        return self.index.genre_mask(genre)
+            allowed = np.ones(len(self.index.items), dtype=bool)
+        else:
+            allowed = self.index.genre_mask(genre)
+        if hide:
+            rows = self.index.rows(sorted(hide))
+            allowed[rows[rows >= 0]] = False
+        return allowed
 
     def _titles(self, movie_ids) -> dict[int, dict]:
         return {m["id"]: m for m in catalogue.movies_by_ids(self.db, [int(i) for i in movie_ids])}
@@ -119,21 +125,25 @@ class Recommender:
 
     # -- the three questions ---------------------------------------------------------------
     @_finite_scores
-    def feed(self, user_id: int, k: int = 20, genre: str | None = None) -> list[Recommendation]:
-        """Personalized top-k, never a movie the user rated; popular and varied for a new user.
+    def feed(self, user_id: int, k: int = 20, genre: str | None = None, *,
+             hide: frozenset[int] = frozenset()) -> list[Recommendation]:
+        """Personalized top-k, never a movie the user rated nor one in `hide` (left out before
+        the top k is taken, so k still come back); popular and varied for a new user.
         One query for the ratings, one for the catalogue rows of the picks and their reasons."""
         rated_ids, stars = store.user_rating_arrays(self.db, user_id, newest_first=False)
         if self.index is None or len(rated_ids) == 0:
-            return self._popular(set(rated_ids.tolist()), genre, k)
+            return self._popular(set(rated_ids.tolist()) | hide, genre, k)
         rows = self.index.rows(rated_ids)
         known = rows >= 0
         if not known.any():
-            return self._popular(set(rated_ids.tolist()), genre, k)
+            return self._popular(set(rated_ids.tolist()) | hide, genre, k)
         model, ids = self.index.model, self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
-        allowed = self._allowed(genre)
+        allowed = self._allowed(genre, hide)
         allowed[rated] = False
-        top, scores, because = model.feed_explained(rated, rows[self._liked(stars, known)], k, allowed)
+        history, history_stars = self._history(rated, stars[known], hide)
+        liked, _ = preferences.masks_of(stars[known])
+        top, scores, because = model.feed_explained(history, rated[liked], k, allowed, history_stars)
         because = because.tolist()
         top_ids = ids[top].tolist()
         cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
@@ -149,27 +159,31 @@ class Recommender:
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    @staticmethod
-    def _liked(stars: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """Which ratings reasons are drawn from: the movies the user liked (at least their own
-        average and 3 stars), so no reason says "because you rated X 1★"."""
-        liked = known & (stars >= max(3.0, float(stars.sum() / len(stars))))  # stars.mean(), cheaper
-        return liked if liked.any() else known
+    def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The rated rows and their stars, plus the films marked "not interested" that are not
+        rated, each as a dislike (preferences.HIDDEN_STARS). Reasons are drawn from the liked
+        films only, so none says "because you rated X 1★"."""
+        hidden = self.index.rows(sorted(hide)) if hide else np.zeros(0, np.int64)
+        hidden = np.setdiff1d(hidden[hidden >= 0], rated)
+        return (np.concatenate([rated, hidden]),
+                np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32)]))
 
-    def similar(self, movie_id: int, k: int = 10, genre: str | None = None) -> list[Recommendation]:
-        """Movies like `movie_id` (never itself): co-ratings blended with content."""
-        return self.similar_to(movie_id, k, genre)[1]
+    def similar(self, movie_id: int, k: int = 10, genre: str | None = None, *,
+                hide: frozenset[int] = frozenset()) -> list[Recommendation]:
+        """Movies like `movie_id` (never itself nor one in `hide`): co-ratings blended with content."""
+        return self.similar_to(movie_id, k, genre, hide=hide)[1]
 
     @_finite_scores
-    def similar_to(self, movie_id: int, k: int = 10,
-                   genre: str | None = None) -> tuple[dict | None, list[Recommendation]]:
-        """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query."""
+    def similar_to(self, movie_id: int, k: int = 10, genre: str | None = None, *,
+                   hide: frozenset[int] = frozenset()) -> tuple[dict | None, list[Recommendation]]:
+        """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query.
+        `hide` goes to the model as exclusions, so k neighbours still come back."""
         row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
         if row < 0:
-            recs = self._similar_to_new_movie(movie_id, k, genre)
+            recs = self._similar_to_new_movie(movie_id, k, genre, hide)
             movies = self._titles([movie_id, *(r.movie_id for r in recs)])
             return movies.get(movie_id), _with_movie(recs, movies)
-        exclude = None if genre is None else np.flatnonzero(~self._allowed(genre))
+        exclude = None if genre is None and not hide else np.flatnonzero(~self._allowed(genre, hide))
         rows, scores, sources = self.index.model.similar_items(row, k, exclude=exclude)
         keep = np.isfinite(scores)
         rows, scores, sources = rows[keep], scores[keep], sources[keep]
@@ -184,19 +198,22 @@ class Recommender:
             recs.append(Recommendation(i, score, reason, movies.get(i)))
         return movies.get(movie_id), recs
 
-    def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None) -> list[Recommendation]:
+    def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None,
+                              hide: frozenset[int] = frozenset()) -> list[Recommendation]:
         """A movie added since the last rebuild has no co-ratings and no vector yet: embed its
         text now and look for its nearest texts in the content index."""
         usable = self.index is not None and self._embedder_for is not None
         movie = store.movie_for_text(self.db, movie_id) if usable else None
         if movie is None:
-            return self._popular({movie_id}, genre, k)
+            return self._popular({movie_id} | hide, genre, k)
         vector = self._embedder_for(self.index.embedder).encode([content.movie_text(movie)])[0]
-        ids, scores = faiss_io.search(self.index.content_index, vector, len(self.index.items) if genre else k + 1)
+        wanted = len(self.index.items) if genre else k + 1 + len(hide)
+        ids, scores = faiss_io.search(self.index.content_index, vector, wanted)
         if genre:
             keep = self._allowed(genre)[self.index.rows(ids)]
             ids, scores = ids[keep], scores[keep]
-        pairs = [(int(i), float(s)) for i, s in zip(ids, scores) if int(i) != movie_id][:k]
+        pairs = [(int(i), float(s)) for i, s in zip(ids, scores)
+                 if int(i) != movie_id and int(i) not in hide][:k]
         movies = self._titles([i for i, _ in pairs])
         return [Recommendation(i, s, explain.similar_reason(
                     explain.SOURCE_CONTENT, movie["display_title"], movie["genres"],
@@ -204,8 +221,9 @@ class Recommender:
                 for i, s in pairs]
 
     @_finite_scores
-    def search(self, text: str, k: int = 10, genre: str | None = None) -> list[Recommendation]:
-        """Movies whose content matches a description ("space opera with robots").
+    def search(self, text: str, k: int = 10, genre: str | None = None, *,
+               hide: frozenset[int] = frozenset()) -> list[Recommendation]:
+        """Movies whose content matches a description ("space opera with robots"), none in `hide`.
 
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little popularity, so a description that names
@@ -213,7 +231,7 @@ class Recommender:
         scored whole (one product); a bigger one only on candidates: the nearest texts in the
         FAISS content index and the best-known movies of the two best-matching genres."""
         if self.index is None or self._embedder_for is None:
-            return self._popular(set(), genre, k)
+            return self._popular(set(hide), genre, k)
         index = self.index
         query = self._embedder_for(index.embedder).encode([text])[0]
         affinity = index.genre_vectors @ query
@@ -231,7 +249,8 @@ class Recommender:
             genre_scores = index.genre_weights(genre_match, rows)
         prior = index.popularity_prior if rows is None else index.popularity_prior[rows]
         scores = text_scores + SEARCH_GENRE_WEIGHT * genre_scores + SEARCH_POPULARITY_WEIGHT * prior
-        order = top_rows(scores, np.ones(len(scores), dtype=bool), k)
+        shown = self._allowed(None, hide)  # hidden films masked before the top k is taken
+        order = top_rows(scores, shown if rows is None else shown[rows], k)
         picked = order if rows is None else rows[order]
         top_ids = index.items.terms(picked).tolist()
         movies = self._titles(top_ids)

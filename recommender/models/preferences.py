@@ -1,0 +1,53 @@
+"""Ratings read as preferences: what a star rating says about a person's taste.
+
+A rating is a like, so-so or a dislike, relative to the MovieLens scale and to the person's own
+habits: 4 stars and up is a like, and so is a rating half a star or more above the person's
+average when it is at least 3.5 (for someone whose 3.5 is generous); 2 stars and below is a
+dislike, and so is 3 or less when it is 1.5 stars or more under their average. Every model that
+serves the feed reads histories through here, in evaluation and at request time alike. A film
+a person marked "not interested" counts as a dislike (HIDDEN_STARS)."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+LIKED_STARS, DISLIKED_STARS = 4.0, 2.0
+ABOVE_OWN_MEAN, BELOW_OWN_MEAN = 0.5, 1.5
+LIKED_FLOOR, DISLIKED_CEILING = 3.5, 3.0
+HIDDEN_STARS = 0.5  # the lowest rating: "never show me this again"
+
+
+def classify(stars: np.ndarray, mean: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(liked, disliked) boolean masks of `stars`, given each rating's person's mean."""
+    stars = np.asarray(stars, dtype=np.float64)
+    liked = (stars >= LIKED_STARS) | ((stars >= mean + ABOVE_OWN_MEAN) & (stars >= LIKED_FLOOR))
+    disliked = (stars <= DISLIKED_STARS) | ((stars <= mean - BELOW_OWN_MEAN) & (stars <= DISLIKED_CEILING))
+    return liked, disliked & ~liked
+
+
+def masks_of(stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """classify() for one person's ratings (their mean taken from them)."""
+    stars = np.asarray(stars, dtype=np.float64)
+    return classify(stars, float(stars.sum()) / len(stars) if len(stars) else 0.0)
+
+
+def split(histories: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(liked, disliked): 0/1 matrices of the same shape, each row classified by its own mean."""
+    h = sp.csr_matrix(histories, dtype=np.float32)
+    counts = np.diff(h.indptr)
+    data = h.data.astype(np.float64)
+    means = np.array([data[a:b].sum() for a, b in zip(h.indptr[:-1], h.indptr[1:])]) / np.maximum(counts, 1)
+    liked, disliked = classify(data, np.repeat(means, counts))
+    return _pattern(h, liked), _pattern(h, disliked)
+
+
+def _pattern(h: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """1 where `keep` holds in h's stored cells, as its own matrix (h is left as it was)."""
+    out = sp.csr_matrix((keep.astype(np.float32), h.indices.copy(), h.indptr.copy()), shape=h.shape)
+    out.eliminate_zeros()
+    return out
+
+
+def liked_matrix(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The likes of every person: what the liked-films model is fitted on."""
+    return split(matrix)[0]

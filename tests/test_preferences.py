@@ -1,0 +1,69 @@
+"""Stars read as preferences (recommender.models.preferences), and what the hybrid makes of them."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommender.models import Hybrid, history, preferences
+
+N_USERS, N_ITEMS = 150, 90
+
+
+@pytest.mark.parametrize("stars, liked, disliked", [
+    ([5, 4, 3, 2, 1], [1, 1, 0, 0, 0], [0, 0, 0, 1, 1]),
+    ([3.5, 3.5, 2.5, 2.5], [1, 1, 0, 0], [0, 0, 0, 0]),  # above a 3-star habit is a like; 2.5 is so-so
+    ([3.5, 1.5, 1.5, 1.5], [1, 0, 0, 0], [0, 1, 1, 1]),  # a harsh rater's 3.5 is a like
+    ([5, 5, 5, 3], [1, 1, 1, 0], [0, 0, 0, 1]),  # a generous rater's 3 is a dislike
+])
+def test_stars_relative_to_the_scale_and_the_person(stars, liked, disliked):
+    is_liked, is_disliked = preferences.masks_of(np.array(stars, dtype=np.float32))
+    assert is_liked.astype(int).tolist() == liked and is_disliked.astype(int).tolist() == disliked
+
+
+def test_split_classifies_each_row_by_its_own_mean():
+    h = sp.csr_matrix(np.array([[5, 3, 0, 1], [0, 3.5, 1.5, 1.5]], dtype=np.float32))
+    liked, disliked = preferences.split(h)
+    assert liked.toarray().tolist() == [[1, 0, 0, 0], [0, 1, 0, 0]]
+    assert disliked.toarray().tolist() == [[0, 0, 0, 1], [0, 0, 1, 1]]
+    assert h.toarray()[0].tolist() == [5, 3, 0, 1]  # left as it was
+
+
+@pytest.fixture(scope="module")
+def model():
+    rng = np.random.default_rng(11)
+    x = sp.random(N_USERS, N_ITEMS, density=0.15, random_state=11, format="csr", dtype=np.float32)
+    x.data = rng.integers(1, 6, size=x.nnz).astype(np.float32)
+    t = x.copy()
+    t.data = 1e9 + rng.integers(0, 10**6, size=x.nnz).astype(np.float64)
+    e = rng.standard_normal((N_ITEMS, 16)).astype(np.float32)
+    return Hybrid(lam=20.0, lam_cold=200.0, lam_liked=20.0, factor_dims=8).fit(x, t, e)
+
+
+def test_a_dislike_lowers_what_a_like_raises(model):
+    """The same film rated 5 stars or 1 star beside the same two likes: its neighbours score
+    higher after the like than after the dislike."""
+    rows = np.array([3, 7, 20])
+    liked = model.score(history(rows, N_ITEMS, [5, 5, 5]))[0]
+    disliked = model.score(history(rows, N_ITEMS, [5, 5, 1]))[0]
+    neighbours = np.argsort(-model._weights("liked")[20])[:5]
+    assert (liked[neighbours] > disliked[neighbours]).all()
+
+
+def test_fast_path_with_stars_equals_general_scoring(model):
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        rows = np.sort(rng.choice(N_ITEMS, size=int(rng.integers(1, 30)), replace=False))
+        stars = rng.integers(1, 11, size=len(rows)) / 2
+        expected = model.score(history(rows, N_ITEMS, stars))[0]
+        np.testing.assert_allclose(model.score_rows(rows, stars), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_reasons_never_name_a_disliked_film(model):
+    rows = np.array([3, 7, 20, 41])
+    stars = np.array([5, 4.5, 1, 0.5])
+    allowed = np.ones(N_ITEMS, bool)
+    allowed[rows] = False
+    liked, _ = preferences.masks_of(stars)
+    _, _, because = model.feed_explained(rows, rows[liked], 20, allowed, stars)
+    assert set(because.tolist()) <= {3, 7, -1}
+    general = model.because_of(history(rows, N_ITEMS, stars), np.flatnonzero(allowed)[:20])
+    assert set(general.tolist()) <= {3, 7, -1}
