@@ -10,7 +10,7 @@ from flask import Flask
 
 from recommender import paths, store
 
-from . import blueprints, cli, db, errors, health, index_holder, throttle, title_cache
+from . import blueprints, cli, db, errors, health, index_holder, runtime, throttle, title_cache
 from .json_provider import OrjsonProvider
 
 
@@ -51,12 +51,14 @@ def create_app(test_config: dict | None = None, instance_path: str | Path | None
         MAX_CONTENT_LENGTH=64 * 1024,
         EMBEDDER="minilm",
         INDEX_CHECK_INTERVAL=1.0,
+        NATIVE_THREADS=1,  # per process: a server's parallelism is its worker processes
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
     instance.mkdir(parents=True, exist_ok=True)
+    runtime.limit_threads(int(app.config["NATIVE_THREADS"]))
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(instance)
