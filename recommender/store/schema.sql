@@ -107,3 +107,13 @@ WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title OR OLD.display_title IS 
 BEGIN  -- a re-import rewrites every row with the same values: no change
     UPDATE catalogue_version SET changes = changes + 1 WHERE id = 1;
 END;
+
+-- "Not interested": films a user asked never to see again in their feed, similar lists or search
+-- results (recommender.store.hidden). A hidden film counts as a dislike; a rating of it is kept.
+CREATE TABLE IF NOT EXISTS hidden (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    hidden_at INTEGER NOT NULL,        -- seconds since the epoch, as ratings.timestamp
+    PRIMARY KEY (user_id, movie_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hidden_movie ON hidden (movie_id);  -- the cascade when a movie goes

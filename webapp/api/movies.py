@@ -8,6 +8,7 @@ from ..errors import ApiError
 from ..lookups import genre_arg, int_arg, movie_or_404, not_found, text_arg, title_index
 from ..serving import get_recommender
 from . import bp
+from .hidden import hidden_for_bearer
 
 DEFAULT_LIMIT = 10
 
@@ -28,8 +29,8 @@ def movie(movie_id: int):
 
 @bp.get("/movies/<int:movie_id>/similar")
 def similar(movie_id: int):
-    """Movies like this one with a reason each; never the movie itself. The movie, the
-    results and their reasons come from one catalogue query."""
+    """Movies like this one with a reason each; never the movie itself, nor a film the bearer
+    of a token hid. The movie, the results and their reasons come from one catalogue query."""
     try:
         k, genre = int_arg("k", 10), genre_arg()
     except ApiError:
@@ -37,7 +38,7 @@ def similar(movie_id: int):
         raise
     if not catalogue.valid_id(movie_id):
         raise not_found(movie_id)
-    found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre)
+    found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre, hide=hidden_for_bearer())
     if found is None:
         raise not_found(movie_id)
     recs = [r for r in recs if r.movie_id != movie_id]
@@ -46,10 +47,11 @@ def similar(movie_id: int):
 
 @bp.get("/search")
 def search():
-    """Movies whose content matches a description ("space opera with robots")."""
+    """Movies whose content matches a description ("space opera with robots"); with a bearer
+    token, none that its account hid."""
     text = text_arg("q")
     if not text:
         raise ApiError(400, "missing_query", "q must describe what you are looking for")
     k, genre = int_arg("k", 10), genre_arg()
-    recs = get_recommender().search(text, k=k, genre=genre)
+    recs = get_recommender().search(text, k=k, genre=genre, hide=hidden_for_bearer())
     return jsonify({"results": catalogue.with_movies(get_db(), recs)})

@@ -29,6 +29,7 @@ GENRE = {"name": "genre", "in": "query", "required": False, "schema": {"type": "
          "description": "a genre of the catalogue, any case"}
 Q = {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}}
 BEARER = [{"bearer": []}]
+OPTIONAL_BEARER = [{}, {"bearer": []}]  # anyone; with a token, none of its account's hidden films
 CREDENTIALS = {"required": True, "content": {"application/json": {"schema": _ref("Credentials")}}}
 RECS = {"type": "object", "required": ["results"],
         "properties": {"results": {"type": "array", "items": _ref("Recommendation")}}}
@@ -48,11 +49,12 @@ DOCUMENT = {
         "/api/movies/{movie_id}": {"get": {"summary": "one movie", "parameters": [MOVIE_ID],
                                            "responses": {"200": _json(_ref("Movie"), "the movie"), **_errors(404)}}},
         "/api/movies/{movie_id}/similar": {"get": {
-            "summary": "movies like this one", "parameters": [MOVIE_ID, _int_param("k", 10), GENRE],
+            "summary": "movies like this one", "security": OPTIONAL_BEARER,
+            "parameters": [MOVIE_ID, _int_param("k", 10), GENRE],
             "responses": {"200": _json({"type": "object", "properties": {
                 "movie": _ref("Movie"), "results": RECS["properties"]["results"]}}, "similar movies"),
                 **_errors(400, 404)}}},
-        "/api/search": {"get": {"summary": "free-text content search",
+        "/api/search": {"get": {"summary": "free-text content search", "security": OPTIONAL_BEARER,
                                 "parameters": [{**Q, "required": True}, _int_param("k", 10), GENRE],
                                 "responses": {"200": _json(RECS, "matches"), **_errors(400)}}},
         "/api/users": {"post": {"summary": "sign up", "requestBody": CREDENTIALS, "responses": {
@@ -82,6 +84,19 @@ DOCUMENT = {
                                   **_errors(400, 401, 404, 413)}},
             "delete": {"summary": "remove my rating", "security": BEARER, "parameters": [MOVIE_ID],
                        "responses": {"204": {"description": "removed"}, **_errors(401, 404)}}},
+        "/api/hidden": {"get": {"summary": "films I am not interested in, newest first", "security": BEARER,
+                                "responses": {"200": _json({"type": "object", "properties": {"results": {
+                                    "type": "array", "items": {"type": "object", "properties": {
+                                        "movie": _ref("Movie"),
+                                        "hidden_at": {"type": "string", "format": "date-time"}}}}}},
+                                    "hidden films"), **_errors(401)}}},
+        "/api/hidden/{movie_id}": {
+            "put": {"summary": "not interested: never show this film to me again", "security": BEARER,
+                    "parameters": [MOVIE_ID],
+                    "responses": {"200": {"description": "hidden already"}, "201": {"description": "hidden"},
+                                  **_errors(401, 404)}},
+            "delete": {"summary": "show this film again", "security": BEARER, "parameters": [MOVIE_ID],
+                       "responses": {"204": {"description": "shown again"}, **_errors(401, 404)}}},
         "/api/openapi.json": {"get": {"summary": "this document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },

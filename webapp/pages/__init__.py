@@ -1,11 +1,14 @@
-"""The server-rendered pages: search, movie details, onboarding, feed, my ratings.
+"""The server-rendered pages: search, movie details, onboarding, feed, my ratings, hidden films.
 
 JavaScript only adds what helps (autocomplete, rating in place); every form also works without it."""
 from flask import Blueprint
+from flask_login import current_user
 
+from recommender.store import hidden
 from recommender.store.catalogue import NOT_GENRES
 from recommender.store.user_ratings import ALLOWED
 
+from ..db import get_db
 from ..lookups import all_genres
 
 bp = Blueprint("pages", __name__)
@@ -29,4 +32,19 @@ def genres() -> list[str]:
     return [g for g in all_genres() if g not in NOT_GENRES]
 
 
-from . import browse, mine, rate  # noqa: E402,F401  (routes register on bp)
+@bp.app_template_global()
+def may_hide() -> bool:
+    """Whether cards offer "Not interested": to a logged-in user only (a visitor has no list to
+    hide films from; a global, because imported macros see no context)."""
+    return current_user.is_authenticated
+
+
+def hidden_ids() -> frozenset[int]:
+    """The logged-in user's hidden films, none for a visitor: one query, read once per page and
+    handed to the recommender, so no list on the page shows them."""
+    if not current_user.is_authenticated:
+        return frozenset()
+    return hidden.id_set(get_db(), current_user.id)
+
+
+from . import browse, hide, mine, rate  # noqa: E402,F401  (routes register on bp)

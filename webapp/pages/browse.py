@@ -8,7 +8,7 @@ from ..db import get_db
 from ..errors import ApiError
 from ..lookups import genre_arg, text_arg, title_index
 from ..serving import get_recommender
-from . import bp
+from . import bp, hidden_ids
 
 RESULTS = 20
 SIMILAR = 12
@@ -16,27 +16,34 @@ SIMILAR = 12
 
 @bp.get("/")
 def index():
-    """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words."""
+    """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words.
+    A description never finds a film the user hid; a title asked for by name does, marked hidden
+    with a way to show it again."""
     mode = "text" if request.args.get("mode") == "text" else "title"
     text, genre = text_arg("q"), genre_arg()
-    db, titles, results = get_db(), [], []
+    db, titles, results, hide = get_db(), [], [], frozenset()
     if text and mode == "text":
-        results = catalogue.with_movies(db, get_recommender().search(text, k=RESULTS, genre=genre))
+        hide = hidden_ids()
+        results = catalogue.with_movies(db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide))
     elif text:
+        hide = hidden_ids()
         titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS, genre=genre))
     return render_template("index.html", mode=mode, text=text, genre=genre,
-                           titles=titles, results=results)
+                           titles=titles, results=results, hidden=hide)
 
 
 @bp.get("/movies/<int:movie_id>")
 def movie(movie_id: int):
-    """Details, my rating (when logged in) and movies like this one, each with its reason."""
+    """Details, my rating (when logged in) and movies like this one, each with its reason; none of
+    the similar films is one the user hid, and this one offers "Not interested" or its undo."""
     db = get_db()
     found = catalogue.movie(db, movie_id)
     if found is None:
         raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
     genre = genre_arg()
-    recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre) if r.movie_id != movie_id]
+    hide = hidden_ids()
+    recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre, hide=hide)
+            if r.movie_id != movie_id]
     mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
-    return render_template("movie.html", movie=found, genre=genre, mine=mine,
+    return render_template("movie.html", movie=found, genre=genre, mine=mine, is_hidden=movie_id in hide,
                            similar=catalogue.with_movies(db, recs))

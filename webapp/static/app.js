@@ -1,16 +1,39 @@
-/* Progressive enhancement only: title autocomplete (ARIA combobox) and rating in place on the feed.
+/* Progressive enhancement only: title autocomplete (ARIA combobox), rating in place on the feed, and
+   "Not interested" (or its undo) in place on every list of movie cards.
    Data is always written with textContent; server HTML fragments are parsed, never assigned to innerHTML. */
 (function () {
   "use strict";
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
-  function announce(text) {
+  /* A message in the status region, optionally with one button (the undo of what just happened). */
+  function announce(text, action) {
     var status = document.getElementById("status");
     if (!status) return;
     var p = document.createElement("p");
     p.className = "flash";
     p.textContent = text;
+    if (action) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "secondary status-action";
+      button.textContent = action.label;
+      button.addEventListener("click", function () { button.disabled = true; action.run(); });
+      p.append(button);
+    }
     status.replaceChildren(p);
+  }
+
+  /* POST as the pages' own script: the CSRF token in its header, JSON errors back. */
+  function post(url, body) {
+    return fetch(url, {method: "POST", body: body || new FormData(), credentials: "same-origin",
+                       headers: {"X-CSRFToken": csrf, "X-Requested-With": "fetch", "Accept": "application/json"}})
+      .then(function (r) {
+        if (r.status === 401) {
+          window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
+          throw new Error("logged out");
+        }
+        if (!r.ok) return r.json().then(function (b) { throw new Error(b.error ? b.error.message : "failed"); });
+        return r;
+      });
   }
 
   /* ---- title autocomplete: combobox + listbox (WAI-ARIA APG pattern) ---- */
@@ -90,13 +113,8 @@
       var title = form.dataset.title, value = form.elements.rating.value;
       var button = form.querySelector("button");
       button.disabled = true; feed.classList.add("is-updating");
-      fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
-                          headers: {"X-CSRFToken": csrf, "X-Requested-With": "fetch", "Accept": "application/json"}})
-        .then(function (r) {
-          if (r.status === 401) { window.location.assign("/login?next=/feed"); throw new Error("logged out"); }
-          if (!r.ok) return r.json().then(function (b) { throw new Error(b.error ? b.error.message : "failed"); });
-          return refresh();
-        })
+      post(form.action, new FormData(form))
+        .then(refresh)
         .then(function () {
           announce("You rated " + title + " " + value + " out of 5. Your feed is updated.");
           document.getElementById("feed-heading").focus();
@@ -106,7 +124,43 @@
     });
   }
 
+  /* ---- "Not interested" (or its undo, on the hidden list) in place: the card leaves its list,
+     focus moves to the next card, and the status message offers the opposite action ---- */
+  function focusCard(card) {
+    var link = card && card.querySelector("a");
+    if (link) link.focus(); else document.getElementById("main").focus();
+  }
+  function setupHiding() {
+    document.addEventListener("submit", function (e) {
+      var form = e.target, card = form.closest ? form.closest("li.card") : null;
+      if (!form.classList.contains("js-hide") || !card || !card.parentNode) return;
+      e.preventDefault();
+      var list = card.parentNode, after = card.nextElementSibling, title = form.dataset.title;
+      var button = form.querySelector("button");
+      button.disabled = true;
+      post(form.action, new FormData(form))
+        .then(function () {
+          card.remove();
+          focusCard(after || list.lastElementChild);
+          button.disabled = false;
+          announce(form.dataset.done + ": " + title + ".", {label: "Undo", run: function () { undo(); }});
+        })
+        .catch(function (err) { button.disabled = false; announce("Could not do that: " + err.message); });
+      function undo() {
+        post(form.dataset.undo)
+          .then(function () {
+            if (!list.isConnected) { window.location.reload(); return; }  // the feed was re-rendered meanwhile
+            list.insertBefore(card, after && after.parentNode === list ? after : null);
+            focusCard(card);
+            announce(form.dataset.undone + ": " + title + ".");
+          })
+          .catch(function (err) { announce("Could not undo: " + err.message); });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupHiding();
     var input = document.getElementById("title-q");
     if (input) setupCombobox(input);
     var feed = document.getElementById("feed");

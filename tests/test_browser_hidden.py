@@ -1,0 +1,72 @@
+""""Not interested" in a real browser: the card leaves the feed in place, focus moves to the next
+card, the status message's Undo brings it back; the hidden list undoes too.
+
+The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
+from __future__ import annotations
+
+from tests.test_browser import feed_ids, live_server, page, pytestmark, shot  # noqa: F401  (fixtures)
+from tests.web_helpers import PASSWORD
+
+
+def sign_up_and_skip_onboarding(page, server: str) -> None:
+    page.goto(f"{server}/register")
+    page.get_by_label("Username").fill("hider")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Skip for now").click()
+
+
+def test_not_interested_in_the_feed_then_undo(live_server, page):
+    from playwright.sync_api import expect
+
+    sign_up_and_skip_onboarding(page, live_server)
+    expect(page).to_have_url(f"{live_server}/feed")
+    cards = page.locator("#feed-list > li")
+    expect(cards).to_have_count(20)
+    before = feed_ids(page)
+    title = cards.first.get_by_role("heading").inner_text()
+    page.evaluate("window.__noReload = true")
+
+    cards.first.get_by_role("button", name="Not interested").click()
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[0]}']")).to_have_count(0)
+    expect(cards).to_have_count(19)
+    expect(page.locator("#status")).to_contain_text(f"Hidden: {title}.")
+    next_link = page.locator(f"#feed-list > li[data-movie-id='{before[1]}'] h2 a")
+    expect(next_link).to_be_focused()
+    assert page.evaluate("window.__noReload") is True  # done in place, no navigation
+    shot(page, "09-feed-hidden.png")
+
+    page.locator("#status").get_by_role("button", name="Undo").click()
+    expect(page.locator("#status")).to_contain_text(f"Shown again: {title}.")
+    expect(cards).to_have_count(20)
+    assert feed_ids(page) == before
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[0]}'] h2 a")).to_be_focused()
+
+    cards.first.get_by_role("button", name="Not interested").click()  # hidden for good this time
+    expect(page.locator("#status")).to_contain_text(f"Hidden: {title}.")
+    page.reload()
+    expect(cards).to_have_count(20)
+    assert before[0] not in feed_ids(page)  # the server leaves it out too
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the buttons fit the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "11-feed-hidden-phone.png")
+    page.set_viewport_size({"width": 1000, "height": 800})
+
+    page.goto(f"{live_server}/movies/{before[1]}")
+    expect(page.get_by_role("button", name="Not interested")).to_have_count(
+        page.get_by_role("list", name="Similar movies").get_by_role("listitem").count() + 1)
+    shot(page, "12-movie-not-interested.png")
+
+    page.get_by_role("link", name="Hidden", exact=True).click()
+    expect(page).to_have_url(f"{live_server}/hidden")
+    hidden_cards = page.locator("#hidden-list > li")
+    expect(hidden_cards).to_have_count(1)
+    expect(hidden_cards.first.get_by_role("heading")).to_have_text(title)
+    shot(page, "10-hidden-list.png")
+    hidden_cards.first.get_by_role("button", name="Undo").click()
+    expect(hidden_cards).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text(f"Shown again: {title}.")
+    page.goto(f"{live_server}/feed")
+    assert before[0] in feed_ids(page)
+    assert page.console_errors == []
