@@ -14,6 +14,7 @@ import faiss
 import numpy as np
 
 from recommender import store
+from recommender.models.genres import genre_matrix
 from recommender.serving.index import load_index
 from recommender.serving.layout import CONTENT_INDEX, CONTENT_VECTORS, GENRE_MATRIX, GENRE_VECTORS, GENRES, MOVIE_IDS
 from recommender.store import ratings_stream
@@ -73,11 +74,7 @@ def _write_content(movies, vectors: np.ndarray, folder: Path) -> tuple[faiss.Ind
 def _write_genres(movies, folder: Path, root: Path, embedder_name: str, report: Report) -> None:
     """Genre names, an items x genres 0/1 matrix (genre filters without the store) and each
     genre's description vector (free-text search matches descriptions to genres)."""
-    names = sorted({g for gs in movies["genres"] for g in gs})
-    column = {g: j for j, g in enumerate(names)}
-    matrix = np.zeros((len(movies), len(names)), dtype=np.uint8)
-    for row, gs in enumerate(movies["genres"]):
-        matrix[row, [column[g] for g in gs]] = 1
+    names, matrix = genre_matrix(movies["genres"])
     np.save(folder / GENRE_MATRIX, matrix)
     (folder / GENRES).write_text(json.dumps(names))
     vectors, _ = embed_texts_cached([content.genre_text(g) for g in names], root, embedder_name, report)

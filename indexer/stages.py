@@ -18,6 +18,7 @@ import pandas as pd
 from recommender.evaluation import protocol as evaluation
 from recommender.evaluation import tuning
 from recommender.models import FactorHybrid, Hybrid, ServingModel, model_family
+from recommender.models.genres import genre_matrix
 from recommender.serving.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, USER_IDS, users_index
 from recommender.vectors import faiss_io
 from recommender.vocab import Vocabulary
@@ -26,22 +27,24 @@ log = logging.getLogger(__name__)
 PROFILE_BLOCK = 20_000  # users per block when computing profiles: bounded memory at any size
 
 
-def ratings_digest(ratings: pd.DataFrame, movie_ids: np.ndarray, content: np.ndarray) -> str:
-    """What the tuned params depend on: every rating, the catalogue, its text vectors, and the
+def ratings_digest(ratings: pd.DataFrame, movie_ids: np.ndarray, content: np.ndarray,
+                   item_genres: np.ndarray) -> str:
+    """What the tuned params depend on: every rating, the catalogue, its text vectors and genres, and the
     tuning itself (its grid, objective and the hybrid's defaults: new code re-tunes)."""
     digest = hashlib.sha256(tuning.recipe().encode())
     for column in ("user_id", "movie_id", "rating", "timestamp"):
         digest.update(np.ascontiguousarray(ratings[column].to_numpy()).tobytes())
     digest.update(np.ascontiguousarray(movie_ids).tobytes())
     digest.update(np.ascontiguousarray(content).tobytes())
+    digest.update(np.ascontiguousarray(item_genres).tobytes())
     return digest.hexdigest()
 
 
-def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray, root: Path,
-                  report: Callable[[str], None]) -> dict:
+def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray, item_genres: np.ndarray,
+                  root: Path, report: Callable[[str], None]) -> dict:
     """Tune on validation splits of the store's ratings; reuse the last result if nothing changed."""
     cache = root / "cache" / "tuning.json"
-    digest = ratings_digest(ratings, items.ids, content)
+    digest = ratings_digest(ratings, items.ids, content, item_genres)
     try:
         cached = json.loads(cache.read_text())
         if cached.get("digest") == digest:
@@ -50,7 +53,8 @@ def _tuned_params(ratings: pd.DataFrame, items: Vocabulary, content: np.ndarray,
     except (OSError, ValueError):
         pass
     report("  tuning blend weights and hyperparameters on validation splits of the ratings")
-    result = tuning.tune_or_default(ratings, items, content, report=lambda line: report("    " + line))
+    result = tuning.tune_or_default(ratings, items, content, item_genres=item_genres,
+                                    report=lambda line: report("    " + line))
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "result": result}, indent=1))
@@ -80,8 +84,9 @@ def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray,
     np.save(folder / USER_IDS, users.ids)
     if chosen == "factor":
         return _fit_factor(matrix, users, items, content, content_index, folder, report)
-    tuned = _tuned_params(ratings, items, content, root, report)
-    model = Hybrid(**tuned["params"]).fit(matrix, times, content)
+    item_genres = genre_matrix(movies["genres"])[1]
+    tuned = _tuned_params(ratings, items, content, item_genres, root, report)
+    model = Hybrid(**tuned["params"]).fit(matrix, times, content, item_genres=item_genres)
     model.save(folder / MODEL_DIR)
     collab = model.item_vectors("collab")
     faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / COLLAB_INDEX)

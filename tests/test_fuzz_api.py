@@ -20,7 +20,8 @@ FUZZ = settings(max_examples=1500, deadline=None, derandomize=True, database=Non
 ROUTES = [("GET", "/api/movies"), ("GET", "/api/movies/{id}"), ("GET", "/api/movies/{id}/similar"),
           ("GET", "/api/search"), ("POST", "/api/users"), ("POST", "/api/token"), ("DELETE", "/api/token"),
           ("GET", "/api/feed"), ("PUT", "/api/ratings/{id}"), ("DELETE", "/api/ratings/{id}"),
-          ("GET", "/api/ratings"), ("GET", "/healthz"), ("GET", "/api/openapi.json")]
+          ("GET", "/api/ratings"), ("PUT", "/api/hidden/{id}"), ("DELETE", "/api/hidden/{id}"),
+          ("GET", "/api/hidden"), ("GET", "/healthz"), ("GET", "/api/openapi.json")]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 PARAMS = ["q", "k", "limit", "genre", "mode", "next", "id", "rating"]
 

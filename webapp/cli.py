@@ -131,7 +131,7 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         raise click.ClickException(str(exc)) from exc
     vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
     run = offline_eval.run(movies["id"].to_numpy(), vectors, ratings=ratings, train=train, test=test,
-                           cold=cold, k=k, report=report, family=model_family)
+                           cold=cold, k=k, report=report, family=model_family, genre_lists=movies["genres"])
     table = run.table.rename(columns=lambda c: c.replace("@10", f"@{k}"))
     click.echo(f"{run.protocol} protocol, k={k}, {run.train_rows} train / {run.test_rows} test ratings")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))

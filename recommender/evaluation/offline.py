@@ -1,4 +1,4 @@
-"""`flask eval`: the protocol of shared/PROTOCOL.md run end to end for every model, side by side.
+"""`flask eval`: the protocol of docs/protocol.md run end to end for every model, side by side.
 
 Split (or take the given train/test), tune the hybrid on a validation split cut from train only,
 fit every model on train, and score each on test once, in the same run."""
@@ -12,6 +12,7 @@ import pandas as pd
 
 from recommender.evaluation import protocol as evaluation
 from recommender.evaluation import tuning
+from recommender.models.genres import genre_matrix
 from recommender.vocab import Vocabulary
 
 COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
@@ -47,9 +48,19 @@ def _aligned_vectors(catalogue_ids: np.ndarray, vectors: np.ndarray, items: Voca
     return out
 
 
+def _aligned_genres(catalogue_ids: np.ndarray, genre_lists, items: Vocabulary) -> np.ndarray:
+    """The catalogue's genre matrix in `items` order; no genre for movies it does not know."""
+    _, matrix = genre_matrix(genre_lists)
+    out = np.zeros((len(items), matrix.shape[1]), dtype=np.uint8)
+    rows = items.index(np.asarray(catalogue_ids))
+    out[rows[rows >= 0]] = matrix[rows >= 0]
+    return out
+
+
 def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame | None = None,
         train: pd.DataFrame | None = None, test: pd.DataFrame | None = None, cold: bool = False,
-        k: int = 10, report: Callable[[str], None] | None = None, family: str = "dense") -> EvalRun:
+        k: int = 10, report: Callable[[str], None] | None = None, family: str = "dense",
+        genre_lists=None) -> EvalRun:
     """Every model's metrics on one split; `ratings` is split by the protocol unless train/test given.
 
     family "factor" scores the large-catalogue model (ALS FactorHybrid, untuned defaults) beside
@@ -61,6 +72,7 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
         train, test = (evaluation.cold_split if cold else evaluation.warm_split)(ratings)
     items = Vocabulary(np.union1d(catalogue_ids, np.union1d(train["movie_id"].unique(), test["movie_id"].unique())))
     item_vectors = _aligned_vectors(np.asarray(catalogue_ids), vectors, items)
+    item_genres = None if genre_lists is None else _aligned_genres(catalogue_ids, genre_lists, items)
     if family == "factor":
         if report:
             report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "
@@ -72,7 +84,8 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
     if report:
         report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "
                f"{test['user_id'].nunique()} test users; tuning on a validation split of train")
-    tuned = tuning.tune_or_default(train, items, item_vectors, report=(lambda line: report("  " + line)) if report else None)
-    models = evaluation.fit_models(train, items, tuned["params"], item_vectors)
+    tuned = tuning.tune_or_default(train, items, item_vectors, item_genres=item_genres,
+                                   report=(lambda line: report("  " + line)) if report else None)
+    models = evaluation.fit_models(train, items, tuned["params"], item_vectors, item_genres)
     result = evaluation.evaluate(models, train, test, k, items)
     return EvalRun(protocol, result.table, result.ranked, tuned["params"], len(train), len(test))

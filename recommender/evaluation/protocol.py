@@ -204,7 +204,7 @@ def _with_reference(models: dict, x: sp.csr_matrix) -> dict:
     return models
 
 
-def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vectors=None) -> dict:
+def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vectors=None, item_genres=None) -> dict:
     """The table's models fitted on `train`: popularity, content, collaborative (session-aware
     EASE), hybrid, and plain EASE at lambda 500 as the reference row.
 
@@ -219,7 +219,7 @@ def fit_models(train: pd.DataFrame, items: Vocabulary, params: dict, item_vector
     models = _baselines(x, item_vectors)
     models["collaborative"] = EASE(lam=params["lam"], session_weight=params["session_weight"],
                                    session_seconds=params["session_seconds"]).fit(x, gram=gram)
-    models["hybrid"] = Hybrid(**params).fit(x, times, item_vectors, gram=gram)
+    models["hybrid"] = Hybrid(**params).fit(x, times, item_vectors, item_genres=item_genres, gram=gram)
     return _with_reference(models, x)
 
 
@@ -258,7 +258,7 @@ def evaluate(models: Mapping, train: pd.DataFrame, test: pd.DataFrame, k: int = 
     hist = x[users.index(test_users)]
     rows, ranked = [], {}
     for name, model in models.items():
-        top = top_k(model.score(hist), hist, k)
+        top = model.recommend(hist, k)
         recs = {int(u): items.terms(t).tolist() for u, t in zip(test_users, top)}
         ranked[name] = {str(u): v for u, v in recs.items()}
         m = metrics(recs, test, k)

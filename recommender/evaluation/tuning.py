@@ -63,15 +63,15 @@ class _Fold:
     """One validation split as matrices, with per-parameter caches of component scores."""
 
     def __init__(self, train: pd.DataFrame, test: pd.DataFrame, users: Vocabulary,
-                 items: Vocabulary, item_vectors):
+                 items: Vocabulary, item_vectors, item_genres=None):
         self.x, self.times = ev.interaction_matrices(train, users, items)
         self.truth, _ = ev.interaction_matrices(test, users, items)
         self.rows = np.flatnonzero(np.diff(self.truth.indptr) > 0)
         self.hist = self.x[self.rows]
         self.n = np.diff(self.hist.indptr).astype(np.float32)
         self.item_vectors = item_vectors
-        liked, disliked = preferences.split(self.hist)
-        self.sides = {"all": self.hist, "liked": liked, "disliked": disliked}
+        self.item_genres = item_genres
+        self.sides = preferences.sides(self.hist)
         self._grams: dict = {}
         self._parts: dict = {}
         self._cache: dict = {}
@@ -89,7 +89,8 @@ class _Fold:
         key = (name == "ease_liked", part.kind, tuple(sorted(part.params.items())))
         if key not in self._parts:
             gram = self.gram(params["session_weight"], params["session_seconds"]) if part.kind == "ease" else None
-            self._parts[key] = Hybrid.fit_named(name, params, self.x, self.times, self.item_vectors, gram=gram)
+            self._parts[key] = Hybrid.fit_named(name, params, self.x, self.times, self.item_vectors, gram=gram,
+                                                item_genres=self.item_genres)
         return self._parts[key]
 
     def part(self, name: str, params: dict) -> np.ndarray:
@@ -103,7 +104,8 @@ class _Fold:
         return self._cache[key]
 
     def evaluate(self, p: dict) -> dict:
-        names = [n for n in Hybrid.BLENDED if n != "content" or self.item_vectors is not None]
+        missing = {"content": self.item_vectors is None, "genres": self.item_genres is None}
+        names = [n for n in Hybrid.BLENDED if not missing.get(n)]
         scores = Hybrid.blend({name: self.part(name, p) for name in names}, warmth(self.n, p), p)
         top = ev.top_k(scores, self.hist, 10)
         full = np.zeros((self.truth.shape[0], 10), dtype=np.int64)
@@ -111,36 +113,37 @@ class _Fold:
         return ev.fast_ndcg(full, self.truth, 10)
 
 
-def validation_folds(train: pd.DataFrame, items: Vocabulary, item_vectors=None):
+def validation_folds(train: pd.DataFrame, items: Vocabulary, item_vectors=None, item_genres=None):
     users = Vocabulary(train["user_id"].unique())
     folds = {}
     for protocol in ("warm", "cold"):
         vtr, vte = ev.validation_split(train, protocol)
-        folds[protocol] = _Fold(vtr, vte, users, items, item_vectors)
+        folds[protocol] = _Fold(vtr, vte, users, items, item_vectors, item_genres)
     return folds
 
 
 MIN_RATINGS_TO_TUNE = 5_000  # below this a validation split says nothing: keep the defaults
 
 
-def tune_or_default(train: pd.DataFrame, items: Vocabulary, item_vectors=None, report=None) -> dict:
+def tune_or_default(train: pd.DataFrame, items: Vocabulary, item_vectors=None, report=None,
+                    item_genres=None) -> dict:
     """`tune` where there is enough data to learn from, else the defaults (tiny catalogues, tests)."""
     if len(train) < MIN_RATINGS_TO_TUNE:
         if report:
             report(f"only {len(train)} ratings: keeping the default hybrid params")
         return {"params": dict(Hybrid.defaults), "validation": None, "seconds": 0.0}
-    return tune(train, items, item_vectors, report=report)
+    return tune(train, items, item_vectors, report=report, item_genres=item_genres)
 
 
 def tune(train: pd.DataFrame, items: Vocabulary, item_vectors=None, grid: dict | None = None,
-         start: dict | None = None, rounds: int = 3, report=None) -> dict:
+         start: dict | None = None, rounds: int = 3, report=None, item_genres=None) -> dict:
     """Hybrid params (JSON-serialisable) chosen on validation splits of `train` only.
 
     Returns {"params": ..., "validation": {"warm": {...}, "cold": {...}}, "seconds": ...}.
     """
     t0 = time.time()
     grid = {**GRID, **(grid or {})}
-    folds = validation_folds(train, items, item_vectors)
+    folds = validation_folds(train, items, item_vectors, item_genres)
     min_cov = MIN_COVERAGE_SHARE * len(items)
     params = {**Hybrid.defaults, **(start or {})}
     if item_vectors is None:

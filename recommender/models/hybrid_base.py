@@ -5,13 +5,14 @@ its collaborative term: the parts it fits, how they blend, and how alike two mov
 are.
 
 score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality
-        + w_content Content + (1 - a(n)) w_pop_cold Popularity,
+        + w_genre Genres + w_content Content + (1 - a(n)) w_pop_cold Popularity,
         a(n) = n^g / (n^g + half_ratings^g)
 
 Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
 predict, Disliked what their disliked films (and those they marked "not interested") predict,
-pushed down; Content is signed by stars; Quality (how well liked a film is) breaks ties. Each
-term is divided by its row maximum. n is the number of movies the user rated: a new user
+pushed down; Genres (the genres the stars say they like) steers the feed of someone with few
+ratings; Content is signed by stars; Quality (how well liked a film is) breaks ties. Each term
+is divided by its row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
 "Movies like X" blends co-rating similarity with sharpened text similarity; co-ratings weigh
 more the more ratings X has, and text always keeps a say, so sequels surface even for big hits.
@@ -35,6 +36,7 @@ from recommender.vectors import faiss_io
 from . import preferences
 from .base import Model, ServingModel, row_max_normalise
 from .content import ContentModel
+from .genres import GenreTaste
 from .popularity import Popularity, Quality
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class HybridBase(ServingModel):
 
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
-        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0,
+        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0,
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
@@ -102,15 +104,18 @@ class HybridBase(ServingModel):
         raise NotImplementedError
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, matrix, times=None, item_vectors=None, **kw):
+    def fit(self, matrix, times=None, item_vectors=None, item_genres=None, **kw):
+        self.arrays = {}
         """Fit every part, then precompute what serving reads (the stored similar lists, and the
-        subclass's `_precompute`), so that loading a saved model computes nothing."""
+        subclass's `_precompute`), so that loading a saved model computes nothing.
+        `item_genres`: items x genres 0/1, for the genre-taste term."""
         self.parts = {**self._fit_collab(matrix, times, item_vectors, **kw),
                       "popularity": Popularity().fit(matrix), "quality": Quality().fit(matrix)}
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
+        if item_genres is not None:
+            self.parts["genres"] = GenreTaste().fit(matrix, item_genres=item_genres)
         self.n_items = int(matrix.shape[1])
-        self.arrays = {}
         self._precompute(**kw)
         if self._stores_similar_lists():
             self._store_similar_lists()
@@ -129,8 +134,7 @@ class HybridBase(ServingModel):
         """Each term's scores as the blend takes them (`part_scores`), every term reading the
         part and the side of the histories (all, liked, disliked) that READS names."""
         h = self._check(histories)
-        liked, disliked = preferences.split(h)
-        sides = {"all": h, "liked": liked, "disliked": disliked}
+        sides = preferences.sides(h)
         out = {}
         for name in self.BLENDED:
             part, side = self.READS.get(name, (name, "all"))
@@ -138,16 +142,19 @@ class HybridBase(ServingModel):
                 out[name] = self.part_scores(name, self.parts[part], sides[side])
         return out
 
-    BLENDED: ClassVar[tuple[str, ...]] = ("content", "popularity", "quality")
-    READS: ClassVar[dict[str, tuple[str, str]]] = {}  # term -> (part, side of the history); default (term, "all")
+    BLENDED: ClassVar[tuple[str, ...]] = ("content", "genres", "popularity", "quality")
+    # term -> (part, side of the history: all, liked, disliked, or kept = all but the disliked);
+    # default (term, "all")
+    READS: ClassVar[dict[str, tuple[str, str]]] = {}
     PRIORS = ("popularity", "quality")  # the same for every user, already 0..1
+    SELF_SCALED = PRIORS + ("genres",)  # on the blend's scale as they come
 
     @classmethod
     def part_scores(cls, name: str, part: Model, histories) -> np.ndarray:
         """A term's scores on the blend's scale: each row divided by its largest |score|, but
         the priors."""
         scores = part.score(histories)
-        return scores if name in cls.PRIORS else row_max_normalise(scores)
+        return scores if name in cls.SELF_SCALED else row_max_normalise(scores)
 
     @classmethod
     def blend(cls, parts: dict[str, np.ndarray], warmth: np.ndarray, params: dict) -> np.ndarray:
@@ -159,6 +166,8 @@ class HybridBase(ServingModel):
                              ("quality", params["w_quality"])):
             if name in parts and weight:
                 s = s + weight * parts[name]
+        if "genres" in parts and params["w_genre"]:
+            s = s + params["w_genre"] * parts["genres"]
         if "content" in parts and params["w_content"]:
             s = s + params["w_content"] * parts["content"]
         if params["w_pop_cold"]:

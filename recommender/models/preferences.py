@@ -31,13 +31,18 @@ def masks_of(stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classify(stars, float(stars.sum()) / len(stars) if len(stars) else 0.0)
 
 
-def split(histories: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(liked, disliked): 0/1 matrices of the same shape, each row classified by its own mean."""
-    h = sp.csr_matrix(histories, dtype=np.float32)
+def _cell_masks(h: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(liked, disliked) per stored cell of h, each row classified by its own mean."""
     counts = np.diff(h.indptr)
     data = h.data.astype(np.float64)
     means = np.array([data[a:b].sum() for a, b in zip(h.indptr[:-1], h.indptr[1:])]) / np.maximum(counts, 1)
-    liked, disliked = classify(data, np.repeat(means, counts))
+    return classify(data, np.repeat(means, counts))
+
+
+def split(histories: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(liked, disliked): 0/1 matrices of the same shape, each row classified by its own mean."""
+    h = sp.csr_matrix(histories, dtype=np.float32)
+    liked, disliked = _cell_masks(h)
     return _pattern(h, liked), _pattern(h, disliked)
 
 
@@ -51,3 +56,15 @@ def _pattern(h: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
 def liked_matrix(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """The likes of every person: what the liked-films model is fitted on."""
     return split(matrix)[0]
+
+
+def sides(histories: sp.csr_matrix) -> dict[str, sp.csr_matrix]:
+    """The sides of histories the blend's terms read: "all" (stars as given), "liked" and
+    "disliked" (0/1), and "kept" (stars of all but the disliked films: the terms that read every
+    rating as "seen" must not let a disliked film pull its neighbours up)."""
+    h = sp.csr_matrix(histories, dtype=np.float32)
+    liked, disliked = _cell_masks(h)
+    kept = sp.csr_matrix((np.where(disliked, 0, h.data).astype(np.float32), h.indices.copy(), h.indptr.copy()),
+                         shape=h.shape)
+    kept.eliminate_zeros()
+    return {"all": h, "liked": _pattern(h, liked), "disliked": _pattern(h, disliked), "kept": kept}
