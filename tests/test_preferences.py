@@ -82,3 +82,15 @@ def test_reasons_never_name_a_disliked_film(model):
     assert set(because.tolist()) <= {3, 7, -1}
     general = model.because_of(history(rows, N_ITEMS, stars), np.flatnonzero(allowed)[:20])
     assert set(general.tolist()) <= {3, 7, -1}
+
+
+def test_a_version_built_before_the_listening_terms_still_serves(model):
+    """A worker running this code may load a version built by the previous one (no likes' EASE,
+    no quality or genre parts): the feed answers from the terms it has."""
+    old = copy.copy(model)
+    old.parts = {name: part for name, part in model.parts.items() if name not in ("ease_liked", "quality", "genres")}
+    rows, stars = np.array([3, 7, 20]), np.array([5.0, 4.0, 1.0])
+    allowed = np.ones(N_ITEMS, bool)
+    allowed[rows] = False
+    top, scores, because = old.feed_explained(rows, rows[:2], 10, allowed, stars)
+    assert len(top) == 10 and np.isfinite(scores).all() and set(because.tolist()) <= {3, 7, -1}

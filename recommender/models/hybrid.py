@@ -176,7 +176,8 @@ class Hybrid(HybridBase):
         score needs: the history's warmth and the row maximum of each term."""
         liked, disliked = preferences.masks_of(stars)
         sources = {name: rows[~disliked] for name in ITEM_ITEM_TERMS}  # a dislike pulls nothing up
-        sources.update(liked=rows[liked], dislike=rows[disliked])
+        if "ease_liked" in self.parts:  # a version built before the likes' EASE has neither term
+            sources.update(liked=rows[liked], dislike=rows[disliked])
         names = list(sources) + [name for name in ("genres", "content") if name in self.parts]
         stack = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
@@ -190,7 +191,7 @@ class Hybrid(HybridBase):
         peaks[[i for i, name in enumerate(names) if name in self.SELF_SCALED]] = 1.0
         stack /= peaks[:, None]  # row_max_normalise, but for the self-scaled terms
         parts = {name: stack[i:i + 1] for i, name in enumerate(names)}
-        parts.update({name: self.parts[name].item_scores()[None, :] for name in self.PRIORS})
+        parts.update({name: self.parts[name].item_scores()[None, :] for name in self.PRIORS if name in self.parts})
         a = warmth(np.array([len(rows)]), self.params)
         scores = self.blend(parts, a, self.params)[0]
         return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}
@@ -225,8 +226,10 @@ class Hybrid(HybridBase):
         each term's row maximum `peak` and its length (default: `rated` is the whole history)."""
         p = self.params
         cell = np.ix_(rated, items)
-        b_w, b_c, w_r, b_l = (self._weights(k)[cell] / peak.get(k, 1.0) for k in ITEM_ITEM_TERMS + ("liked",))
-        c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r + p["w_liked"] * b_l
+        b_w, b_c, w_r = (self._weights(k)[cell] / peak[k] for k in ITEM_ITEM_TERMS)
+        c = a * b_w + (1 - a) * b_c + p["w_rp3"] * w_r
+        if "liked" in peak:
+            c = c + p["w_liked"] * self._weights("liked")[cell] / peak["liked"]
         if "content" in self.parts:
             e = np.asarray(self.parts["content"].item_vectors)
             c = c + p["w_content"] * (e[rated] @ e[items].T) / max(history_size or len(rated), 1)
@@ -238,7 +241,8 @@ class Hybrid(HybridBase):
         h = self._check(history_row)[0]
         liked, _ = preferences.split(h)
         peak = {k: max(float(np.abs(self.parts[k].score(h)).max()), 1e-12) for k in ITEM_ITEM_TERMS}
-        peak["liked"] = max(float(np.abs(self.parts["ease_liked"].score(liked)).max()), 1e-12)
+        if "ease_liked" in self.parts:
+            peak["liked"] = max(float(np.abs(self.parts["ease_liked"].score(liked)).max()), 1e-12)
         return self._contributions(h.indices, np.asarray(item_rows, dtype=np.int64),
                                    float(self.warmth(h)[0]), peak)
 
@@ -256,7 +260,7 @@ class Hybrid(HybridBase):
         rated = np.unique(np.asarray(rated_rows, dtype=np.int64))
         if len(rated) == 0:
             return np.full(len(item_rows), -1, dtype=np.int64)
-        names = ITEM_ITEM_TERMS + ("liked",)
+        names = ITEM_ITEM_TERMS + (("liked",) if "ease_liked" in self.parts else ())
         sums = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
             np.sum(self._weights(name)[rated], axis=0, out=sums[i])  # as binary_product sums one history
