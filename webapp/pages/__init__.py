@@ -1,7 +1,7 @@
 """The server-rendered pages: search, movie details, onboarding, feed, my ratings, hidden films.
 
 JavaScript only adds what helps (autocomplete, rating in place); every form also works without it."""
-from flask import Blueprint
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from recommender.store import hidden
@@ -10,8 +10,14 @@ from recommender.store.user_ratings import ALLOWED
 
 from ..db import get_db
 from ..lookups import all_genres
+from ..security import safe_next
 
 bp = Blueprint("pages", __name__)
+
+
+def back_to_form_page(movie_id: int):
+    """Back to the page a form was posted from (this site only), else the movie's page."""
+    return redirect(safe_next(request.form.get("next"), url_for("pages.movie", movie_id=movie_id)))
 
 
 @bp.app_template_global()

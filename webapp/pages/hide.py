@@ -4,7 +4,7 @@
 Session-authenticated, so CSRFProtect checks every post (form field or X-CSRFToken header). A
 plain form post redirects back with a message; the cards' fetch() (X-Requested-With: fetch) gets
 JSON and takes the card out of its list in place."""
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, render_template
 from flask_login import current_user, login_required
 
 from recommender.store import hidden
@@ -12,13 +12,7 @@ from recommender.store import hidden
 from ..db import get_db
 from ..errors import ApiError, wants_json
 from ..lookups import movie_or_404
-from ..security import safe_next
-from . import bp
-
-
-def _back(movie_id: int):
-    """Back to the page the form was on (this site only), else the movie's page."""
-    return redirect(safe_next(request.form.get("next"), url_for("pages.movie", movie_id=movie_id)))
+from . import back_to_form_page, bp
 
 
 @bp.post("/hidden/<int:movie_id>")
@@ -31,7 +25,7 @@ def hide(movie_id: int):
     if wants_json():
         return jsonify({"movie_id": movie_id, "hidden": True, "created": created}), 201 if created else 200
     flash(f"Hidden: {movie['display_title']}. You can show it again from Hidden films.")
-    return _back(movie_id)
+    return back_to_form_page(movie_id)
 
 
 @bp.post("/hidden/<int:movie_id>/delete")
@@ -44,7 +38,7 @@ def unhide(movie_id: int):
     if wants_json():
         return "", 204
     flash(f"Shown again: {movie['display_title']}.")
-    return _back(movie_id)
+    return back_to_form_page(movie_id)
 
 
 @bp.get("/hidden")

@@ -2,7 +2,7 @@
 
 Session-authenticated, so CSRFProtect checks every one (form field or X-CSRFToken header).
 A plain form post redirects back; the feed's fetch() (X-Requested-With: fetch) gets JSON."""
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, request
 from flask_login import current_user, login_required
 
 from recommender.store import user_ratings
@@ -10,13 +10,7 @@ from recommender.store import user_ratings
 from ..db import get_db
 from ..errors import ApiError, wants_json
 from ..lookups import movie_or_404
-from ..security import safe_next
-from . import bp
-
-
-def _back(movie_id: int):
-    """Back to the page the form was on (this site only), else the movie's page."""
-    return redirect(safe_next(request.form.get("next"), url_for("pages.movie", movie_id=movie_id)))
+from . import back_to_form_page, bp
 
 
 @bp.post("/ratings/<int:movie_id>")
@@ -32,7 +26,7 @@ def rate(movie_id: int):
     if wants_json():
         return jsonify({"movie_id": movie_id, "rating": value, "created": created}), 201 if created else 200
     flash(f"You rated {movie['display_title']} {value:g} out of 5.")
-    return _back(movie_id)
+    return back_to_form_page(movie_id)
 
 
 @bp.post("/ratings/<int:movie_id>/delete")
@@ -45,4 +39,4 @@ def unrate(movie_id: int):
     if wants_json():
         return "", 204
     flash(f"Your rating of {movie['display_title']} is removed.")
-    return _back(movie_id)
+    return back_to_form_page(movie_id)
