@@ -39,7 +39,7 @@ def main() -> None:
 
     print("== HTTP serving (gunicorn, webapp/gunicorn_conf.py) ==", flush=True)
     result = serving.run(args)
-    markdown = "\n".join([serving.table(result), "", serving.memory_lines(result), "",
+    markdown = "\n".join([serving.table(result), "", serving.memory_lines(result), "", *serving.probe_lines(result),
                           f"{result['connections']} connections, {result['seconds']:g} s per endpoint and round, "
                           f"{result['rounds']} rounds (req/s, p50, fraction: medians; p99: worst round), "
                           f"load generator {result['load_generator']}; server `{result['command']}`.",

@@ -4,8 +4,9 @@ loopback, driven by `wrk` for --seconds per endpoint at 16 connections: /healthz
 (bearer tokens rotated), /api/search over many phrases, /api/movies?q= over title prefixes.
 With --rounds N every endpoint is loaded N times, interleaved, and summarised by medians
 (combine_rounds). Prints req/s, p50 and p99 and each endpoint's throughput as a fraction of
-/healthz, then the memory (PSS) of the master and every worker, and writes the same to
-bench/results/serving.json
+/healthz, then the memory (PSS) of the master and every worker, then what throughput cannot
+show (bench/probes.py): /healthz while 50 idle connections are held, and how SIGTERM stops the
+server with them open. Writes the same to bench/results/serving.json
 (serving-<folder>.json when BENCH_INSTANCE names another instance, e.g. instance/scale-1.0).
 
 wrk is the Debian package (installed with apt-get when missing and running as root); without it
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -39,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import probes
 from .common import BENCH_INSTANCE, REPO, ensure_ml100k, write_result
 from .latency import PHRASES
 
@@ -47,9 +50,12 @@ WARMUP_SECONDS = 2.0
 FEED_USERS = 100
 RATINGS_PER_USER = 20
 PASSWORD = "bench-only-password-42"  # throwaway accounts of the benchmark instance
+SIGNUPS_PER_ADDRESS = 5
 GUNICORN_CONF = REPO / "webapp" / "gunicorn_conf.py"
 TARGETS = {"similar": 0.5, "feed": 0.35, "search": 0.15, "search_new": 0.15, "titles": 0.5}
 P99_TARGET_MS = 50.0
+IDLE_ANSWER_TARGET_S = 1.0
+STOP_TARGET_S = 10.0
 PSS_TARGET_MB = 2048.0
 
 # Free text for /api/search: subjects x settings. The app caches recent query vectors, so the
@@ -77,8 +83,11 @@ def free_port() -> int:
 
 
 def get_json(base: str, path: str, token: str | None = None, method: str = "GET", body: dict | None = None,
-             timeout: float = 30.0) -> tuple[int, dict | None]:
+             timeout: float = 30.0, source: str | None = None) -> tuple[int, dict | None]:
+    """(status, parsed JSON body); `source`: the loopback address to connect from (127.0.0.N)."""
     data = json.dumps(body).encode() if body is not None else None
+    if source is not None:
+        return _json_from(source, base, path, token, method, data, timeout)
     request = urllib.request.Request(base + path, data=data, method=method)
     if data is not None:
         request.add_header("Content-Type", "application/json")
@@ -94,6 +103,25 @@ def get_json(base: str, path: str, token: str | None = None, method: str = "GET"
             return exc.code, json.loads(raw) if raw else None
         except ValueError:
             return exc.code, None
+
+
+def _json_from(source: str, base: str, path: str, token: str | None, method: str, data: bytes | None,
+               timeout: float) -> tuple[int, dict | None]:
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout, source_address=(source, 0))
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        conn.close()
+    try:
+        return response.status, json.loads(raw) if raw else None
+    except ValueError:
+        return response.status, None
 
 
 def descendants(pid: int) -> list[int]:
@@ -143,6 +171,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)
         self.proc: subprocess.Popen | None = None
+        self.stopped: dict | None = None
 
     @property
     def command(self) -> list[str]:
@@ -176,8 +205,14 @@ class Server:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop) with idle and kept-alive connections open, as a real
+        stop meets them; how long it took and how the workers ended go to `self.stopped`."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # gunicorn's graceful stop of master and workers
+            try:
+                self.stopped = probes.stop(self.proc, "127.0.0.1", self.port, self.log_text, limit=30)
+            except OSError as exc:  # the server no longer accepts: stop it without the probe
+                self.stopped = {"error": repr(exc)}
+                self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
@@ -212,11 +247,14 @@ def bench_users(server: Server, db_path: Path, count: int = FEED_USERS) -> list[
 
     def one(i: int, ml_user: int) -> str:
         name = f"bench_user_{i:03d}"
-        status, _ = with_retry(lambda: get_json(server.base, "/api/users", method="POST",
+        # The app limits sign-ups per client address; these are many people's accounts, so they
+        # sign up from several loopback addresses, a few accounts each.
+        source = f"127.0.0.{2 + i // SIGNUPS_PER_ADDRESS}"
+        status, _ = with_retry(lambda: get_json(server.base, "/api/users", method="POST", source=source,
                                                 body={"username": name, "password": PASSWORD}))
         if status not in (201, 409):
             raise RuntimeError(f"POST /api/users for {name}: {status}")
-        status, body = with_retry(lambda: get_json(server.base, "/api/token", method="POST",
+        status, body = with_retry(lambda: get_json(server.base, "/api/token", method="POST", source=source,
                                                    body={"username": name, "password": PASSWORD}))
         if status != 200:
             raise RuntimeError(f"POST /api/token for {name}: {status} {body}")
@@ -452,8 +490,11 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
                 per_round.append(with_fractions(results))
             mem = memory(server.proc.pid)
             worker_log = [ln for ln in server.log_text().splitlines() if "warm" in ln or "preload" in ln]
+            idle = probes.idle_probe("127.0.0.1", server.port)
+            say(f"  /healthz with {idle['idle_connections']} idle connections held: {idle['seconds']} s")
         finally:
             revoke(server, tokens)
+    say(f"  SIGTERM: {server.stopped}")
     results = combine_rounds(per_round)
     for name, r in results.items():
         if name in TARGETS:
@@ -463,7 +504,8 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
     return {"instance": str(instance), "seconds": seconds, "connections": connections, "rounds": rounds,
             "load_generator": generator, "command": " ".join(["gunicorn", *server.command[3:]]),
             "gunicorn_options": options, "env": env or {}, "endpoints": results, "memory": mem,
-            "memory_meets_target": mem["total_pss_mb"] < PSS_TARGET_MB, "startup_log": worker_log[-12:]}
+            "memory_meets_target": mem["total_pss_mb"] < PSS_TARGET_MB, "startup_log": worker_log[-12:],
+            "idle_probe": idle, "stop": server.stopped}
 
 
 def with_fractions(results: dict) -> dict:
@@ -532,12 +574,36 @@ def report(result: dict) -> str:
             missed.append(f"{r['path']} ({', '.join(why)})")
     if not result["memory_meets_target"]:
         missed.append(f"memory (total PSS {result['memory']['total_pss_mb']:.0f} MB vs {PSS_TARGET_MB:.0f})")
+    idle, stopped = result.get("idle_probe"), result.get("stop")
+    if idle and (idle["worst_s"] is None or idle["worst_s"] >= IDLE_ANSWER_TARGET_S):
+        missed.append(f"/healthz with {idle['idle_connections']} idle connections held ({idle['seconds']} s)")
+    if stopped and ("error" in stopped or not probes.clean(stopped) or stopped["seconds"] >= STOP_TARGET_S):
+        missed.append(f"SIGTERM stop ({stopped})")
     lines = [f"Serving {Path(result.get('instance', 'bench')).name}, {result['connections']} connections, "
              f"{result['seconds']:g} s per endpoint and round, {result.get('rounds', 1)} round(s), "
              f"load generator: {result['load_generator']}", f"Server: {result['command']}", "",
-             table(result), "", memory_lines(result), "",
+             table(result), "", memory_lines(result), "", *probe_lines(result),
              "Targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed))]
     return "\n".join(lines)
+
+
+def probe_lines(result: dict) -> list[str]:
+    """The idle-connection and SIGTERM probes (bench/probes.py) in a sentence each."""
+    lines = []
+    idle, stopped = result.get("idle_probe"), result.get("stop")
+    if idle:
+        worst = f"{idle['worst_s'] * 1000:.0f} ms" if idle["worst_s"] is not None else "not every time"
+        lines.append(f"/healthz while {idle['idle_connections']} idle connections are held (half silent, half "
+                     f"with half a request line), {idle['tries']} new connections: slowest answer {worst} "
+                     f"(target under {IDLE_ANSWER_TARGET_S:g} s).")
+    if stopped and "error" not in stopped:
+        how = ("every worker exited with status 0" if probes.clean(stopped)
+               else f"workers signalled {stopped['signalled']}, exit codes {stopped['exit_codes']}, "
+                    f"'terminate called' {stopped['terminate_called']} times")
+        lines.append(f"SIGTERM after the load, with those idle connections and a kept-alive one open: "
+                     f"the master exited in {stopped['seconds']:.1f} s with status {stopped['master_status']}; "
+                     f"{how}.")
+    return lines + [""] if lines else []
 
 
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
