@@ -155,10 +155,12 @@ def test_sigterm_with_idle_and_keepalive_connections_stops_in_seconds(instance):
 def copy_instance(source: Path, target: Path) -> Path:
     """The store (through SQLite's backup, consistent whatever its WAL holds) and the index
     versions, without the build caches: this server's accounts and ratings stay out of the
-    session's shared ML-100K instance, whose figures other tests check."""
+    session's shared ML-100K instance, whose figures other tests check. The copy's counts of
+    sign-ups and failed logins start from nothing: other tests' accounts came from this address."""
     target.mkdir(parents=True)
     with sqlite3.connect(source / "movies.db") as src, sqlite3.connect(target / "movies.db") as dst:
         src.backup(dst)
+        dst.execute("DELETE FROM login_attempts")
     shutil.copytree(source / "index", target / "index", ignore=shutil.ignore_patterns("cache", ".building-*"))
     return target
 
