@@ -3,7 +3,8 @@ runs it) against what a slow or hostile client does and how an operator stops it
 
 - Idle connections (connect and send nothing, or half a request line, then wait) must not stall
   the server: with gthread's 1 thread per worker, each one held the worker's only thread
-  (seconds for a silent connection, until the client left for a half request line).
+  (seconds for a silent connection, until the client left for a half request line). Nor must
+  clients that keep a connection open after the answer that ended it.
 - SIGTERM must stop it within seconds, every worker exiting with status 0: workers aborted with
   `terminate called after throwing ... std::system_error` (onnxruntime's thread, started in the
   master, torn down at a worker's exit), and a stop with idle connections open waited out the
@@ -78,6 +79,29 @@ def test_fifty_idle_connections_do_not_stall_healthz(instance, shared_socket):
         assert max(times) < ANSWER_WITHIN, f"/healthz took {times} s with {IDLE} idle connections open"
         assert healthz_seconds(server.base) < ANSWER_WITHIN  # and it still serves once they are gone
     finally:
+        server.stop()
+
+
+def test_clients_that_do_not_close_after_their_answer_do_not_stall_healthz(instance):
+    """A request that ends its connection (HTTP/1.0, or `Connection: close`) is answered, then the
+    server waits for the client to close. gthread waited in its event loop, up to seconds per
+    connection, and the worker served nothing meanwhile; such clients are now waited for like
+    the idle ones."""
+    server = Gunicorn(instance, workers=2).start()
+    held = []
+    try:
+        for i in range(IDLE):
+            sock = socket.create_connection(server.base, timeout=10)
+            sock.sendall(b"GET /healthz HTTP/1.0\r\n\r\n" if i % 2 else
+                         b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            held.append(sock)
+        time.sleep(1.0)
+        times = [healthz_seconds(server.base) for _ in range(TRIES)]
+        assert max(times) < ANSWER_WITHIN, f"/healthz took {times} s with {IDLE} unclosed connections"
+        assert all(sock.recv(100).startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")) for sock in held)
+    finally:
+        for sock in held:
+            sock.close()
         server.stop()
 
 

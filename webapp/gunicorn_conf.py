@@ -11,14 +11,14 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
   of a client's keep-alive connections and the other idle: /healthz then ran on one core
   in some runs and not others (3,038 and 3,355 req/s instead of ~7,000 in two `make bench`
   runs on 24 Nov, 12:57 and 13:05 UTC).
-- HeadFirstWorker (below): gthread, except that each worker's event loop reads a request
-  (head, and a small body) before the thread gets the connection. With gthread the thread itself
-  waited for a new connection's first bytes and then read on a blocking socket, so idle clients
-  (connect and send nothing, or half a request line) each held a worker's only thread: four of
-  them kept /healthz from answering for seconds. Here they cost a file descriptor each until
-  HEAD_TIMEOUT. Chosen over more threads (a thread per slow client, and slower requests) and
-  gevent (ratios at or below gthread's, p99 many times higher) on `python -m bench.configs`,
-  whose table is in the README with the command.
+- HeadFirstWorker (below): gthread in which no thread waits on a client. With gthread the
+  thread waited for a new connection's first bytes and then read on a blocking socket, so idle
+  clients (connect and send nothing, or half a request line) each held a worker's only thread:
+  four of them kept /healthz from answering for seconds; and the event loop waited for every
+  closing client to close. Here the thread parses only a request that has arrived whole; idle
+  and closing clients wait in the event loop, a file descriptor each. Chosen over more threads
+  (a thread per slow client, and lower ratios) and gevent (lower ratios, p99 of seconds) on
+  `python -m bench.configs`, whose table is in the README with the command.
 - worker_exit: a worker leaves with os._exit once gunicorn is done with it, so the exit handlers
   of libraries the master loaded (onnxruntime's C++ thread) do not run in the forked copy; the
   function says why.
@@ -41,13 +41,14 @@ bench/results/serving_configs.json (`python -m bench.configs`) compares the cand
 
 Environment overrides: WORKERS, WORKER_CLASS (headfirst, or any gunicorn worker class), THREADS,
 REUSE_PORT=0, TORCH_THREADS (command-line flags win)."""
-import errno
 import logging
 import os
 import re
 import selectors
+import socket
 import sys
 import time
+from collections import deque
 from functools import partial
 
 from gunicorn.workers import gthread
@@ -149,13 +150,14 @@ def post_worker_init(worker):
 HEAD_TIMEOUT = 10.0
 MAX_HEAD = 32 * 1024
 BUFFERED_BODY = 64 * 1024  # the app's MAX_CONTENT_LENGTH: a larger body is refused unread
+LINGER = 2.0  # as gunicorn's util.close_graceful
 HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.I)
 # chunked bodies, and bodies the client sends only after "100 Continue", are read by the thread
 _READ_BY_THREAD = re.compile(rb"\r\n(transfer-encoding[ \t]*:|expect[ \t]*:[ \t]*100-continue)", re.I)
 _TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
               b"Content-Length: 0\r\n\r\n")
-_AWAIT_HEAD = object()
+_AWAIT_MORE = object()
 
 
 def _whole_request(buffer) -> bool:
@@ -172,117 +174,129 @@ def _whole_request(buffer) -> bool:
 
 
 class HeadFirstWorker(gthread.ThreadWorker):
-    """gthread whose poller thread reads each request (head, and a small body) before a thread of
-    the pool gets the connection. gthread hands every new connection to the pool at once
-    (ThreadWorker.accept -> enqueue_req), and the pool thread waits there for the first bytes
-    (TConn.wait_for_data with DEFAULT_WORKER_DATA_TIMEOUT), then parses on a blocking socket with
-    no timeout at all: with one thread per worker, a connection that sends nothing held the
-    worker for seconds, and one that sent half a request line held it until the client left.
-    Here a connection waits in the poller, costing a file descriptor, until its request is whole
-    or HEAD_TIMEOUT passes; kept-alive connections, and bytes a client sent ahead of its next
-    request, come back through the same path. Still read by the thread, as in gthread: chunked
-    bodies, bodies over BUFFERED_BODY (the app refuses those unread) and bodies a client sends
-    only after "100 Continue". Plain HTTP/1 only (the tests and `make serve`); with TLS it is
-    gthread unchanged. Built on gthread's internals (pending_conns, keepalived_conns,
-    finish_request), hence the pin on gunicorn's major version in setup.cfg."""
+    """gthread in which no thread ever waits on a client. gthread's pool thread waited for a new
+    connection's first bytes (TConn.wait_for_data, DEFAULT_WORKER_DATA_TIMEOUT) and then parsed on
+    a blocking socket with no timeout, and its event loop closed every connection gracefully
+    (util.close_graceful: up to seconds waiting for the client to close). With one thread per
+    worker, a connection that sent nothing held the worker for seconds, one that sent half a
+    request line held it until the client left, and clients that did not close after their
+    answer stalled the event loop in turn.
 
-    def accept(self, listener):
-        if self.cfg.is_ssl:
-            return super().accept(listener)
-        try:
-            sock, client = listener.accept()
-        except OSError as e:
-            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
-                raise
-            return
-        self.nr_conns += 1
-        self._read_or_wait(gthread.TConn(self.cfg, sock, client, listener.getsockname()))
+    Here the pool thread reads only what has arrived (MSG_DONTWAIT) and parses only a whole
+    request (head, and a body up to BUFFERED_BODY); anything less goes back to the event loop,
+    which waits for more at the cost of a file descriptor, up to HEAD_TIMEOUT from the first
+    wait. Closing lingers in the event loop as well (LINGER). Still read by the thread, as in
+    gthread: chunked bodies, larger bodies (the app refuses those unread) and bodies a client
+    sends only after "100 Continue". Reading stays on the pool thread, as in gthread: done in the
+    event loop it cost every request two more handovers of the GIL between the two threads
+    (/similar and search about a tenth slower in `python -m bench.configs`). Plain HTTP/1 only;
+    with TLS it is gthread unchanged. Built on gthread's internals (pending_conns, finish_request,
+    _cap_keepalive), hence the pin on gunicorn's major version in setup.cfg."""
 
-    def on_client_socket_readable(self, conn, client):
-        """A kept-alive connection has bytes of its next request: read here as well."""
-        if self.cfg.is_ssl:
-            return super().on_client_socket_readable(conn, client)
-        self.poller.unregister(client)
-        self.keepalived_conns.remove(conn)
-        self._read_or_wait(conn)
-
-    def _read_or_wait(self, conn, buffered: bytes = b"") -> None:
-        """Whatever the client has sent already; then the thread pool, or the poller to wait."""
-        conn.buffer = bytearray(buffered)
-        conn.sock.setblocking(False)
-        whole = self._receive(conn)
-        if whole is not False:
-            self._dispatch(conn, whole)
-            return
-        conn.timeout = time.monotonic() + HEAD_TIMEOUT  # pending_conns stays ordered by deadline
-        self.pending_conns.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
-
-    def _on_readable(self, conn, sock) -> None:
-        whole = self._receive(conn)
-        if whole is not False:
-            self.poller.unregister(sock)
-            self.pending_conns.remove(conn)
-            self._dispatch(conn, whole)
-
-    @staticmethod
-    def _receive(conn) -> bool | None:
-        """Reads what the client sent. True: the request is whole; False: wait for more; None:
-        drop the connection (the client left, or its head outgrew any request of this app's,
-        answered 431)."""
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
-            return None
-        if not data:
-            return None
-        conn.buffer += data
-        if _whole_request(conn.buffer):
-            return True
-        if HEAD_END in conn.buffer or len(conn.buffer) <= MAX_HEAD:
-            return False
-        try:
-            conn.sock.send(_TOO_LARGE)
-        except OSError:
-            pass
-        return None
-
-    def _dispatch(self, conn, whole: bool | None) -> None:
-        if whole:
-            conn.data_ready = True
-            self.enqueue_req(conn)
-        else:
-            self.nr_conns -= 1
-            conn.close()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closing_conns = deque()  # lingering closes, ordered by deadline
 
     def handle(self, conn):
-        """In a pool thread: the request read by the poller goes to the parser first. Bytes a
-        client sent ahead of its next request stay with the parser only if they make a whole
-        request; otherwise they go back to the poller, which waits for the rest."""
-        buffered = getattr(conn, "buffer", None)
-        if buffered:
-            conn.buffer = None
-            conn.sock.setblocking(True)
-            conn.init()
-            conn.parser.unreader.unread(bytes(buffered))
-        elif conn.parser is not None and not self.cfg.is_ssl:
-            ahead = conn.parser.unreader.buf.getvalue()
-            if ahead and not _whole_request(ahead):
-                conn.buffer = bytearray(conn.parser.unreader.take_buffered())
-                return _AWAIT_HEAD
+        """In a pool thread: serve the request if it is whole, else hand the connection back."""
+        if self.cfg.is_ssl:
+            return super().handle(conn)
+        whole = self._read_available(conn)
+        if not whole:
+            return _AWAIT_MORE if whole is False else False
+        conn.head_deadline = None
+        conn.data_ready = True  # never gthread's blocking wait_for_data
+        conn.sock.setblocking(True)
+        conn.init()
+        conn.parser.unreader.unread(bytes(conn.buffer))
+        conn.buffer = bytearray()
         return super().handle(conn)
 
+    @staticmethod
+    def _read_available(conn) -> bool | None:
+        """Add what the client has sent to conn.buffer without waiting. True: a whole request;
+        False: wait for more; None: close (the client left, or its head outgrew any request of
+        this app's: answered 431)."""
+        if getattr(conn, "buffer", None) is None:
+            conn.buffer = bytearray()
+        if conn.parser is not None:  # bytes a client sent ahead of its next request
+            conn.buffer[:0] = conn.parser.unreader.take_buffered()
+        while not _whole_request(conn.buffer):
+            if HEAD_END not in conn.buffer and len(conn.buffer) > MAX_HEAD:
+                try:
+                    conn.sock.send(_TOO_LARGE, socket.MSG_DONTWAIT)
+                except OSError:
+                    pass
+                return None
+            try:
+                data = conn.sock.recv(65536, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError:
+                return None
+            if not data:
+                return None
+            conn.buffer += data
+        return True
+
     def finish_request(self, conn, fs):
-        if not fs.cancelled() and fs.exception() is None and fs.result() is _AWAIT_HEAD:
-            if self.alive:
-                self._read_or_wait(conn, bytes(conn.buffer))
-            else:
-                self.nr_conns -= 1
-                conn.close()
+        """On the event loop: a connection short of a whole request waits in the poller; one to
+        close lingers there. Everything else as gthread."""
+        result = None if fs.cancelled() or fs.exception() is not None else fs.result()
+        if result is _AWAIT_MORE:
+            now = time.monotonic()
+            if getattr(conn, "head_deadline", None) is None:
+                conn.head_deadline = now + HEAD_TIMEOUT
+            conn.timeout = conn.head_deadline if self.alive else min(
+                conn.head_deadline, now + gthread.STOP_KEEPALIVE_LINGER)
+            conn.sock.setblocking(False)
+            self.pending_conns.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
+        elif result is False and not self.cfg.is_ssl:
+            self._close_lingering(conn)
+        else:
+            super().finish_request(conn, fs)
+
+    def _close_lingering(self, conn) -> None:
+        """RFC 9112's graceful close without blocking the loop: FIN now, then read and drop what
+        the client still sends until it closes or LINGER passes."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+        except OSError:
+            self.nr_conns -= 1
+            conn.close()
             return
-        super().finish_request(conn, fs)
+        conn.timeout = time.monotonic() + LINGER
+        self.closing_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._drain, conn))
+
+    def _drain(self, conn, sock) -> None:
+        try:
+            if sock.recv(65536):
+                return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pass
+        self.poller.unregister(sock)
+        self.closing_conns.remove(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self):
+        """Also ends lingering closes past their deadline (called wherever gthread expires
+        connections, serving or stopping)."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.closing_conns and self.closing_conns[0].timeout <= now:
+            conn = self.closing_conns.popleft()
+            try:
+                self.poller.unregister(conn.sock)
+            except (OSError, KeyError, ValueError):
+                pass
+            self.nr_conns -= 1
+            conn.close()
 
     def _cap_keepalive(self, deadline):
         """On stop, connections still sending their request get as long as kept-alive ones
