@@ -31,8 +31,9 @@ data: $(INSTANCE_PATH)/.imported
 index: data
 	test -f $(INSTANCE_PATH)/index/CURRENT || $(BIN)/flask --app wsgi index rebuild
 
+# gunicorn reads ./gunicorn.conf.py by itself (it reads PORT and WORKERS): the plain command.
 serve: index
-	$(BIN)/gunicorn --config webapp/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) wsgi:app
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn wsgi:app
 
 chromium:
 	@command -v /usr/bin/chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \

@@ -1,6 +1,6 @@
 """Benchmarks: timings live here, never in timed tests. Each prints medians and writes JSON.
 
-One BLAS/OpenMP thread, as in the gunicorn workers (webapp/gunicorn_conf.py): set before any
+One BLAS/OpenMP thread, as in the gunicorn workers (webapp/runtime.py): set before any
 benchmark imports numpy, so in-process figures measure what a worker does."""
 import os
 

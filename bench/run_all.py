@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     command = "make bench" if not sys.argv[1:] else f".venv/bin/python -m bench.run_all {shlex.join(sys.argv[1:])}"
 
-    print("== HTTP serving (gunicorn, webapp/gunicorn_conf.py) ==", flush=True)
+    print("== HTTP serving (gunicorn as `make serve` runs it, gunicorn.conf.py) ==", flush=True)
     result = serving.run(args)
     markdown = "\n".join([serving.table(result), "", serving.memory_lines(result), "", *serving.probe_lines(result),
                           f"{result['connections']} connections, {result['seconds']:g} s per endpoint and round, "

@@ -1,5 +1,5 @@
-"""HTTP serving on ML-100K: gunicorn with the production settings (webapp/gunicorn_conf.py) on
-loopback, driven by `wrk` for --seconds per endpoint at 16 connections: /healthz (the baseline),
+"""HTTP serving on ML-100K: gunicorn as `make serve` runs it (the root gunicorn.conf.py, through
+bench/harness.py) on loopback, driven by `wrk` for --seconds per endpoint at 16 connections: /healthz (the baseline),
 /api/movies/<id>/similar over every movie, /api/feed for logged-in users with real ratings
 (bearer tokens rotated), /api/search over many phrases, /api/movies?q= over title prefixes.
 With --rounds N every endpoint is loaded N times, interleaved, and summarised by medians
@@ -25,11 +25,8 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -43,6 +40,7 @@ import numpy as np
 
 from . import probes
 from .common import BENCH_INSTANCE, REPO, ensure_ml100k, write_result
+from .harness import GunicornServer, descendants
 from .latency import PHRASES
 
 CONNECTIONS = 16
@@ -51,7 +49,6 @@ FEED_USERS = 100
 RATINGS_PER_USER = 20
 PASSWORD = "bench-only-password-42"  # throwaway accounts of the benchmark instance
 SIGNUPS_PER_ADDRESS = 5
-GUNICORN_CONF = REPO / "webapp" / "gunicorn_conf.py"
 TARGETS = {"similar": 0.5, "feed": 0.35, "search": 0.15, "search_new": 0.15, "titles": 0.5}
 P99_TARGET_MS = 50.0
 IDLE_ANSWER_TARGET_S = 1.0
@@ -76,12 +73,6 @@ class Endpoint:
 
 
 # -- the server ----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get_json(base: str, path: str, token: str | None = None, method: str = "GET", body: dict | None = None,
              timeout: float = 30.0, source: str | None = None) -> tuple[int, dict | None]:
     """(status, parsed JSON body); `source`: the loopback address to connect from (127.0.0.N)."""
@@ -124,24 +115,6 @@ def _json_from(source: str, base: str, path: str, token: str | None, method: str
         return response.status, None
 
 
-def descendants(pid: int) -> list[int]:
-    """Child processes of `pid`, recursively (gunicorn's workers)."""
-    found = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found.append(child)
-            found.extend(descendants(child))
-    return found
-
-
 def smaps_rollup(pid: int) -> dict[str, float]:
     """Pss, Rss and the private pages of one process, in MB, from /proc/<pid>/smaps_rollup."""
     out = {}
@@ -162,69 +135,30 @@ def memory(master: int) -> dict:
             "total_pss_mb": round(master_mem["pss_mb"] + sum(pss), 1)}
 
 
-class Server:
-    """gunicorn on loopback with webapp/gunicorn_conf.py; `options` are extra command-line flags."""
+class Server(GunicornServer):
+    """gunicorn as `make serve` runs it (bench/harness.py: the root gunicorn.conf.py, a free port,
+    reuse_port), `workers` processes, `options` extra command-line flags, `env` extra environment
+    (WORKER_CLASS, THREADS: gunicorn.conf.py reads them). Stopped with the SIGTERM probe."""
 
-    def __init__(self, instance: Path, options: list[str], env: dict[str, str] | None = None):
-        self.instance, self.options, self.extra_env = instance, options, env or {}
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)
-        self.proc: subprocess.Popen | None = None
+    def __init__(self, instance: Path, workers: int | None = 2, options: list[str] | None = None,
+                 env: dict[str, str] | None = None):
+        super().__init__(instance, workers=workers, options=options, env=env)
         self.stopped: dict | None = None
-
-    @property
-    def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF.relative_to(REPO)),
-                "--bind", f"127.0.0.1:{self.port}", *self.options, "wsgi:app"]
-
-    def start(self, timeout: float = 240.0) -> None:
-        env = dict(os.environ, INSTANCE_PATH=str(self.instance), **self.extra_env)
-        self.proc = subprocess.Popen(self.command, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}):\n{self.log_text()[-3000:]}")
-            try:
-                status, body = get_json(self.base, "/healthz", timeout=5)
-            except OSError:
-                status, body = 0, None
-            if status == 200 and body and body.get("index_version") and self._all_warm():
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"gunicorn not ready within {timeout:.0f}s:\n{self.log_text()[-3000:]}")
-
-    def _all_warm(self) -> bool:
-        """Every worker logged its warm-up (gunicorn_conf.post_worker_init), or has no such hook."""
-        workers = descendants(self.proc.pid)
-        warm = set(map(int, re.findall(r"worker (\d+) warm", self.log_text())))
-        return bool(workers) and (set(workers) <= warm or "warm-up incomplete" in self.log_text())
-
-    def log_text(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
         """SIGTERM (gunicorn's graceful stop) with idle and kept-alive connections open, as a real
         stop meets them; how long it took and how the workers ended go to `self.stopped`."""
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None and self.base is not None:
             try:
-                self.stopped = probes.stop(self.proc, "127.0.0.1", self.port, self.log_text, limit=30)
-            except OSError as exc:  # the server no longer accepts: stop it without the probe
+                self.stopped = probes.stop(self.proc, *self.base, self.log, limit=30)
+            except OSError as exc:  # the server no longer accepts: stopped without the probe
                 self.stopped = {"error": repr(exc)}
-                self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-        os.unlink(self.log.name)
+        super().stop()
 
 
 @contextmanager
-def running(instance: Path, options: list[str], env: dict[str, str] | None = None):
-    server = Server(instance, options, env)
+def running(instance: Path, workers: int = 2, options: list[str] | None = None, env: dict[str, str] | None = None):
+    server = Server(instance, workers, options, env)
     try:
         server.start()
         yield server
@@ -250,19 +184,19 @@ def bench_users(server: Server, db_path: Path, count: int = FEED_USERS) -> list[
         # The app limits sign-ups per client address; these are many people's accounts, so they
         # sign up from several loopback addresses, a few accounts each.
         source = f"127.0.0.{2 + i // SIGNUPS_PER_ADDRESS}"
-        status, _ = with_retry(lambda: get_json(server.base, "/api/users", method="POST", source=source,
+        status, _ = with_retry(lambda: get_json(server.url, "/api/users", method="POST", source=source,
                                                 body={"username": name, "password": PASSWORD}))
         if status not in (201, 409):
             raise RuntimeError(f"POST /api/users for {name}: {status}")
-        status, body = with_retry(lambda: get_json(server.base, "/api/token", method="POST", source=source,
+        status, body = with_retry(lambda: get_json(server.url, "/api/token", method="POST", source=source,
                                                    body={"username": name, "password": PASSWORD}))
         if status != 200:
             raise RuntimeError(f"POST /api/token for {name}: {status} {body}")
         token = body["token"]
-        _, mine = get_json(server.base, "/api/ratings", token)
+        _, mine = get_json(server.url, "/api/ratings", token)
         if len((mine or {}).get("results", [])) < RATINGS_PER_USER:
             for movie_id, rating in random.Random(ml_user).sample(lists[ml_user], RATINGS_PER_USER):
-                status, _ = with_retry(lambda: get_json(server.base, f"/api/ratings/{movie_id}", token, "PUT",
+                status, _ = with_retry(lambda: get_json(server.url, f"/api/ratings/{movie_id}", token, "PUT",
                                                         {"rating": float(rating)}))
                 if status not in (200, 201):
                     raise RuntimeError(f"PUT /api/ratings/{movie_id}: {status}")
@@ -289,7 +223,7 @@ def with_retry(call, attempts: int = 20):
 def revoke(server: Server, tokens: list[str]) -> None:
     for token in tokens:
         try:
-            get_json(server.base, "/api/token", token, "DELETE", timeout=5)
+            get_json(server.url, "/api/token", token, "DELETE", timeout=5)
         except OSError:
             pass
 
@@ -320,7 +254,7 @@ def endpoints(db_path: Path, tokens: list[str]) -> list[Endpoint]:
 def check(server: Server, endpoint: Endpoint) -> None:
     """A few requests of the endpoint answer 200 with results, before any load is timed."""
     for path, token in endpoint.requests[:3]:
-        status, body = get_json(server.base, path, token)
+        status, body = get_json(server.url, path, token)
         if status != 200 or (endpoint.name != "healthz" and not (body or {}).get("results")):
             raise RuntimeError(f"{path}: {status} {str(body)[:200]}")
 
@@ -459,7 +393,7 @@ def run_python(base: str, endpoint: Endpoint, seconds: float, connections: int) 
 # -- one run -------------------------------------------------------------------------------------
 def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list[str] | None = None,
             env: dict[str, str] | None = None, only: list[str] | None = None, use_wrk: bool = True,
-            quiet: bool = False, rounds: int = 1) -> dict:
+            quiet: bool = False, rounds: int = 1, workers: int = 2) -> dict:
     """Start gunicorn, load every endpoint in turn (`rounds` times over), read the memory; the
     result as a dict (see combine_rounds for how rounds are summarised)."""
     instance = ensure_ml100k()
@@ -468,8 +402,8 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
     generator = "wrk" if wrk else "python-asyncio (fallback: wrk not available)"
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     options = options or []
-    with running(instance, options, env) as server:
-        say(f"gunicorn ready: {' '.join(server.command[1:])}")
+    with running(instance, workers, options, env) as server:
+        say(f"gunicorn ready: {server.shown}")
         tokens = bench_users(server, db_path)
         try:
             chosen = [e for e in endpoints(db_path, tokens) if not only or e.name in only or e.name == "healthz"]
@@ -479,8 +413,8 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
             for n in range(rounds):
                 results = {}
                 for endpoint in chosen:
-                    load = (lambda s: run_wrk(wrk, server.base, endpoint, s, connections)) if wrk else (
-                        lambda s: run_python(server.base, endpoint, s, connections))
+                    load = (lambda s: run_wrk(wrk, server.url, endpoint, s, connections)) if wrk else (
+                        lambda s: run_python(server.url, endpoint, s, connections))
                     load(WARMUP_SECONDS)
                     results[endpoint.name] = r = {"path": endpoint.label, "distinct_requests": len(endpoint.requests),
                                                   **load(seconds)}
@@ -489,8 +423,8 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
                         f"p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}")
                 per_round.append(with_fractions(results))
             mem = memory(server.proc.pid)
-            worker_log = [ln for ln in server.log_text().splitlines() if "warm" in ln or "preload" in ln]
-            idle = probes.idle_probe("127.0.0.1", server.port)
+            worker_log = [ln for ln in server.log().splitlines() if "warm" in ln or "Serving on" in ln]
+            idle = probes.idle_probe(*server.base)
             say(f"  /healthz with {idle['idle_connections']} idle connections held: {idle['seconds']} s")
         finally:
             revoke(server, tokens)
@@ -502,7 +436,7 @@ def measure(seconds: float = 30.0, connections: int = CONNECTIONS, options: list
         r["meets_targets"] = (r["fraction_of_healthz"] >= TARGETS.get(name, 0) and r["p99_ms"] < P99_TARGET_MS
                               and r["errors"] == 0)
     return {"instance": str(instance), "seconds": seconds, "connections": connections, "rounds": rounds,
-            "load_generator": generator, "command": " ".join(["gunicorn", *server.command[3:]]),
+            "load_generator": generator, "command": server.shown, "workers": workers,
             "gunicorn_options": options, "env": env or {}, "endpoints": results, "memory": mem,
             "memory_meets_target": mem["total_pss_mb"] < PSS_TARGET_MB, "startup_log": worker_log[-12:],
             "idle_probe": idle, "stop": server.stopped}
@@ -617,7 +551,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
     parser.add_argument("--rounds", type=int, default=1,
                         help="load every endpoint this many times, interleaved; report medians (default 1)")
-    parser.add_argument("--workers", type=int, help="override gunicorn_conf.py's worker count")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's -w (default 2, as `make serve`)")
     parser.add_argument("--worker-class", help="override the worker class (sync, gthread)")
     parser.add_argument("--threads", type=int, help="override the threads per gthread worker")
     parser.add_argument("--python-client", action="store_true", help="use the Python load generator, not wrk")
@@ -625,8 +559,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def gunicorn_options(args: argparse.Namespace) -> list[str]:
     options = []
-    if args.workers:
-        options += ["--workers", str(args.workers)]
     if args.worker_class:
         options += ["--worker-class", args.worker_class]
     if args.threads:
@@ -643,7 +575,7 @@ def result_name() -> str:
 
 def run(args: argparse.Namespace) -> dict:
     result = measure(args.seconds, args.connections, gunicorn_options(args), use_wrk=not args.python_client,
-                     rounds=args.rounds)
+                     rounds=args.rounds, workers=args.workers)
     path = write_result(result_name(), result)
     print()
     print(report(result))

@@ -1,5 +1,6 @@
-"""The real gunicorn with the production config (webapp/gunicorn_conf.py, 2 workers as `make serve`
-runs it) against what a slow or hostile client does and how an operator stops it.
+"""The real gunicorn as `make serve` runs it (the root gunicorn.conf.py, read by gunicorn itself;
+2 workers; webapp/server_worker.py's HeadFirstWorker) against what a slow or hostile client does
+and how an operator stops it.
 
 - Idle connections (connect and send nothing, or half a request line, then wait) must not stall
   the server: with gthread's 1 thread per worker, each one held the worker's only thread
@@ -118,11 +119,27 @@ def exchange(base: tuple[str, int], *pieces: bytes, pause: float = 0.2) -> bytes
     return received
 
 
+def test_plain_gunicorn_command_reads_the_root_config_and_says_where_it_serves(instance):
+    """`gunicorn -w 3 wsgi:app` with no other flag (PORT in the environment, as `make serve` sets
+    it): the root gunicorn.conf.py's worker, preloading and warm-up, and the URL in the log."""
+    port = free_port()
+    server = Gunicorn(instance, workers=3, port=port).start()
+    try:
+        log = server.log()
+        assert server.command[3:] == ["-w", "3", "wsgi:app"]
+        assert f"Serving on http://127.0.0.1:{port}" in log
+        assert "Using worker: webapp.server_worker.HeadFirstWorker" in log
+        assert log.count("Booting worker") == 3 and log.count(" warm in ") == 4, log  # master and workers
+        assert server.call("GET", "/api/movies/3/similar?k=5")[0] == 200
+    finally:
+        server.stop()
+
+
 def test_requests_in_pieces_pipelined_and_kept_alive_are_all_answered(instance):
-    """The server reads requests before its threads see them (webapp/gunicorn_conf.py): a request
+    """The server reads requests before its threads see them (webapp/server_worker.py): a request
     split anywhere, two in one packet, the next one on a kept-alive connection, a body sent after
     its head or only after "100 Continue" are each answered once; a head no request of this app
-    needs is refused, not buffered."""
+    needs is refused with 431, not buffered, whether it is still arriving or arrived whole."""
     server = Gunicorn(instance, workers=2).start()
     get = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
     last = b"GET /api/movies?q=st HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
@@ -136,10 +153,35 @@ def test_requests_in_pieces_pipelined_and_kept_alive_are_all_answered(instance):
         assert exchange(server.base, post + b"\r\n", body[:7], body[7:]).startswith(b"HTTP/1.1 401")
         with socket.create_connection(server.base, timeout=10) as sock:
             sock.sendall(post + b"Expect: 100-continue\r\n\r\n")
-            assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+            assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            time.sleep(0.2)
             sock.sendall(body)
-            assert b"HTTP/1.1 401" in sock.recv(65536)
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 401") and b"100 Continue" not in answer, answer
+        with_body = exchange(server.base, post + b"Expect: 100-continue\r\n\r\n" + body)  # sent without waiting
+        assert with_body.startswith(b"HTTP/1.1 401"), with_body
         assert exchange(server.base, b"GET /healthz HTTP/1.1\r\nX-Long: " + b"a" * 40000).startswith(b"HTTP/1.1 431")
+        whole = b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 4000) for i in range(10))
+        assert exchange(server.base, whole + b"\r\n").startswith(b"HTTP/1.1 431")
+    finally:
+        server.stop()
+
+
+def test_clients_that_ask_for_100_continue_and_send_no_body_do_not_stall_healthz(instance):
+    """"100 Continue" is sent once the head is read, and the body is waited for in the event loop
+    like a head: the thread never blocks on a body that does not come (in gthread it read the
+    body on a blocking socket, and the worker's only thread waited for it)."""
+    server = Gunicorn(instance, workers=2).start()
+    held = []
+    try:
+        for _ in range(IDLE):
+            sock = socket.create_connection(server.base, timeout=10)
+            sock.sendall(b"PUT /api/ratings/3 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 20\r\nExpect: 100-continue\r\n\r\n")
+            held.append(sock)
+        assert all(sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n" for sock in held)
+        times = [healthz_seconds(server.base) for _ in range(TRIES)]
+        assert max(times) < ANSWER_WITHIN, f"/healthz took {times} s with {IDLE} bodies awaited"
     finally:
         server.stop()
 
