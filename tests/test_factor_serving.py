@@ -169,7 +169,9 @@ def test_the_text_index_is_shared_with_the_version_not_copied(matrix, tmp_path):
         loaded.attach_index("content", ann.build(text, ids[::-1].copy(), kind="flat"))  # ids not in row order
 
 
-def test_indices_are_memory_mapped_and_relabelled_copies_search_alike(tmp_path):
+def test_indices_are_read_into_memory_and_relabelled_copies_search_alike(tmp_path):
+    """A loaded index holds no mapping of its file: truncating the file afterwards (as issue 14
+    did to a live version) leaves its searches alone instead of killing the process."""
     vectors = text_vectors()
     index, _ = ann.build_checked(vectors, np.arange(ITEMS), kind="hnsw")
     ids = np.arange(ITEMS, dtype=np.int64) * 10 + 7
@@ -179,6 +181,10 @@ def test_indices_are_memory_mapped_and_relabelled_copies_search_alike(tmp_path):
     assert (by_id == ids[by_row]).all()
     faiss_io.save(relabelled, tmp_path / "items.faiss")
     loaded = faiss_io.load(tmp_path / "items.faiss")
-    assert str(tmp_path / "items.faiss") in open("/proc/self/maps").read()
+    assert str(tmp_path / "items.faiss") not in open("/proc/self/maps").read()
+    with open(tmp_path / "items.faiss", "r+b") as file:
+        file.truncate(4096)
     assert (loaded.search(vectors[:5], 3)[1] == by_id).all()
+    with pytest.raises(ValueError, match="never memory-mapped"):
+        faiss_io.load(tmp_path / "items.faiss", mmap=True)
     assert (faiss_io.by_rows(loaded, ITEMS).search(vectors[:5], 3)[1] == by_row).all()

@@ -19,17 +19,15 @@ def save(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def load(path: Path, mmap: bool = True) -> faiss.Index:
-    """Read-only; memory-mapped unless `mmap` is False. For processes that own the file while
-    they run (the indexer, tests): serving never calls this, it reads through
-    recommender.serving.index.VersionFiles (checked bytes, then from_bytes), into private memory.
-
-    A mapped index shares its pages through the page cache, but a file truncated under the
-    process turns the next search into SIGBUS, which kills it however the call is wrapped.
-    IO_FLAG_MMAP_IFC, not IO_FLAG_MMAP: the latter maps only IVF inverted lists; IFC (FAISS >=
-    1.11) maps flat codes and HNSW links too, and only the pages searched are read."""
-    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
-    return faiss.read_index(str(path), flags)
+def load(path: Path, mmap: bool = False) -> faiss.Index:
+    """Read whole into memory FAISS owns, for processes that own the file while they run (the
+    indexer, tests); serving reads through recommender.serving.index.VersionFiles (checked
+    bytes, then from_bytes). Never memory-mapped: a file truncated under a mapping turns the
+    next search into SIGBUS, which kills the process however the call is wrapped. `mmap` is
+    refused; it stays only for callers that still pass it as False (models.base.DiskReader)."""
+    if mmap:
+        raise ValueError("FAISS indices are read into memory, never memory-mapped (SIGBUS on truncation)")
+    return faiss.read_index(str(path))
 
 
 def from_bytes(buffer: np.ndarray) -> faiss.Index:
