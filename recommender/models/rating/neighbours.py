@@ -1,0 +1,110 @@
+"""Item k-nearest neighbours on baseline residuals (Koren 2010's kNN baseline, Surprise's
+KNNBaseline with shrunk pearson_baseline similarities):
+
+    r_ui = b_ui + sum_j s_ij (r_uj - b_uj) / sum_j s_ij
+
+over the `k` films j the person rated that are most similar to i (positive similarities only),
+with b_ui = mu + b_u + b_i from the biases. s_ij is the Pearson correlation of the two films'
+residuals r - b over the people who rated both, shrunk towards 0 by (n_ij - 1) / (n_ij - 1 +
+shrinkage). Each film keeps its `neighbours` most similar films (a sparse items x items table),
+so memory grows with items x neighbours, not items^2; the person's bias and residuals come
+from their ratings at the call."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .base import RatingModel
+from .baselines import cell_users, fit_biases, fold_in_bias
+
+BLOCK_ITEMS = 2048  # similarity rows computed at once (memory: BLOCK_ITEMS x items)
+
+
+def shrunk_pearson(residuals: sp.csr_matrix, shrinkage: float, keep: int) -> sp.csr_matrix:
+    """items x items csr of each item's `keep` largest positive shrunk baseline-Pearson
+    similarities (the diagonal left out), from users x items residuals."""
+    z = residuals.T.tocsr()  # items x users
+    ones = z.copy()
+    ones.data[:] = 1.0
+    squares = z.copy()
+    squares.data **= 2
+    n_items = z.shape[0]
+    zt, ones_t = z.T.tocsc(), ones.T.tocsc()
+    rows, cols, vals = [], [], []
+    for start in range(0, n_items, BLOCK_ITEMS):
+        stop = min(start + BLOCK_ITEMS, n_items)
+        num = (z[start:stop] @ zt).toarray()
+        sq_i = (squares[start:stop] @ ones_t).toarray()  # sum over common users of z_ui^2
+        sq_j = (ones[start:stop] @ squares.T.tocsc()).toarray()  # ... of z_uj^2
+        common = (ones[start:stop] @ ones_t).toarray()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim = num / np.sqrt(sq_i * sq_j)
+        sim = np.nan_to_num(sim, nan=0.0, posinf=0.0, neginf=0.0)
+        sim *= np.maximum(common - 1, 0) / (np.maximum(common - 1, 0) + shrinkage)
+        sim[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        sim[sim <= 0] = 0.0
+        take = min(keep, n_items - 1)
+        if take <= 0:
+            continue
+        top = np.argpartition(-sim, take - 1, axis=1)[:, :take]
+        top_vals = np.take_along_axis(sim, top, axis=1)
+        nz = top_vals > 0
+        rows.append(np.repeat(np.arange(start, stop), take)[nz.ravel()])
+        cols.append(top[nz])
+        vals.append(top_vals[nz])
+    if not rows:
+        return sp.csr_matrix((n_items, n_items))
+    out = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(n_items, n_items))
+    out.sort_indices()
+    return out
+
+
+class KNNBaseline(RatingModel):
+    """Biases plus the weighted residuals of the person's `k` most similar rated films."""
+
+    kind = "knn_baseline"
+    defaults = {"k": 40, "shrinkage": 100.0, "neighbours": 200, "reg_user": 15.0, "reg_item": 10.0,
+                "epochs": 10}
+
+    def _fit(self, m):
+        p = self.params
+        b_user, b_item = fit_biases(m, self.mean, p["reg_user"], p["reg_item"], p["epochs"])
+        residual = m.data - self.mean - b_user[cell_users(m)] - b_item[m.indices]
+        sims = shrunk_pearson(sp.csr_matrix((residual, m.indices, m.indptr), shape=m.shape),
+                              p["shrinkage"], int(p["neighbours"]))
+        self.arrays.update(item_bias=b_item, sim_indptr=sims.indptr.astype(np.int64),
+                           sim_indices=sims.indices.astype(np.int32), sim_values=sims.data.astype(np.float32))
+        self._sims = self.similarities()
+
+    def _restore(self, directory, meta, reader):
+        super()._restore(directory, meta, reader)
+        self._sims = self.similarities()
+
+    def similarities(self) -> sp.csr_matrix:
+        """The stored neighbour lists as an items x items csr."""
+        a = self.arrays
+        return sp.csr_matrix((a["sim_values"], a["sim_indices"], a["sim_indptr"]), shape=(self.n_items, self.n_items))
+
+    def _predict(self, items, stars, targets):
+        b_item = self.arrays["item_bias"]
+        b_user = fold_in_bias(stars - self.mean - b_item[items], self.params["reg_user"])
+        known = targets >= 0
+        rows = np.maximum(targets, 0)
+        base = self.mean + b_user + np.where(known, b_item[rows], 0.0)
+        if len(items) == 0 or not known.any():
+            return base
+        residual = stars - self.mean - b_user - b_item[items]
+        sims = self._sims_to(rows[known], items)  # targets x history
+        k = int(self.params["k"])
+        if sims.shape[1] > k:  # keep each target's k most similar rated films
+            cut = np.partition(sims, sims.shape[1] - k, axis=1)[:, sims.shape[1] - k][:, None]
+            sims = np.where(sims >= cut, sims, 0.0)
+        weight = sims.sum(axis=1)
+        shift = np.divide(sims @ residual, weight, out=np.zeros(len(weight)), where=weight > 0)
+        base[known] += shift
+        return base
+
+    def _sims_to(self, targets: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Dense |targets| x |items| similarities from the stored neighbour lists."""
+        return self._sims[targets][:, items].toarray().astype(np.float64)

@@ -1,0 +1,204 @@
+"""The rating models' maths on small synthetic data whose right answers are known."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommender.models.rating import (
+    BiasedMF,
+    Biases,
+    GlobalMean,
+    ItemMean,
+    KNNBaseline,
+    RatingBlend,
+    UserMean,
+    load_rating_model,
+    tune,
+)
+from recommender.models.rating.baselines import fit_biases
+from recommender.models.rating.blend import validation_cells
+from recommender.models.rating.neighbours import shrunk_pearson
+
+
+def _matrix(stars: np.ndarray, observed: np.ndarray) -> sp.csr_matrix:
+    rows, cols = np.nonzero(observed)
+    return sp.csr_matrix((stars[rows, cols], (rows, cols)), shape=stars.shape)
+
+
+@pytest.fixture
+def additive():
+    """Stars that are exactly mean + user bias + item bias, 70% observed."""
+    rng = np.random.default_rng(1)
+    b_user, b_item = rng.normal(0, 0.5, 40), rng.normal(0, 0.5, 30)
+    stars = 3.0 + b_user[:, None] + b_item[None, :]
+    return stars, rng.random(stars.shape) < 0.7
+
+
+@pytest.fixture
+def low_rank():
+    """Stars of rank 2 plus biases, 60% observed, on a 1..5-ish scale."""
+    rng = np.random.default_rng(2)
+    p, q = rng.normal(0, 0.6, (80, 2)), rng.normal(0, 0.6, (50, 2))
+    stars = 3.0 + rng.normal(0, 0.3, (80, 1)) + rng.normal(0, 0.3, (1, 50)) + p @ q.T
+    return stars, rng.random(stars.shape) < 0.6
+
+
+def test_baselines_predict_their_definitions(additive):
+    stars, observed = additive
+    m = _matrix(stars, observed)
+    history = np.flatnonzero(observed[0])
+    own = stars[0, history]
+    assert np.allclose(GlobalMean().fit(m).predict(history, own, [0, 5]), stars[observed].mean())
+    assert np.allclose(UserMean().fit(m).predict(history, own, [0, 5]), own.mean())
+    item_mean = ItemMean().fit(m).predict([], [], [3])[0]
+    assert item_mean == pytest.approx(stars[observed[:, 3], 3].mean())
+
+
+def test_biases_recover_additive_stars_and_fold_in_is_the_user_step(additive):
+    stars, observed = additive
+    m = _matrix(stars, observed)
+    model = Biases(reg_user=1e-6, reg_item=1e-6, epochs=200).fit(m)
+    for user in range(5):
+        history = np.flatnonzero(observed[user])
+        held_out = np.flatnonzero(~observed[user])
+        predicted = model.predict(history, stars[user, history], held_out)
+        assert np.allclose(predicted, np.clip(stars[user, held_out], *model.scale), atol=1e-3)
+    # with real regularisation, the fold-in of a training user is the fit's own user bias
+    model = Biases(epochs=50).fit(m)
+    b_user, _ = fit_biases(m.tocsr(), model.mean, 15.0, 10.0, 50)
+    history = np.flatnonzero(observed[7])
+    assert model.user_bias(history, stars[7, history]) == pytest.approx(b_user[7], abs=1e-6)
+
+
+def test_biased_mf_recovers_held_out_cells_of_a_low_rank_matrix(low_rank):
+    stars, observed = low_rank
+    model = BiasedMF(factors=4, reg=0.01, reg_bias=0.01, epochs=30).fit(_matrix(stars, observed))
+    errors = []
+    for user in range(80):
+        history, held_out = np.flatnonzero(observed[user]), np.flatnonzero(~observed[user])
+        predicted = model.predict(history, stars[user, history], held_out)
+        errors.append(predicted - np.clip(stars[user, held_out], *model.scale))
+    assert np.sqrt(np.mean(np.concatenate(errors) ** 2)) < 0.1
+
+
+def test_biased_mf_folds_in_a_person_it_never_saw(low_rank):
+    """A newcomer whose stars follow the fitted item parameters is predicted almost exactly:
+    the fold-in is the same ridge solve as training's user step."""
+    stars, observed = low_rank
+    model = BiasedMF(factors=2, reg=1e-4, reg_bias=1e-4, epochs=20).fit(_matrix(stars, observed))
+    q, b_item = model.arrays["item_factors"], model.arrays["item_bias"]
+    truth = model.mean + 0.2 + b_item + q @ np.array([0.3, -0.2])
+    rated = np.arange(0, 50, 3)
+    predicted = model.predict(rated, truth[rated], np.arange(50))
+    assert np.allclose(predicted, np.clip(truth, *model.scale), atol=1e-3)
+
+
+def test_a_rating_made_now_counts(low_rank):
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    for model in (Biases().fit(m), BiasedMF(factors=3).fit(m), KNNBaseline(k=10, shrinkage=5).fit(m)):
+        before = model.predict([0, 1, 2], [3.0, 3.0, 3.0], [10, 11, 12])
+        after = model.predict([0, 1, 2, 3], [3.0, 3.0, 3.0, 5.0], [10, 11, 12])
+        assert not np.allclose(before, after), model.kind
+        assert after.mean() > before.mean(), model.kind
+
+
+def test_unknown_films_and_empty_histories_fall_back(additive):
+    stars, observed = additive
+    m = _matrix(stars, observed)
+    for model in (Biases().fit(m), BiasedMF(factors=3).fit(m), KNNBaseline().fit(m),
+                  RatingBlend(mf={"factors": 3}).fit(m)):
+        empty = model.predict([], [], [0, -1, 999])
+        assert np.isfinite(empty).all() and empty[1] == pytest.approx(empty[2])
+        history = np.flatnonzero(observed[0])
+        unknown = model.predict(np.append(history, -5), np.append(stars[0, history], 4.0), [-1])
+        assert np.isfinite(unknown).all()
+    biases = Biases().fit(m)
+    assert biases.predict([], [], [-1])[0] == pytest.approx(biases.mean)
+
+
+def test_predictions_are_clipped_to_the_training_scale():
+    m = sp.csr_matrix(np.array([[5.0, 5.0, 1.0], [5.0, 5.0, 1.0], [1.0, 1.0, 5.0]]))
+    model = Biases(reg_user=0.0, reg_item=0.0).fit(m)
+    predicted = model.predict([0, 1], [5.0, 5.0], [0, 1, 2])
+    assert predicted.min() >= 1.0 and predicted.max() <= 5.0
+
+
+def test_shrunk_pearson_matches_its_definition():
+    rng = np.random.default_rng(3)
+    dense = np.where(rng.random((12, 6)) < 0.7, rng.normal(0, 1, (12, 6)), 0.0)
+    sims = shrunk_pearson(sp.csr_matrix(dense), shrinkage=2.0, keep=5).toarray()
+    rated = dense != 0
+    for i in range(6):
+        for j in range(6):
+            both = rated[:, i] & rated[:, j]
+            n = both.sum()
+            if i == j or n == 0:
+                expected = 0.0
+            else:
+                zi, zj = dense[both, i], dense[both, j]
+                expected = (zi @ zj) / np.sqrt((zi @ zi) * (zj @ zj)) * (n - 1) / (n - 1 + 2.0)
+            assert sims[i, j] == pytest.approx(max(expected, 0.0), abs=1e-9)
+
+
+def test_knn_prediction_is_the_weighted_residual_formula(low_rank):
+    stars, observed = low_rank
+    model = KNNBaseline(k=3, shrinkage=10).fit(_matrix(stars, observed))
+    history = np.array([1, 4, 7, 9, 20])
+    own = np.array([4.0, 2.0, 5.0, 3.0, 1.0])
+    b_item = model.arrays["item_bias"]
+    b_user = (own - model.mean - b_item[history]).sum() / (15.0 + len(history))
+    sims = model.similarities().toarray()[30, history]
+    top = np.argsort(-sims)[:3]
+    top = top[sims[top] > 0]
+    residual = own - model.mean - b_user - b_item[history]
+    expected = model.mean + b_user + b_item[30]
+    if len(top):
+        expected += sims[top] @ residual[top] / sims[top].sum()
+    assert model.predict(history, own, [30])[0] == pytest.approx(np.clip(expected, *model.scale))
+
+
+def test_predict_pairs_is_predict_per_person(low_rank):
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    model = RatingBlend(mf={"factors": 3}, knn={"k": 5}).fit(m)
+    users, items = np.array([3, 0, 3, 8]), np.array([1, 2, 40, -1])
+    pairs = model.predict_pairs(m, users, items)
+    for u, i, p in zip(users, items, pairs):
+        row = m[u]
+        assert model.predict(row.indices, row.data, [i])[0] == pytest.approx(p)
+
+
+def test_save_and_load_predict_the_same(low_rank, tmp_path):
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    for model in (Biases().fit(m), KNNBaseline(k=5).fit(m), RatingBlend(mf={"factors": 3}).fit(m)):
+        loaded = load_rating_model(model.save(tmp_path / model.kind))
+        assert type(loaded) is type(model)
+        assert np.array_equal(loaded.predict([1, 2], [5.0, 1.0], np.arange(50)),
+                              model.predict([1, 2], [5.0, 1.0], np.arange(50)))
+
+
+def test_validation_cells_split_train_only_and_keep_everyone(low_rank):
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    fit_part, valid = validation_cells(m)
+    assert fit_part.nnz + valid.nnz == m.nnz and (fit_part.multiply(valid)).nnz == 0
+    assert np.allclose((fit_part + valid).toarray(), m.toarray())
+    assert (np.diff(fit_part.indptr) > 0).all()
+    again, _ = validation_cells(m)
+    assert (again != fit_part).nnz == 0
+
+
+def test_tune_picks_from_its_grids_and_blends(low_rank):
+    stars, observed = low_rank
+    tuned = tune(_matrix(stars, observed))
+    assert set(tuned["params"]) == {"mf", "knn", "use_knn", "weights"} and len(tuned["params"]["weights"]) == 4
+    assert tuned["validation"]["blend"] <= tuned["validation"]["biases"] + 1e-9
+    assert not tune(_matrix(stars, observed), max_knn_items=10)["params"]["use_knn"]
+
+
+def test_unknown_params_are_refused():
+    with pytest.raises(ValueError, match="unknown config"):
+        BiasedMF(factor=3)
+    with pytest.raises(ValueError, match="items but"):
+        Biases().fit(sp.csr_matrix(np.ones((2, 2)))).predict([0, 1], [3.0], [0])
