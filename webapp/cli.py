@@ -98,21 +98,34 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--model-family", type=click.Choice(["dense", "factor"]), default="dense", show_default=True,
               help="dense: the tuned Hybrid (EASE, RP3beta, content); factor: the large-catalogue ALS model a "
                    "rebuild uses above 20,000 movies, scored beside plain EASE (--dump then writes its lists).")
+@click.option("--ratings", "rating_prediction", is_flag=True,
+              help="Rating prediction instead: RMSE and MAE of every rating model beside the baselines, "
+                   "5-fold cross-validation and the warm split (or the given --train/--test).")
+@click.option("--dump-predictions", type=click.Path(dir_okay=False, writable=True),
+              help="With --ratings: write user_id,movie_id,prediction (CSV, that header) for every test row.")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
-                 model_family: str) -> None:
+                 model_family: str, rating_prediction: bool = False, dump_predictions: str | None = None) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the ratings of the imported release (not those of the
     site's accounts) as docs/protocol.md says. Example:
 
         flask --app wsgi eval --dump recs.json
+
+    Rating prediction (RMSE, MAE; 5-fold CV and the warm split without --train/--test):
+
+        flask --app wsgi eval --ratings --dump-predictions predictions.csv
     """
     from indexer.build import movie_vectors
     from recommender.evaluation import offline as offline_eval
 
     if bool(train_csv) != bool(test_csv):
         raise click.UsageError("--train and --test go together")
+    if dump_predictions and not rating_prediction:
+        raise click.UsageError("--dump-predictions goes with --ratings")
+    if rating_prediction:
+        return _eval_ratings(train_csv, test_csv, dump_predictions)
     db = store.connect(current_app.config["DATABASE"])
     try:
         movies = store.movies_frame(db)
@@ -139,6 +152,37 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
     if dump:
         Path(dump).write_text(json.dumps(run.ranked[run.served]))
         click.echo(f"{run.served} ranked lists written to {dump}")
+
+
+def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions: str | None) -> None:
+    """`flask eval --ratings`: the table of recommender.evaluation.rating_protocol."""
+    from recommender.evaluation import offline as offline_eval
+    from recommender.evaluation import rating_protocol
+
+    try:
+        train = offline_eval.read_ratings_csv(train_csv) if train_csv else None
+        test = offline_eval.read_ratings_csv(test_csv) if test_csv else None
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    ratings = None
+    if train is None:
+        db = store.connect(current_app.config["DATABASE"])
+        try:
+            ratings = ratings_stream.ratings_frame(db)
+        finally:
+            db.close()
+        ratings = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]  # the release's users, not the site's
+        if ratings.empty:
+            raise click.ClickException("the store holds no ratings: run `flask data import` first")
+    run = rating_protocol.run(ratings, train=train, test=test, report=lambda line: click.echo(line, err=True))
+    where = "given train/test" if train is not None else (
+        f"{rating_protocol.FOLDS}-fold cross-validation and the warm split, {len(ratings)} ratings")
+    click.echo(f"rating prediction, {where}")
+    click.echo(run.table.to_string(float_format=lambda v: f"{v:.4f}"))
+    click.echo("blend params: " + json.dumps(run.params[-1], sort_keys=True))
+    if dump_predictions:
+        rating_protocol.write_predictions(run.predictions, dump_predictions)
+        click.echo(f"{len(run.predictions)} predictions written to {dump_predictions}")
 
 
 def init_app(app: Flask) -> None:
