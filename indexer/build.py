@@ -22,7 +22,7 @@ from recommender.text import content, embedders, query_encoder
 from recommender.vectors import ann, faiss_io
 
 from . import embedding_cache, versions
-from .stages import fit_models, user_profiles
+from .stages import fit_models, fit_rating, user_profiles
 
 log = logging.getLogger(__name__)
 Report = Callable[[str], None]
@@ -120,7 +120,7 @@ def embed_content(movies, root: Path, folder: Path, embedder_name: str, report: 
 class _Stages:
     """Runs the rebuild's stages in order, each reported and timed."""
 
-    COUNT = 4
+    COUNT = 5
 
     def __init__(self, report: Report):
         self.report = report
@@ -160,12 +160,13 @@ def rebuild(db_path: Path, root: Path, *, embedder: str = embedders.DEFAULT, dry
             fitted = stages.run("collaborative models", fit_models, movies, ratings, text.vectors, text.index,
                                 building, root, report, family=model_family)
             users = stages.run("user profiles", user_profiles, fitted, building)
+            rating = stages.run("rating model", fit_rating, movies, ratings, building, root, report)
             counts = {"movies": len(movies), "ratings": len(ratings), "users": int(users),
                       "embedded": int(text.embedded)}
             manifest = versions.write_manifest(building, {
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "embedder": embedder, "counts": counts, "seconds": seconds,
-                "params": fitted.manifest, "model_family": fitted.manifest["model_family"],
+                "params": fitted.manifest, "model_family": fitted.manifest["model_family"], "rating": rating,
                 "ann": {"content": text.index_info, **fitted.manifest.get("ann", {})},
                 **({"query_encoder": text.query_encoder} if text.query_encoder else {}),
             })

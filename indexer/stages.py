@@ -14,12 +14,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from recommender.evaluation import protocol as evaluation
 from recommender.evaluation import tuning
 from recommender.models import FactorHybrid, Hybrid, ServingModel, model_family
 from recommender.models.genres import genre_matrix
-from recommender.serving.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, USER_IDS, users_index
+from recommender.models import rating as rating_models
+from recommender.serving.layout import COLLAB_INDEX, CONTENT_INDEX, MODEL_DIR, RATING_DIR, USER_IDS, users_index
 from recommender.vectors import faiss_io
 from recommender.vocab import Vocabulary
 
@@ -133,3 +135,45 @@ def user_profiles(fitted: FittedModel, folder: Path) -> int:
                 index.add_with_ids(vectors, np.ascontiguousarray(users.ids[block], dtype="int64"))
         faiss_io.save(index, folder / users_index(space))
     return len(users)
+
+
+def fit_rating(movies: pd.DataFrame, ratings: pd.DataFrame, folder: Path, root: Path,
+               report: Callable[[str], None]) -> dict:
+    """The rating-prediction model (predicted stars) on every rating, saved in RATING_DIR with
+    the version's item rows; its hyperparameters and blend weights are tuned on a validation
+    split of the ratings (recommender.models.rating.blend), reused while the ratings and the
+    recipe are unchanged. Returns what the manifest records."""
+    items = Vocabulary(movies["id"].to_numpy())
+    users = Vocabulary(np.sort(ratings["user_id"].unique()))
+    known = items.index(ratings["movie_id"].to_numpy()) >= 0
+    rated = ratings[known]
+    matrix = sp.csr_matrix((rated["rating"].to_numpy(np.float64),
+                            (users.index(rated["user_id"].to_numpy()), items.index(rated["movie_id"].to_numpy()))),
+                           shape=(len(users), len(items)))
+    if matrix.nnz == 0:
+        report("  no ratings: no rating model (predicted stars are null)")
+        return {"fitted": False}
+    cache = root / "cache" / "rating_tuning.json"
+    digest = hashlib.sha256(rating_models.blend.recipe().encode())
+    for column in ("user_id", "movie_id", "rating"):
+        digest.update(np.ascontiguousarray(rated[column].to_numpy()).tobytes())
+    digest.update(np.ascontiguousarray(items.ids).tobytes())
+    try:
+        cached = json.loads(cache.read_text())
+        tuned = cached["result"] if cached.get("digest") == digest.hexdigest() else None
+    except (OSError, ValueError, KeyError):
+        tuned = None
+    if tuned is None:
+        report("  tuning the rating model on a validation split of the ratings")
+        tuned = rating_models.tune(matrix, report=lambda line: report("    " + line))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"digest": digest.hexdigest(), "result": tuned}, indent=1))
+        os.replace(tmp, cache)
+    else:
+        report("  ratings unchanged since the last rating-model tuning: reusing its params")
+    model = rating_models.RatingBlend(**tuned["params"]).fit(matrix)
+    model.save(folder / RATING_DIR)
+    report(f"  rating model fitted on {matrix.nnz} ratings (validation RMSE {tuned['validation']['blend']})")
+    return {"fitted": True, "params": tuned["params"], "validation": tuned["validation"],
+            "tuning_seconds": tuned["seconds"]}

@@ -34,7 +34,8 @@ def test_summary_lists_counts_stages_and_version(app):
     result = rebuild(app)
     assert result.exit_code == 0, result.output
     assert "is live" in result.output and "30 movies" in result.output
-    assert "content embeddings" in result.output and "[4/4] user profiles" in result.output
+    assert "content embeddings" in result.output and "[4/5] user profiles" in result.output
+    assert "[5/5] rating model" in result.output
 
 
 def test_failure_mid_build_leaves_current_untouched(indexed_app, monkeypatch):

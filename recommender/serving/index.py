@@ -24,6 +24,7 @@ import faiss
 import numpy as np
 
 from recommender.models import ServingModel, history, load_model
+from recommender.models.rating import RatingModel, load_rating_model
 from recommender.serving.layout import (
     COLLAB_INDEX,
     CONTENT_INDEX,
@@ -35,6 +36,7 @@ from recommender.serving.layout import (
     MANIFEST,
     MODEL_DIR,
     MOVIE_IDS,
+    RATING_DIR,
     users_index,
 )
 from recommender.vectors import faiss_io
@@ -317,6 +319,7 @@ class LoadedIndex:
     genre_matrix: np.ndarray  # items x genres, 0/1
     genre_vectors: np.ndarray  # genres x dim: each genre's description, embedded
     files: VersionFiles  # what was read, and how it looked on disk
+    rating_model: RatingModel | None = None  # predicted stars; None in a version built before them
 
     @cached_property
     def users_collab(self) -> faiss.Index:
@@ -391,6 +394,12 @@ class LoadedIndex:
         scores = self.model.score(history([0], len(self.items)))
         if scores.shape != (1, len(self.items)) or not np.isfinite(scores).all():
             raise VersionError(f"{self.version}: the hybrid scores a one-movie history wrongly")
+        if self.rating_model is not None:
+            stars = self.rating_model.predict([0], [4.0], np.arange(min(len(self.items), 2)))
+            low, high = self.rating_model.scale
+            if self.rating_model.n_items != len(self.items) or not (np.isfinite(stars).all() and (
+                    (stars >= low) & (stars <= high)).all()):
+                raise VersionError(f"{self.version}: the rating model predicts a one-movie history wrongly")
 
 
 def load_index(folder: Path) -> LoadedIndex:
@@ -431,4 +440,6 @@ def _read_index(folder: Path, manifest: dict, files: VersionFiles) -> LoadedInde
         genre_matrix=files.array(folder / GENRE_MATRIX),
         genre_vectors=files.array(folder / GENRE_VECTORS),
         files=files,
+        rating_model=(load_rating_model(folder / RATING_DIR, reader=files)
+                      if f"{RATING_DIR}/rating.json" in files.listed else None),
     )

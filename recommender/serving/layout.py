@@ -19,6 +19,7 @@ USER_IDS = "user_ids.npy"
 GENRES = "genres.json"  # genre names, in the genre matrix's column order
 GENRE_MATRIX = "genre_matrix.npy"  # item rows x genres, 0/1
 GENRE_VECTORS = "genre_vectors.npy"  # each genre's description, embedded
+RATING_DIR = "rating"  # the rating-prediction model (predicted stars), in its own folder
 
 
 def users_index(space: str) -> str:
