@@ -92,7 +92,10 @@ def test_because_of_rows_equals_because_of(model):
 def test_feed_explained_names_the_liked_movie_with_the_largest_share(model):
     """Picks and scores are feed_top's; each reason is the liked row with the largest share in
     the pick's score as `contributions` counts it (the whole history's blend), so with every
-    rated row liked it is because_of_rows."""
+    rated row liked it is because_of_rows. (Picks that people like the user raised most are
+    tested in test_preferences.)"""
+    model = copy.copy(model)
+    model.params = {**model.params, "w_peers": 0.0}
     rng = np.random.default_rng(8)
     for rows, allowed in histories(9):
         top, scores, because = model.feed_explained(rows, rows, 15, allowed)

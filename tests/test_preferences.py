@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.models import Hybrid, history, preferences
+from recommender.models.hybrid_base import BECAUSE_PEERS
 
 N_USERS, N_ITEMS = 150, 90
 
@@ -37,7 +38,8 @@ def model():
     t = x.copy()
     t.data = 1e9 + rng.integers(0, 10**6, size=x.nnz).astype(np.float64)
     e = rng.standard_normal((N_ITEMS, 16)).astype(np.float32)
-    genres = (rng.random((N_ITEMS, 6)) < 0.3).astype(np.uint8)
+    genres = (rng.random((N_ITEMS, 6)) < 0.1).astype(np.uint8)  # a main genre, now and then a second
+    genres[np.arange(N_ITEMS), rng.integers(0, 6, N_ITEMS)] = 1
     return Hybrid(lam=20.0, lam_cold=200.0, lam_liked=20.0, factor_dims=8).fit(x, t, e, item_genres=genres)
 
 
@@ -79,7 +81,7 @@ def test_reasons_never_name_a_disliked_film(model):
     allowed[rows] = False
     liked, _ = preferences.masks_of(stars)
     _, _, because = model.feed_explained(rows, rows[liked], 20, allowed, stars)
-    assert set(because.tolist()) <= {3, 7, -1}
+    assert set(because.tolist()) <= {3, 7, -1, BECAUSE_PEERS}
     general = model.because_of(history(rows, N_ITEMS, stars), np.flatnonzero(allowed)[:20])
     assert set(general.tolist()) <= {3, 7, -1}
 
@@ -88,9 +90,26 @@ def test_a_version_built_before_the_listening_terms_still_serves(model):
     """A worker running this code may load a version built by the previous one (no likes' EASE,
     no quality or genre parts): the feed answers from the terms it has."""
     old = copy.copy(model)
-    old.parts = {name: part for name, part in model.parts.items() if name not in ("ease_liked", "quality", "genres")}
+    old.parts = {name: part for name, part in model.parts.items()
+                 if name not in ("ease_liked", "quality", "genres", "peers")}
     rows, stars = np.array([3, 7, 20]), np.array([5.0, 4.0, 1.0])
     allowed = np.ones(N_ITEMS, bool)
     allowed[rows] = False
     top, scores, because = old.feed_explained(rows, rows[:2], 10, allowed, stars)
     assert len(top) == 10 and np.isfinite(scores).all() and set(because.tolist()) <= {3, 7, -1}
+
+
+def test_people_like_you_name_no_film_and_need_likes(model):
+    """A pick the nearest users raised more than any liked film says so (BECAUSE_PEERS); a
+    history with no liked film has no peers to ask."""
+    rows, stars = np.array([3, 7, 20]), np.array([5.0, 5.0, 5.0])
+    allowed = np.ones(N_ITEMS, bool)
+    allowed[rows] = False
+    peers = model.parts["peers"]
+    votes = peers.score_one(rows)
+    assert votes[rows].sum() >= 0 and votes.max() > 0
+    assert not peers.score_one(np.zeros(0, np.int64)).any()
+    only_peers = copy.copy(model)
+    only_peers.params = {**model.params, "w_peers": 100.0}
+    _, _, because = only_peers.feed_explained(rows, rows, 10, allowed, stars)
+    assert (because == BECAUSE_PEERS).all()

@@ -40,9 +40,11 @@ GRID = {
     "w_liked": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
     "w_dislike": [0.0, 0.1, 0.2, 0.4, 0.6, 1.0],
     "w_quality": [0.0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8],
+    "peer_neighbours": [20, 50, 100],
+    "w_peers": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
 }
-MODEL_KEYS = ("lam", "session_weight", "lam_cold", "rp3_beta", "lam_liked")
-BLEND_KEYS = ("w_rp3", "w_liked", "w_dislike", "w_quality", "w_content", "w_pop_cold", "half_ratings",
+MODEL_KEYS = ("lam", "session_weight", "lam_cold", "rp3_beta", "lam_liked", "peer_neighbours")
+BLEND_KEYS = ("w_rp3", "w_liked", "w_dislike", "w_quality", "w_peers", "w_content", "w_pop_cold", "half_ratings",
               "warmth_power")
 # the objective's weights: liked films found first, then their share, then fewer disliked films
 LIKED_SHARE_WEIGHT, DISLIKED_WEIGHT = 0.5, 0.1
@@ -89,8 +91,9 @@ class _Fold:
         key = (name == "ease_liked", part.kind, tuple(sorted(part.params.items())))
         if key not in self._parts:
             gram = self.gram(params["session_weight"], params["session_seconds"]) if part.kind == "ease" else None
+            factors = self.fitted("factors", params) if name == "peers" else None
             self._parts[key] = Hybrid.fit_named(name, params, self.x, self.times, self.item_vectors, gram=gram,
-                                                item_genres=self.item_genres)
+                                                item_genres=self.item_genres, factors=factors)
         return self._parts[key]
 
     def part(self, name: str, params: dict) -> np.ndarray:

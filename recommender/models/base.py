@@ -77,6 +77,12 @@ def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row stays zero): inner products become cosines."""
+    a = np.asarray(a, dtype=np.float32)
+    return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def row_max_normalise(scores: np.ndarray) -> np.ndarray:
     """Divide each row by its largest |score| so components blend on one scale."""
     peak = np.abs(scores).max(axis=1, keepdims=True)

@@ -7,11 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
-from .base import Model, binary
-
-
-def _unit(a: np.ndarray) -> np.ndarray:
-    return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+from .base import Model, binary, unit_rows
 
 
 class ItemFactors(Model):
@@ -27,7 +23,7 @@ class ItemFactors(Model):
         _, s, vt = svds(xs.astype(np.float64), k=k, v0=v0)
         order = np.argsort(-s)
         v = vt[order].T * np.sqrt(s[order])[None, :]
-        self.arrays = {"V": _unit(v)}
+        self.arrays = {"V": unit_rows(v)}
         self.n_items = int(matrix.shape[1])
         return self
 
@@ -38,7 +34,7 @@ class ItemFactors(Model):
     def profiles(self, histories) -> np.ndarray:
         """Unit user vectors in the factor space (zero row for an empty history)."""
         h = binary(self._check(histories))
-        return _unit(np.asarray(h @ self.item_vectors))
+        return unit_rows(np.asarray(h @ self.item_vectors))
 
     def score(self, histories):
         return self.profiles(histories) @ np.asarray(self.item_vectors).T

@@ -1,21 +1,21 @@
-"""Genre taste: the genres a person's ratings say they like and dislike, as a term of the blend.
+"""Genre taste: how much more a person likes each genre than people in general do, as a term of
+the blend.
 
 Co-ratings of a handful of well-known films mostly point at other well-known films, and text
 embeddings of titles weigh a genre word lightly; someone who rated five westerns 5 stars still
-expects westerns. The profile is the star-signed sum of the rated films' genre rows (liked
-genres positive, disliked ones negative); a film scores the match of its genres, divided by the
-profile's total weight: near 1 for a film of the one genre someone rated only, small when their
-ratings spread over many genres (then co-ratings know better). It fades as ratings accumulate
-(half at `fade_ratings`), since a long history speaks for itself."""
+expects westerns. A genre's taste is its lift: the share of genre among the films the person
+liked (star-weighted, smoothed towards the share among everyone's ratings, `prior_ratings`
+films' worth) over that share among everyone's ratings, as a log, minus the same lift among
+the films they disliked where that is positive. A film scores the mean taste of its genres.
+Five random well-known films say little (lifts near 0), five westerns a lot; the term fades
+as ratings accumulate (half at `fade_ratings`), since a long history speaks for itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import numpy as np
-import scipy.sparse as sp
 
-from .base import Model
-from .content import rating_weights
+from .base import Model, binary
 
 
 def genre_matrix(genre_lists: Iterable[Iterable[str]]) -> tuple[list[str], np.ndarray]:
@@ -29,40 +29,80 @@ def genre_matrix(genre_lists: Iterable[Iterable[str]]) -> tuple[list[str], np.nd
     return names, matrix
 
 
+def _share_rows(g: np.ndarray) -> np.ndarray:
+    """Each film's genres as shares summing to 1 (a film of four genres is a quarter of each)."""
+    g = np.asarray(g, dtype=np.float32)
+    return g / np.maximum(g.sum(axis=1, keepdims=True), 1.0)
+
+
 class GenreTaste(Model):
     kind = "genres"
-    defaults = {"neutral": 2.5, "fade_ratings": 20.0, "fade_power": 4.0}
+    defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
+                "divergence_from": 0.25, "divergence_full": 0.6}
+    BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
     def fit(self, matrix, times=None, item_vectors=None, item_genres=None):
         if item_genres is None:
             raise ValueError("genres: fit needs item_genres (items x genres, 0/1)")
-        g = np.asarray(item_genres, dtype=np.float32)
+        g = _share_rows(item_genres)
         if g.shape[0] != matrix.shape[1]:
             raise ValueError(f"genres: {g.shape[0]} genre rows for {matrix.shape[1]} items")
-        # a film of four genres matches each of them less than a film of that genre alone
-        self.arrays = {"G": g / np.sqrt(np.maximum(g.sum(axis=1, keepdims=True), 1.0))}
+        counts = np.asarray(binary(matrix).sum(axis=0), dtype=np.float64).ravel()
+        base = counts @ g
+        base = base / max(base.sum(), 1e-12)
+        self.arrays = {"G": g, "base": np.maximum(base, self.BASE_FLOOR).astype(np.float32)}
         self.n_items = int(matrix.shape[1])
         return self
+
+    def _restore(self, directory, meta, reader) -> None:
+        """A version built before lifts kept genre rows scaled by 1/sqrt(count) and no base
+        shares: its rows are rescaled and every genre taken as equally common."""
+        super()._restore(directory, meta, reader)
+        if "base" not in self.arrays:
+            g = _share_rows(np.asarray(self.arrays["G"]) > 0)
+            self.arrays = {"G": g, "base": np.full(g.shape[1], 1.0 / max(g.shape[1], 1), dtype=np.float32)}
 
     @property
     def item_genres(self) -> np.ndarray:
         return self.arrays["G"]
 
-    def _scale(self, total_weight: np.ndarray, n_rated: np.ndarray) -> np.ndarray:
-        """Per history: 1 / its total |weight|, faded by how many films it rated."""
-        p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        fade = half ** p / (np.asarray(n_rated, dtype=np.float64) ** p + half ** p)
-        return (fade / np.maximum(total_weight, 1e-12)).astype(np.float32)
+    def taste(self, weights: np.ndarray, genre_rows: np.ndarray) -> np.ndarray:
+        """(genres,) the taste of one history: its signed star weights and its films' genre
+        shares; faded by the history's length."""
+        base = np.asarray(self.arrays["base"], dtype=np.float64)
+        prior = float(self.params["prior_ratings"])
+        w = np.asarray(weights, dtype=np.float64)
+        rows = np.asarray(genre_rows, dtype=np.float64)
 
-    def score(self, histories):
-        h = rating_weights(self._check(histories), float(self.params["neutral"]))
-        g = np.asarray(self.item_genres)
-        scale = self._scale(np.asarray(abs(h).sum(axis=1)).ravel(), np.diff(h.indptr))
-        return (np.asarray(h @ g, dtype=np.float32) * scale[:, None]) @ g.T
+        def lift(side: np.ndarray) -> np.ndarray:
+            return np.log((side @ rows + prior * base) / (side.sum() + prior) / base)
+
+        liked = np.clip(w, 0, None)
+        taste = lift(liked) - np.clip(lift(np.clip(-w, 0, None)), 0, None)
+        p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
+        return taste * self._confidence(liked, rows) * half ** p / (len(w) ** p + half ** p)
+
+    def _confidence(self, liked: np.ndarray, rows: np.ndarray) -> float:
+        """0..1: how far the liked films' genres stand from everyone's (the divergence of the two
+        shares, in nats), beyond what a handful of films picked at random already shows."""
+        base = np.asarray(self.arrays["base"], dtype=np.float64)
+        prior = float(self.params["prior_ratings"])
+        share = (liked @ rows + prior * base) / (liked.sum() + prior)
+        divergence = float((share * np.log(share / base)).sum())
+        low, high = float(self.params["divergence_from"]), float(self.params["divergence_full"])
+        return float(np.clip((divergence - low) / (high - low), 0.0, 1.0))
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """score() of one history of distinct rows and stars, without a sparse matrix."""
+        """(items,) scores of one history of distinct rows and their stars."""
         g = np.asarray(self.item_genres)
-        weights = np.asarray(stars, dtype=np.float32) - np.float32(self.params["neutral"])
-        scale = self._scale(np.abs(weights).sum(), len(weights))
-        return g @ ((weights @ g[np.asarray(rated_rows, dtype=np.int64)]) * scale)
+        weights = np.asarray(stars, dtype=np.float64) - float(self.params["neutral"])
+        taste = self.taste(weights, g[np.asarray(rated_rows, dtype=np.int64)])
+        return g @ taste.astype(np.float32)
+
+    def score(self, histories):
+        h = self._check(histories)
+        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
+        for u in np.flatnonzero(np.diff(h.indptr)):
+            cells = slice(h.indptr[u], h.indptr[u + 1])
+            out[u] = self.score_one(h.indices[cells], h.data[cells])
+        return out

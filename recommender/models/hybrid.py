@@ -3,6 +3,7 @@ from a brand-new user to a heavy rater (the skeleton: recommender.models.hybrid_
 
 collab(a) = a EASE_warm + (1 - a) EASE_cold + w_rp3 RP3beta     (every rating, as "seen")
 Liked / Disliked: EASE fitted on the likes only, read from the user's liked / disliked films
+Peers: what the users whose liked films resemble the user's liked (recommender.models.peers)
 
 so a user with 5 ratings leans on the heavily regularised EASE and on popularity, and one with
 200 on the sharp EASE; what they liked pulls its neighbours up, what they disliked pushes its
@@ -24,8 +25,9 @@ from .content import ContentModel
 from .ease import EASE, gram_matrix
 from .factors import ItemFactors
 from .genres import GenreTaste
-from .hybrid_base import SOURCE_CONTENT, SOURCE_CORATING, HybridBase, strongest, warmth
+from .hybrid_base import BECAUSE_PEERS, SOURCE_CONTENT, SOURCE_CORATING, HybridBase, strongest, warmth
 from .neighbours import ItemKNN, RP3beta
+from .peers import PeerTaste
 from .popularity import Popularity, Quality
 
 __all__ = ["Hybrid", "SOURCE_CONTENT", "SOURCE_CORATING", "TEXT_GRAM_MAX_ITEMS"]
@@ -43,14 +45,15 @@ class Hybrid(HybridBase):
         "lam_liked": 300.0, "w_liked": 0.5, "w_dislike": 0.3, "w_quality": 0.1,
         # chosen on what a person with few ratings sees (tests/test_personas_ml100k.py), not tuned
         # on the protocol, whose cold nDCG rewards the popular films everyone rates next
-        "w_genre": 1.0,
+        "w_genre": 1.5,
+        "w_peers": 1.5, "peer_neighbours": 50,
         "knn_shrink": 10.0, "factor_dims": 64,
     }
     BLENDED: ClassVar[tuple[str, ...]] = ("ease", "ease_cold", "rp3", "liked", "dislike", "quality", "genres",
-                                          "content", "popularity")
+                                          "peers", "content", "popularity")
     READS: ClassVar[dict[str, tuple[str, str]]] = {
         "ease": ("ease", "kept"), "ease_cold": ("ease_cold", "kept"), "rp3": ("rp3", "kept"),
-        "liked": ("ease_liked", "liked"), "dislike": ("ease_liked", "disliked")}
+        "liked": ("ease_liked", "liked"), "dislike": ("ease_liked", "disliked"), "peers": ("peers", "liked")}
 
     # -- the parts, as fitting and tuning make them ------------------------------------------
     @staticmethod
@@ -69,18 +72,23 @@ class Hybrid(HybridBase):
             "popularity": Popularity,
             "quality": Quality,
             "genres": GenreTaste,
+            "peers": lambda: PeerTaste(neighbours=params["peer_neighbours"]),
         }[name]()
 
     @classmethod
     def fit_named(cls, name: str, params: dict, matrix, times=None, item_vectors=None, gram=None,
-                  item_genres=None) -> Model:
+                  item_genres=None, factors: ItemFactors | None = None) -> Model:
         """make_part + fit_part, on what the part learns from: the likes alone for
-        "ease_liked" (its own Gram matrix), the genre matrix for "genres", every rating for the rest."""
+        "ease_liked" (its own Gram matrix), the genre matrix for "genres", the fitted "factors"
+        (fitted here when not given) for "peers", every rating for the rest."""
         part = cls.make_part(name, params)
         if name == "ease_liked":
             return part.fit(preferences.liked_matrix(matrix))
         if name == "genres":
             return part.fit(matrix, item_genres=item_genres)
+        if name == "peers":
+            factors = factors or cls.fit_named("factors", params, matrix)
+            return part.fit(matrix, item_vectors=factors.item_vectors)
         return cls.fit_part(part, matrix, times, item_vectors, gram)
 
     @staticmethod
@@ -94,8 +102,10 @@ class Hybrid(HybridBase):
         p = self.params
         if gram is None:
             gram = gram_matrix(matrix, times, p["session_weight"], p["session_seconds"])
-        return {name: self.fit_named(name, p, matrix, times, gram=gram)
-                for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors")}
+        parts = {name: self.fit_named(name, p, matrix, times, gram=gram)
+                 for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors")}
+        parts["peers"] = self.fit_named("peers", p, matrix, factors=parts["factors"])
+        return parts
 
     def _precompute(self, **kw) -> None:
         """E E^T, the items x items cosine of the text embeddings: per request, a row of it
@@ -130,6 +140,9 @@ class Hybrid(HybridBase):
         return np.asarray(self.parts["factors"].item_vectors)
 
     def _collab_user_vectors(self, histories):
+        """The profiles "people like you" compares (of the liked films), where the version has them."""
+        if "peers" in self.parts:
+            return self.parts["peers"].profiles(preferences.split(self._check(histories))[0])
         return self.parts["factors"].profiles(histories)
 
     def text_gram(self) -> np.ndarray | None:
@@ -171,20 +184,23 @@ class Hybrid(HybridBase):
         no sparse matrix, blended by the same `blend` (the text term up to rounding)."""
         return self._blend_rows(*self._unique(rated_rows, stars))[0]
 
-    def _blend_rows(self, rows: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, float, dict[str, float]]:
+    def _blend_rows(self, rows: np.ndarray, stars: np.ndarray
+                    ) -> tuple[np.ndarray, float, dict[str, float], dict[str, np.ndarray]]:
         """score_rows of unique sorted `rows` with their `stars`, with what explaining that
-        score needs: the history's warmth and the row maximum of each term."""
+        score needs: the history's warmth, the row maximum of each term and the terms as blended."""
         liked, disliked = preferences.masks_of(stars)
         sources = {name: rows[~disliked] for name in ITEM_ITEM_TERMS}  # a dislike pulls nothing up
         if "ease_liked" in self.parts:  # a version built before the likes' EASE has neither term
             sources.update(liked=rows[liked], dislike=rows[disliked])
-        names = list(sources) + [name for name in ("genres", "content") if name in self.parts]
+        names = list(sources) + [name for name in ("genres", "peers", "content") if name in self.parts]
         stack = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
             if name == "content":
                 self._content_sum(rows, stars, stack[i])
             elif name == "genres":
                 stack[i] = self.parts["genres"].score_one(rows, stars)
+            elif name == "peers":
+                stack[i] = self.parts["peers"].score_one(rows[liked])
             else:
                 np.sum(self._weights(name)[sources[name]], axis=0, out=stack[i])
         peaks = np.maximum(np.abs(stack).max(axis=1), 1e-12)
@@ -194,7 +210,7 @@ class Hybrid(HybridBase):
         parts.update({name: self.parts[name].item_scores()[None, :] for name in self.PRIORS if name in self.parts})
         a = warmth(np.array([len(rows)]), self.params)
         scores = self.blend(parts, a, self.params)[0]
-        return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}
+        return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}, parts
 
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
                  stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -208,15 +224,20 @@ class Hybrid(HybridBase):
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """feed_top, and per pick the liked row with the largest share in its score: the
         shares of `_contributions` (this history's warmth and term maxima, which scoring has
-        just worked out), so the reasons cost no second pass over the history."""
+        just worked out), so the reasons cost no second pass over the history. A pick that
+        people like this user raised more than any one liked film is BECAUSE_PEERS."""
         rated, rated_stars = self._unique(rated_rows, stars)
-        scores, a, peaks = self._blend_rows(rated, rated_stars)
+        scores, a, peaks, parts = self._blend_rows(rated, rated_stars)
         top = top_rows(scores, allowed, k)
         liked = np.unique(np.asarray(liked_rows, dtype=np.int64))
         if len(liked) == 0:
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)
         shares = self._contributions(liked, top, a, peaks, history_size=len(rated))
-        return top, scores[top], strongest(shares, liked)
+        because = strongest(shares, liked)
+        if "peers" in parts:
+            peers = (1 - a) * self.params["w_peers"] * parts["peers"][0, top]
+            because[(peers > 0) & (peers > shares.max(axis=1))] = BECAUSE_PEERS
+        return top, scores[top], because
 
     # -- explanations ------------------------------------------------------------------------
     def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,

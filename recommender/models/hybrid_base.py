@@ -5,14 +5,15 @@ its collaborative term: the parts it fits, how they blend, and how alike two mov
 are.
 
 score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality
-        + w_genre Genres + w_content Content + (1 - a(n)) w_pop_cold Popularity,
+        + w_genre Genres + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity),
         a(n) = n^g / (n^g + half_ratings^g)
 
 Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
 predict, Disliked what their disliked films (and those they marked "not interested") predict,
 pushed down; Genres (the genres the stars say they like) steers the feed of someone with few
-ratings; Content is signed by stars; Quality (how well liked a film is) breaks ties. Each term
-is divided by its row maximum. n is the number of movies the user rated: a new user
+ratings; Peers (what people whose liked films resemble theirs liked) serves them too; Content
+is signed by stars; Quality (how well liked a film is) breaks ties. Each term is divided by its
+row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
 "Movies like X" blends co-rating similarity with sharpened text similarity; co-ratings weigh
 more the more ratings X has, and text always keeps a say, so sequels surface even for big hits.
@@ -34,7 +35,7 @@ import scipy.sparse as sp
 from recommender.vectors import faiss_io
 
 from . import preferences
-from .base import Model, ServingModel, row_max_normalise
+from .base import Model, ServingModel, row_max_normalise, unit_rows
 from .content import ContentModel
 from .genres import GenreTaste
 from .popularity import Popularity, Quality
@@ -42,6 +43,7 @@ from .popularity import Popularity, Quality
 log = logging.getLogger(__name__)
 
 SOURCE_CORATING, SOURCE_CONTENT = 0, 1
+BECAUSE_PEERS = -2  # feed_explained's cause of a pick that people like the user raised most
 SIMILAR_BLOCK = 4096  # movies whose candidates are looked up at once when storing the lists
 
 
@@ -52,11 +54,6 @@ def warmth(n: np.ndarray, params: dict) -> np.ndarray:
     return (n / (n + float(params["half_ratings"]) ** g)).astype(np.float32)
 
 
-def unit_rows(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float32)
-    return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
 class HybridBase(ServingModel):
     """Parts in `self.parts` ("popularity", "content" when text vectors were given, and the
     subclass's collaborative parts); arrays in `self.arrays` (the stored similar lists, and
@@ -64,7 +61,7 @@ class HybridBase(ServingModel):
 
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
-        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0,
+        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0,
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
@@ -170,6 +167,8 @@ class HybridBase(ServingModel):
             s = s + params["w_genre"] * parts["genres"]
         if "content" in parts and params["w_content"]:
             s = s + params["w_content"] * parts["content"]
+        if "peers" in parts and params["w_peers"]:
+            s = s + (1 - a) * params["w_peers"] * parts["peers"]
         if params["w_pop_cold"]:
             s = s + (1 - a) * params["w_pop_cold"] * parts["popularity"]
         return s.astype(np.float32)

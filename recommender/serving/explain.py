@@ -34,6 +34,10 @@ def stars(rating: float) -> str:
     return f"{rating:g}★"
 
 
+PEOPLE_LIKE_YOU = "Loved by people whose favourites match yours"
+WELL_LIKED = "Popular and well rated"
+
+
 @lru_cache(maxsize=16384)
 def because_you_rated(title: str, rating: float | None = None) -> str:
     """"Because you rated Alien 5★"."""

@@ -18,6 +18,7 @@ import sqlite_utils
 from recommender import store
 from recommender.models import preferences
 from recommender.models.base import top_rows
+from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
 from recommender.serving.index import LoadedIndex
 from recommender.store import catalogue
@@ -150,12 +151,14 @@ class Recommender:
         movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids if c is not None]))
         star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
         out = []
-        for movie_id, score, cause_id in zip(top_ids, scores.tolist(), cause_ids):
+        for movie_id, score, cause_id, row in zip(top_ids, scores.tolist(), cause_ids, because):
             cause = movies.get(cause_id)
             if cause is not None:
                 reason = explain.because_you_rated(cause["display_title"], star_of.get(cause_id))
+            elif row == BECAUSE_PEERS:
+                reason = explain.PEOPLE_LIKE_YOU
             else:
-                reason = "Popular with people whose ratings look like yours"
+                reason = explain.WELL_LIKED
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 

@@ -1,0 +1,68 @@
+"""People like you: the users whose liked films resemble this person's, and what they liked.
+
+Each user of the training data is a unit vector, the sum of the collaborative item vectors of
+the films they liked (recommender.models.factors: popularity-scaled, so two people who both
+liked the same big hit look less alike than two who liked the same western); these are the
+profiles of the version's users_collab.faiss. A history's profile is made the same way from
+its liked films; its `neighbours` nearest users (inner product) each vote for the films they
+liked, with their similarity. A new user with five ratings of one kind is matched to the people
+who loved those films, whose other favourites co-ratings of big hits alone do not surface."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import preferences
+from .base import Model, unit_rows
+
+
+class PeerTaste(Model):
+    kind = "peers"
+    defaults = {"neighbours": 50}
+
+    def fit(self, matrix, times=None, item_vectors=None):
+        """`item_vectors`: the collaborative item vectors (items x dims) users are compared in."""
+        if item_vectors is None:
+            raise ValueError("peers: fit needs the collaborative item vectors")
+        liked = preferences.liked_matrix(matrix)
+        v = np.asarray(item_vectors, dtype=np.float32)
+        self.arrays = {"V": v, "P": unit_rows(liked @ v),
+                       "likes_indptr": liked.indptr.astype(np.int64), "likes": liked.indices.astype(np.int32)}
+        self.n_items = int(matrix.shape[1])
+        return self
+
+    @property
+    def user_profiles(self) -> np.ndarray:
+        """(users, dims) unit profiles of the training users, in the order of their rows."""
+        return self.arrays["P"]
+
+    def profiles(self, liked_histories) -> np.ndarray:
+        """Unit profiles of 0/1 liked histories (a zero row for no liked film)."""
+        return unit_rows(sp.csr_matrix(liked_histories, dtype=np.float32) @ self.arrays["V"])
+
+    def _votes(self, profile: np.ndarray) -> np.ndarray:
+        """(items,) the similarity-weighted likes of the users nearest to one profile."""
+        sims = self.user_profiles @ profile
+        k = min(int(self.params["neighbours"]), len(sims))
+        near = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+        near = near[sims[near] > 0]
+        indptr, likes = self.arrays["likes_indptr"], self.arrays["likes"]
+        counts = indptr[near + 1] - indptr[near]
+        cells = np.concatenate([likes[indptr[u]:indptr[u + 1]] for u in near]) if len(near) else np.zeros(0, np.int32)
+        return np.bincount(cells, weights=np.repeat(sims[near], counts), minlength=self.n_items).astype(np.float32)
+
+    def score_one(self, liked_rows: np.ndarray) -> np.ndarray:
+        """(items,) scores of one history given by its liked rows."""
+        if len(liked_rows) == 0:
+            return np.zeros(self.n_items, dtype=np.float32)
+        profile = self.arrays["V"][np.asarray(liked_rows, dtype=np.int64)].sum(axis=0)
+        return self._votes(profile / max(float(np.linalg.norm(profile)), 1e-12))
+
+    def score(self, histories):
+        """Scores of 0/1 liked histories (the blend hands this part the liked side)."""
+        h = self._check(histories)
+        h.eliminate_zeros()
+        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
+        for u in np.flatnonzero(np.diff(h.indptr)):
+            out[u] = self.score_one(h.indices[h.indptr[u]:h.indptr[u + 1]])
+        return out
