@@ -1,5 +1,5 @@
 """The request's Recommender: the live index version (swapped between requests) and the store."""
-from flask import current_app
+from flask import current_app, g
 
 from recommender.serving.service import Recommender
 
@@ -7,8 +7,10 @@ from .db import get_db
 
 
 def get_recommender() -> Recommender:
-    """Bound to this request's store connection and the index version live right now."""
-    holder = current_app.extensions.get("index_holder")
-    if holder is None:
-        return Recommender(get_db())
-    return Recommender(get_db(), holder.current(), holder.embedder)
+    """Bound to this request's store connection and the index version live right now; one per
+    request, so what it has read (the user's ratings) is read once."""
+    if "recommender" not in g:
+        holder = current_app.extensions.get("index_holder")
+        g.recommender = (Recommender(get_db()) if holder is None
+                         else Recommender(get_db(), holder.current(), holder.embedder))
+    return g.recommender

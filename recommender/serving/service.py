@@ -80,6 +80,15 @@ class Recommender:
         self.db = db
         self.index = index
         self._embedder_for = embedder_for
+        self._ratings_read: tuple | None = None  # (user id, movie ids, stars) last read
+
+    def user_ratings(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The user's rated movie ids and stars: read now when `fresh` (the feed always reads
+        them so), else those this Recommender last read for the user, if any: the predicted
+        stars on a feed response use the very ratings the feed was computed from, read once."""
+        if fresh or self._ratings_read is None or self._ratings_read[0] != user_id:
+            self._ratings_read = (user_id, *store.user_rating_arrays(self.db, user_id, newest_first=False))
+        return self._ratings_read[1], self._ratings_read[2]
 
     @property
     def index_version(self) -> str | None:
@@ -131,7 +140,7 @@ class Recommender:
         """Personalized top-k, never a movie the user rated nor one in `hide` (left out before
         the top k is taken, so k still come back); popular and varied for a new user.
         One query for the ratings, one for the catalogue rows of the picks and their reasons."""
-        rated_ids, stars = store.user_rating_arrays(self.db, user_id, newest_first=False)
+        rated_ids, stars = self.user_ratings(user_id, fresh=True)
         if self.index is None or len(rated_ids) == 0:
             return self._popular(set(rated_ids.tolist()) | hide, genre, k)
         rows = self.index.rows(rated_ids)

@@ -2,6 +2,7 @@
 and fuzzers. A static dict kept beside the routes; tests/test_openapi.py fails when the two drift."""
 from flask import jsonify
 
+from recommender.serving import predicted
 from recommender.serving.service import MAX_K
 
 from . import bp
@@ -113,7 +114,9 @@ DOCUMENT = {
                                      "year": {"type": ["integer", "null"]},
                                      "genres": {"type": "array", "items": {"type": "string"}},
                                      "avg_rating": {"type": ["number", "null"]},
-                                     "num_ratings": {"type": "integer"}}},
+                                     "num_ratings": {"type": "integer"},
+                                     "predicted_rating": {"type": ["number", "null"],
+                                                          "description": predicted.DESCRIPTION}}},
             "Recommendation": {"type": "object", "required": ["movie", "score", "reason"],
                                "properties": {"movie": _ref("Movie"), "score": {"type": "number"},
                                               "reason": {"type": "string"}}},

@@ -1,0 +1,51 @@
+"""Predicted stars on movie objects: "You'd rate it about 4.2★" (issue 18). No Flask here.
+
+`decorate` is the one place where a movie dict gains `predicted_rating`: the stars the index
+version's rating model (recommender.models.rating) predicts for the person from their ratings
+as they are right now (read at the call, so a rating made a second ago counts; no rebuild),
+rounded to 0.01 and within the scale of the ratings the model was fitted on (MovieLens: 0.5..5
+or 1..5). None, which JSON writes as null, when there is no basis: the person has rated nothing
+this version knows, or the version has no rating model (no index yet, or built before them).
+A film added since the rebuild gets the person's own level (mean + their bias).
+
+How it agrees with the feed: the feed ranks by the hybrid's preference scores, these stars
+come from a separate model of the same ratings read the same way (higher stars, more liked),
+so the two agree on what a person likes without one being computed from the other; the feed's
+`sort=predicted` orders by these very numbers."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from recommender.serving.index import LoadedIndex
+
+FIELD = "predicted_rating"
+DESCRIPTION = ("with a bearer token: the stars the user would give the film (0.5 to 5.0), null when there is "
+               "no basis (no ratings yet)")
+
+
+def predicted_stars(index: LoadedIndex | None, rated_ids, stars, movie_ids) -> list[float | None]:
+    """Predicted stars for `movie_ids` (MovieLens ids) of a person whose ratings are `stars` on
+    `rated_ids`; a list of None when there is no basis (see the module's doc)."""
+    movie_ids = np.asarray(movie_ids, dtype=np.int64)
+    model = index.rating_model if index is not None else None
+    if model is None or len(movie_ids) == 0:
+        return [None] * len(movie_ids)
+    rows = index.rows(rated_ids)
+    known = rows >= 0
+    if not known.any():
+        return [None] * len(movie_ids)
+    predicted = model.predict(rows[known], np.asarray(stars, dtype=np.float64)[known], index.rows(movie_ids))
+    return [round(float(p), 2) for p in predicted]
+
+
+def decorate(movies: Iterable[dict], index: LoadedIndex | None, rated_ids, stars) -> None:
+    """Set `predicted_rating` on every movie dict of `movies` (in place: they are the response's
+    own), one prediction call for all of them."""
+    movies = [m for m in movies if isinstance(m, dict) and "id" in m]
+    if not movies:
+        return
+    values = predicted_stars(index, rated_ids, stars, [int(m["id"]) for m in movies])
+    for movie, value in zip(movies, values):
+        movie[FIELD] = value

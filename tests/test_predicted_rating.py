@@ -1,0 +1,102 @@
+"""`predicted_rating` on the movie objects of authenticated API responses (CONTRACT.md)."""
+import numpy as np
+import pytest
+
+from recommender.serving import predicted
+from tests.web_helpers import signup
+
+RATED = {1: 5.0, 3: 4.5, 4: 1.0}  # Toy Story, Star Wars, The Empire Strikes Back
+
+
+@pytest.fixture
+def client(indexed_app):
+    return indexed_app.test_client()
+
+
+def rate(client, account, stars=RATED):
+    for movie_id, value in stars.items():
+        assert client.put(f"/api/ratings/{movie_id}", json={"rating": value},
+                          headers=account["headers"]).status_code in (200, 201)
+
+
+def movies_of(body) -> list[dict]:
+    """Every movie object of a response body."""
+    found = []
+    if isinstance(body, dict):
+        if {"id", "title", "num_ratings"} <= body.keys() and isinstance(body["id"], int):
+            return [body]
+        for value in body.values():
+            found += movies_of(value)
+    elif isinstance(body, list):
+        for value in body:
+            found += movies_of(value)
+    return found
+
+
+def every_response(client, headers) -> dict:
+    return {path: client.get(path, headers=headers) for path in
+            ("/api/feed?k=5", "/api/movies/3/similar?k=5", "/api/search?q=space+war&k=5", "/api/movies/2",
+             "/api/movies?q=star", "/api/ratings", "/api/hidden")}
+
+
+def test_every_movie_object_carries_predicted_stars_on_the_scale(client):
+    account = signup(client)
+    rate(client, account)
+    assert client.put("/api/hidden/7", headers=account["headers"]).status_code in (200, 201)
+    for path, response in every_response(client, account["headers"]).items():
+        assert response.status_code == 200, path
+        movies = movies_of(response.get_json())
+        assert movies, path
+        for movie in movies:
+            assert isinstance(movie["predicted_rating"], float), (path, movie)
+            assert 0.5 <= movie["predicted_rating"] <= 5.0
+
+
+def test_no_basis_is_null_and_anonymous_responses_are_unchanged(client):
+    account = signup(client)
+    for path, response in every_response(client, account["headers"]).items():
+        for movie in movies_of(response.get_json()):
+            assert movie["predicted_rating"] is None, path
+    for path in ("/api/movies/3/similar?k=5", "/api/movies/2", "/api/search?q=space+war&k=5"):
+        for headers in ({}, {"Authorization": "Bearer not-a-live-token"}):
+            body = client.get(path, headers=headers).get_json()
+            assert all("predicted_rating" not in m for m in movies_of(body)), path
+
+
+def test_a_rating_made_a_second_ago_moves_the_prediction(client):
+    account = signup(client)
+    rate(client, account, {1: 4.0})
+    before = client.get("/api/movies/2", headers=account["headers"]).get_json()["predicted_rating"]
+    rate(client, account, {3: 5.0, 4: 5.0, 5: 5.0, 6: 5.0})
+    after = client.get("/api/movies/2", headers=account["headers"]).get_json()["predicted_rating"]
+    assert after > before
+    rate(client, account, {3: 1.0, 4: 1.0, 5: 1.0, 6: 1.0})
+    lowered = client.get("/api/movies/2", headers=account["headers"]).get_json()["predicted_rating"]
+    assert lowered < before
+
+
+def test_the_api_stars_are_the_rating_models(indexed_app, client):
+    account = signup(client)
+    rate(client, account)
+    body = client.get("/api/movies/3/similar?k=5", headers=account["headers"]).get_json()
+    index = indexed_app.extensions["index_holder"].current()
+    ids = [body["movie"]["id"]] + [r["movie"]["id"] for r in body["results"]]
+    expected = predicted.predicted_stars(index, list(RATED), list(RATED.values()), ids)
+    assert [body["movie"]["predicted_rating"]] + [r["movie"]["predicted_rating"] for r in body["results"]] == expected
+
+
+def test_predicted_stars_without_a_model_or_a_known_rating_are_none(indexed_app, client):
+    assert client.get("/healthz").status_code == 200  # the worker has loaded the live version
+    index = indexed_app.extensions["index_holder"].current()
+    assert predicted.predicted_stars(None, [1], [5.0], [2, 3]) == [None, None]
+    assert predicted.predicted_stars(index, [99_999], [5.0], [2, 3]) == [None, None]
+    new_film = predicted.predicted_stars(index, [1], [5.0], [99_999])[0]  # unknown to the version
+    assert new_film is not None and np.isfinite(new_film)
+
+
+def test_the_openapi_document_is_not_decorated(client):
+    account = signup(client)
+    rate(client, account)
+    schema = client.get("/api/openapi.json", headers=account["headers"]).get_json()["components"]["schemas"]["Movie"]
+    assert schema["properties"]["predicted_rating"] == {"type": ["number", "null"], "description": predicted.DESCRIPTION}
+    assert all(isinstance(value, dict) for value in schema["properties"].values())
