@@ -75,11 +75,6 @@ class KNNBaseline(RatingModel):
                               p["shrinkage"], int(p["neighbours"]))
         self.arrays.update(item_bias=b_item, sim_indptr=sims.indptr.astype(np.int64),
                            sim_indices=sims.indices.astype(np.int32), sim_values=sims.data.astype(np.float32))
-        self._sims = self.similarities()
-
-    def _restore(self, directory, meta, reader):
-        super()._restore(directory, meta, reader)
-        self._sims = self.similarities()
 
     def similarities(self) -> sp.csr_matrix:
         """The stored neighbour lists as an items x items csr."""
@@ -106,5 +101,18 @@ class KNNBaseline(RatingModel):
         return base
 
     def _sims_to(self, targets: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """Dense |targets| x |items| similarities from the stored neighbour lists."""
-        return self._sims[targets][:, items].toarray().astype(np.float64)
+        """Dense |targets| x |items| similarities from the stored neighbour lists: each target's
+        list gathered and matched against the history by position (no sparse slicing: this
+        runs on every request that shows predicted stars)."""
+        a = self.arrays
+        indptr, indices, values = a["sim_indptr"], a["sim_indices"], a["sim_values"]
+        position = np.full(self.n_items, -1, dtype=np.int64)
+        position[items] = np.arange(len(items))
+        starts, lengths = indptr[targets], indptr[targets + 1] - indptr[targets]
+        owner = np.repeat(np.arange(len(targets)), lengths)
+        cells = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+        column = position[indices[cells]]
+        hit = column >= 0
+        out = np.zeros((len(targets), len(items)))
+        out[owner[hit], column[hit]] = values[cells[hit]]
+        return out
