@@ -43,7 +43,8 @@ chromium:
 test: install chromium
 	$(BIN)/python -m pytest
 
-# Serving (gunicorn + wrk), in-process latency; BENCH_ARGS="--seconds 10 --with-rebuild" for more or less.
+# Serving (gunicorn + wrk), in-process latency; BENCH_ARGS="--seconds 10 --with-rebuild" for more or less,
+# "--with-bare --with-rebuild-under-load" for a plain `gunicorn -w 3` and the p99 through a rebuild.
 # The benchmark instance (instance/bench, ML-100K) is imported and indexed by the script itself.
 bench: install
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)

@@ -33,7 +33,8 @@ def ensure_ml100k(instance: Path = BENCH_INSTANCE) -> Path:
 def write_result(name: str, payload: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     payload = {"benchmark": name, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, **payload}
+               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()]}, **payload}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=1))
     return path

@@ -83,15 +83,17 @@ def comparison(runs: dict) -> str:
 
 def bare_table(runs: dict) -> str:
     """--bare's table: per command, each endpoint's fraction of /healthz (median of the rounds,
-    each round against its own /healthz) and its p99 (worst round)."""
+    each round against its own /healthz), its p99 (worst round), then each round's fraction."""
     names = [n for n in next(iter(runs.values()))["endpoints"] if n != "healthz"]
     labels = {n: next(iter(runs.values()))["endpoints"][n]["path"] for n in names}
-    rows = ["| command | /healthz req/s | " + " | ".join(f"`{labels[n]}` fraction (p99 ms)" for n in names) + " |",
+    rows = ["| command | /healthz req/s | " + " | ".join(f"`{labels[n]}` fraction (p99 ms); each round" for n in names)
+            + " |",
             "| --- | ---: |" + " ---: |" * len(names)]
     for name, r in runs.items():
         e = r["endpoints"]
-        rows.append(f"| `{r['command']}` | {e['healthz']['req_per_s']:.0f} | "
-                    + " | ".join(f"{e[n]['fraction_of_healthz']:.2f} ({e[n]['p99_ms']:.0f})" for n in names) + " |")
+        rows.append(f"| `{r['command']}` | {e['healthz']['req_per_s']:.0f} | " + " | ".join(
+            f"{e[n]['fraction_of_healthz']:.2f} ({e[n]['p99_ms']:.0f}); rounds "
+            + ", ".join(f"{x['fraction_of_healthz']:.2f}" for x in e[n].get("rounds", [])) for n in names) + " |")
     return "\n".join(rows)
 
 

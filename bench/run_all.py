@@ -1,6 +1,8 @@
 """Every benchmark figure in one run (`make bench`): HTTP serving under gunicorn's production
 settings (bench/serving.py, 3 interleaved rounds), the in-process latencies (bench/latency.py) and, with
---with-rebuild, the rebuild timings (bench/rebuild.py). Each writes its JSON to bench/results/;
+--with-rebuild, the rebuild timings (bench/rebuild.py); --with-bare compares a plain
+`gunicorn -w 3 wsgi:app` with `make serve` (bench/configs.py --bare), --with-rebuild-under-load
+measures p99 through a rebuild and swap (bench/rebuild.py --under-load). Each writes its JSON to bench/results/;
 the serving table is also written as markdown to bench/results/serving.md, ready for the README.
 
     make bench                                   # = .venv/bin/python -m bench.run_all
@@ -12,7 +14,7 @@ import shlex
 import sys
 from contextlib import contextmanager
 
-from . import latency, rebuild, serving
+from . import configs, latency, rebuild, serving
 from .common import RESULTS
 
 
@@ -34,6 +36,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000, help="in-process latency calls per question")
     parser.add_argument("--with-rebuild", action="store_true", help="also time full and no-change rebuilds")
     parser.add_argument("--runs", type=int, default=1, help="rebuild runs (with --with-rebuild)")
+    parser.add_argument("--with-bare", action="store_true",
+                        help="also `gunicorn -w 3 wsgi:app` against `make serve` (bench.configs --bare)")
+    parser.add_argument("--with-rebuild-under-load", action="store_true",
+                        help="also p99 of feed and similar through a rebuild (bench.rebuild --under-load)")
     args = parser.parse_args()
     command = "make bench" if not sys.argv[1:] else f".venv/bin/python -m bench.run_all {shlex.join(sys.argv[1:])}"
 
@@ -44,7 +50,8 @@ def main() -> None:
                           f"{result['rounds']} rounds (req/s, p50, fraction: medians; p99: worst round), "
                           f"load generator {result['load_generator']}; server `{result['command']}`.",
                           f"Measured with `{command}` on {os.cpu_count()} CPUs.", ""])
-    (RESULTS / "serving.md").write_text(markdown)
+    if not args.only:  # the README's table has every endpoint
+        (RESULTS / "serving.md").write_text(markdown)
 
     print("\n== In-process latency (bench.latency) ==", flush=True)
     with argv("--calls", str(args.calls)):
@@ -52,6 +59,14 @@ def main() -> None:
     if args.with_rebuild:
         print("\n== Rebuild (bench.rebuild) ==", flush=True)
         with argv("--runs", str(args.runs)):
+            rebuild.main()
+    if args.with_bare:
+        print("\n== gunicorn -w 3 wsgi:app against make serve (bench.configs --bare) ==", flush=True)
+        with argv("--bare", "--seconds", "10", "--rounds", "3"):
+            configs.main()
+    if args.with_rebuild_under_load:
+        print("\n== Rebuild under load (bench.rebuild --under-load) ==", flush=True)
+        with argv("--under-load"):
             rebuild.main()
     print(f"\nREADME table: {RESULTS / 'serving.md'}")
 

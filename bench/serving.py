@@ -555,6 +555,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--worker-class", help="override the worker class (sync, gthread)")
     parser.add_argument("--threads", type=int, help="override the threads per gthread worker")
     parser.add_argument("--python-client", action="store_true", help="use the Python load generator, not wrk")
+    parser.add_argument("--only", nargs="*", help="endpoints to load (names: similar feed search search_new "
+                                                 "titles; /healthz always), e.g. --only titles")
 
 
 def gunicorn_options(args: argparse.Namespace) -> list[str]:
@@ -575,8 +577,8 @@ def result_name() -> str:
 
 def run(args: argparse.Namespace) -> dict:
     result = measure(args.seconds, args.connections, gunicorn_options(args), use_wrk=not args.python_client,
-                     rounds=args.rounds, workers=args.workers)
-    path = write_result(result_name(), result)
+                     rounds=args.rounds, workers=args.workers, only=getattr(args, "only", None))
+    path = write_result(result_name() + ("-" + "-".join(args.only) if getattr(args, "only", None) else ""), result)
     print()
     print(report(result))
     print(f"({path})")
