@@ -42,9 +42,10 @@ GRID = {
     "w_quality": [0.0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8],
     "peer_neighbours": [20, 50, 100],
     "w_peers": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
+    "w_stars": [0.0, 0.1, 0.2, 0.4, 0.6, 0.8],
 }
 MODEL_KEYS = ("lam", "session_weight", "lam_cold", "rp3_beta", "lam_liked", "peer_neighbours")
-BLEND_KEYS = ("w_rp3", "w_liked", "w_dislike", "w_quality", "w_peers", "w_content", "w_pop_cold", "half_ratings",
+BLEND_KEYS = ("w_rp3", "w_liked", "w_dislike", "w_quality", "w_peers", "w_stars", "w_content", "w_pop_cold", "half_ratings",
               "warmth_power")
 # the objective's weights: liked films found first, then their share, then fewer disliked films
 LIKED_SHARE_WEIGHT, DISLIKED_WEIGHT = 0.5, 0.1

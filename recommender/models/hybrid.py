@@ -4,6 +4,7 @@ from a brand-new user to a heavy rater (the skeleton: recommender.models.hybrid_
 collab(a) = a EASE_warm + (1 - a) EASE_cold + w_rp3 RP3beta     (every rating, as "seen")
 Liked / Disliked: EASE fitted on the likes only, read from the user's liked / disliked films
 Peers: what the users whose liked films resemble the user's liked (recommender.models.peers)
+Stars: the stars a rating model predicts from the user's ratings (recommender.models.stars)
 
 so a user with 5 ratings leans on the heavily regularised EASE and on popularity, and one with
 200 on the sharp EASE; what they liked pulls its neighbours up, what they disliked pushes its
@@ -28,6 +29,7 @@ from .genres import GenreTaste
 from .hybrid_base import BECAUSE_PEERS, SOURCE_CONTENT, SOURCE_CORATING, HybridBase, strongest, warmth
 from .neighbours import ItemKNN, RP3beta
 from .peers import PeerTaste
+from .stars import PredictedStars
 from .popularity import Popularity, Quality
 
 __all__ = ["Hybrid", "SOURCE_CONTENT", "SOURCE_CORATING", "TEXT_GRAM_MAX_ITEMS"]
@@ -46,11 +48,11 @@ class Hybrid(HybridBase):
         # chosen on what a person with few ratings sees (tests/test_personas_ml100k.py), not tuned
         # on the protocol, whose cold nDCG rewards the popular films everyone rates next
         "w_genre": 1.5,
-        "w_peers": 1.5, "peer_neighbours": 50,
+        "w_peers": 1.5, "peer_neighbours": 50, "w_stars": 0.4,
         "knn_shrink": 10.0, "factor_dims": 64,
     }
     BLENDED: ClassVar[tuple[str, ...]] = ("ease", "ease_cold", "rp3", "liked", "dislike", "quality", "genres",
-                                          "peers", "content", "popularity")
+                                          "peers", "stars", "content", "popularity")
     READS: ClassVar[dict[str, tuple[str, str]]] = {
         "ease": ("ease", "kept"), "ease_cold": ("ease_cold", "kept"), "rp3": ("rp3", "kept"),
         "liked": ("ease_liked", "liked"), "dislike": ("ease_liked", "disliked"), "peers": ("peers", "liked")}
@@ -73,6 +75,7 @@ class Hybrid(HybridBase):
             "quality": Quality,
             "genres": GenreTaste,
             "peers": lambda: PeerTaste(neighbours=params["peer_neighbours"]),
+            "stars": PredictedStars,
         }[name]()
 
     @classmethod
@@ -103,7 +106,7 @@ class Hybrid(HybridBase):
         if gram is None:
             gram = gram_matrix(matrix, times, p["session_weight"], p["session_seconds"])
         parts = {name: self.fit_named(name, p, matrix, times, gram=gram)
-                 for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors")}
+                 for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors", "stars")}
         parts["peers"] = self.fit_named("peers", p, matrix, factors=parts["factors"])
         return parts
 
@@ -192,7 +195,7 @@ class Hybrid(HybridBase):
         sources = {name: rows[~disliked] for name in ITEM_ITEM_TERMS}  # a dislike pulls nothing up
         if "ease_liked" in self.parts:  # a version built before the likes' EASE has neither term
             sources.update(liked=rows[liked], dislike=rows[disliked])
-        names = list(sources) + [name for name in ("genres", "peers", "content") if name in self.parts]
+        names = list(sources) + [name for name in ("genres", "peers", "stars", "content") if name in self.parts]
         stack = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
             if name == "content":
@@ -201,6 +204,8 @@ class Hybrid(HybridBase):
                 stack[i] = self.parts["genres"].score_one(rows, stars)
             elif name == "peers":
                 stack[i] = self.parts["peers"].score_one(rows[liked])
+            elif name == "stars":
+                stack[i] = self.parts["stars"].score_one(rows, stars)
             else:
                 np.sum(self._weights(name)[sources[name]], axis=0, out=stack[i])
         peaks = np.maximum(np.abs(stack).max(axis=1), 1e-12)

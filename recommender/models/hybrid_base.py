@@ -4,14 +4,15 @@ items matrices fit in memory, recommender.models.factor_hybrid beyond): warmth, 
 its collaborative term: the parts it fits, how they blend, and how alike two movies' co-ratings
 are.
 
-score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality
-        + w_genre Genres + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity),
+score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality + w_genre Genres
+        + w_stars Stars + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity),
         a(n) = n^g / (n^g + half_ratings^g)
 
 Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
 predict, Disliked what their disliked films (and those they marked "not interested") predict,
 pushed down; Genres (the genres the stars say they like) steers the feed of someone with few
-ratings; Peers (what people whose liked films resemble theirs liked) serves them too; Content
+ratings; Peers (what people whose liked films resemble theirs liked) serves them too; Stars
+(the stars a rating model predicts for the user) keeps films they would rate low down; Content
 is signed by stars; Quality (how well liked a film is) breaks ties. Each term is divided by its
 row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
@@ -61,7 +62,7 @@ class HybridBase(ServingModel):
 
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
-        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0,
+        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0, "w_stars": 0.0,
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
@@ -144,7 +145,7 @@ class HybridBase(ServingModel):
     # default (term, "all")
     READS: ClassVar[dict[str, tuple[str, str]]] = {}
     PRIORS = ("popularity", "quality")  # the same for every user, already 0..1
-    SELF_SCALED = PRIORS + ("genres",)  # on the blend's scale as they come
+    SELF_SCALED = PRIORS + ("genres", "stars")  # on the blend's scale as they come
 
     @classmethod
     def part_scores(cls, name: str, part: Model, histories) -> np.ndarray:
@@ -165,6 +166,8 @@ class HybridBase(ServingModel):
                 s = s + weight * parts[name]
         if "genres" in parts and params["w_genre"]:
             s = s + params["w_genre"] * parts["genres"]
+        if "stars" in parts and params["w_stars"]:
+            s = s + params["w_stars"] * parts["stars"]
         if "content" in parts and params["w_content"]:
             s = s + params["w_content"] * parts["content"]
         if "peers" in parts and params["w_peers"]:
