@@ -192,7 +192,7 @@ def test_validation_cells_split_train_only_and_keep_everyone(low_rank):
 def test_tune_picks_from_its_grids_and_blends(low_rank):
     stars, observed = low_rank
     tuned = tune(_matrix(stars, observed))
-    assert set(tuned["params"]) == {"mf", "knn", "use_knn", "weights"} and len(tuned["params"]["weights"]) == 4
+    assert set(tuned["params"]) == {"mf", "knn", "use_knn", "weights"} and len(tuned["params"]["weights"]) == 12
     assert tuned["validation"]["blend"] <= tuned["validation"]["biases"] + 1e-9
     assert not tune(_matrix(stars, observed), max_knn_items=10)["params"]["use_knn"]
 

@@ -5,7 +5,10 @@ ratings only.
 `tune(matrix)`: cut VALIDATION_SHARE of the training cells at random (fixed seed) as a
 validation set; fit each MF setting of MF_GRID and each kNN setting of KNN_GRID on the rest and
 keep the one with the lowest validation RMSE; then least squares of the validation stars on
-[1, mf, knn, biases] (the three best components' predictions) gives the blend weights. `fit`
+the blend's features gives its weights. The features are [1, mf, knn, biases], each also times
+log(1 + the person's number of ratings) and times log(1 + the film's number of ratings): how
+much to trust factors over neighbours depends on how much is known of either (Koren's
+"support" features of the Netflix Prize blends). `fit`
 with those params refits every component on all the training ratings. Nothing of a test set
 is ever seen. A catalogue above `max_knn_items` films blends MF and biases only (the kNN's
 similarity pass is items x items)."""
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 VALIDATION_SHARE = 0.1
 VALIDATION_SEED = 20240607
 MF_GRID = [{"factors": f, "reg": reg} for f, reg in itertools.product((20, 50), (0.1, 0.13, 0.16))]
-KNN_GRID = [{"k": k, "shrinkage": s} for k, s in itertools.product((30, 60), (50.0, 100.0))]
+KNN_GRID = [{"k": k, "shrinkage": s} for k, s in itertools.product((40, 60), (100.0, 200.0))]
 MAX_KNN_ITEMS = 20_000
 COMPONENTS = ("mf", "knn", "biases")
 
@@ -54,16 +57,28 @@ def rmse(predicted: np.ndarray, stars: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(predicted) - np.asarray(stars)) ** 2)))
 
 
+def features(components: np.ndarray, user_support: np.ndarray | float, item_support: np.ndarray) -> np.ndarray:
+    """The blend's design: [1, mf, knn, biases] (components: n x 3), the same times the person's
+    support and times the film's (log(1 + number of ratings)): n x 12."""
+    base = np.column_stack([np.ones(len(components)), components])
+    user = np.broadcast_to(np.asarray(user_support, dtype=np.float64), (len(components),))[:, None]
+    return np.hstack([base, base * user, base * np.asarray(item_support, dtype=np.float64)[:, None]])
+
+
+N_WEIGHTS = 12
+DEFAULT_WEIGHTS = [0.0, 0.5, 0.5] + [0.0] * (N_WEIGHTS - 3)
+
+
 def _cells(valid: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     coo = valid.tocoo()
     return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
 
 
 class RatingBlend(RatingModel):
-    """weights . [1, mf, knn, biases] (each component clipped to the scale), clipped."""
+    """weights . features(mf, knn, biases; the person's and the film's support), clipped."""
 
     kind = "rating_blend"
-    defaults = {"mf": {}, "knn": {}, "weights": [0.0, 0.5, 0.5, 0.0], "use_knn": True}
+    defaults = {"mf": {}, "knn": {}, "weights": DEFAULT_WEIGHTS, "use_knn": True}
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -76,17 +91,22 @@ class RatingBlend(RatingModel):
         return parts
 
     def _fit(self, m):
+        if len(self.params["weights"]) != N_WEIGHTS:
+            raise ValueError(f"{self.kind}: {N_WEIGHTS} weights, not {len(self.params['weights'])}")
         self.parts = {name: model.fit(m) for name, model in self._components().items()}
+        self.arrays["item_support"] = np.log1p(np.bincount(m.indices, minlength=m.shape[1]).astype(np.float64))
 
     def component_predictions(self, items, stars, targets) -> np.ndarray:
-        """len(targets) x 3: mf, knn (the biases' when not used), biases."""
+        """len(targets) x 3: mf, knn (0 when not used), biases."""
         columns = {name: part.predict(items, stars, targets) for name, part in self.parts.items()}
-        columns.setdefault("knn", columns["biases"])
+        columns.setdefault("knn", np.zeros(len(targets)))
         return np.column_stack([columns[name] for name in COMPONENTS])
 
     def _predict(self, items, stars, targets):
-        w = np.asarray(self.params["weights"], dtype=np.float64)
-        return w[0] + self.component_predictions(items, stars, targets) @ w[1:]
+        support = self.arrays["item_support"]
+        item_support = np.where(targets >= 0, support[np.maximum(targets, 0)], 0.0)
+        design = features(self.component_predictions(items, stars, targets), np.log1p(len(items)), item_support)
+        return design @ np.asarray(self.params["weights"], dtype=np.float64)
 
     def save(self, directory) -> Path:
         d = super().save(directory)
@@ -129,14 +149,14 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
                 best[name] = (score, setting, predicted)
     biases_score, biases_pred = _validation_rmse(Biases(), fit_part, users, items, stars)
     seen["biases"] = round(biases_score, 5)
-    knn_pred = best["knn"][2] if use_knn else biases_pred
-    design = np.column_stack([np.ones(len(stars)), best["mf"][2], knn_pred, biases_pred])
-    if not use_knn:
-        design[:, 2] = 0.0
+    knn_pred = best["knn"][2] if use_knn else np.zeros(len(stars))
+    user_support = np.log1p(np.diff(fit_part.indptr))[users]
+    item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[items]
+    design = features(np.column_stack([best["mf"][2], knn_pred, biases_pred]), user_support, item_support)
     weights = np.linalg.lstsq(design, stars, rcond=None)[0]
     blended = np.clip(design @ weights, m.data.min(), m.data.max())
     seen["blend"] = round(rmse(blended, stars), 5)
-    report(f"blend weights {np.round(weights, 3).tolist()}: validation RMSE {seen['blend']:.4f}")
+    report(f"blend of {len(weights)} weights: validation RMSE {seen['blend']:.4f}")
     params = {"mf": best["mf"][1], "knn": best["knn"][1] if use_knn else {}, "use_knn": use_knn,
               "weights": [float(w) for w in weights]}
     return {"params": params, "validation": seen, "seconds": round(time.perf_counter() - started, 2)}
@@ -152,4 +172,4 @@ def recipe() -> str:
     """What a tuned result depends on besides the ratings: new grids or code re-tune."""
     return json.dumps({"mf": MF_GRID, "knn": KNN_GRID, "share": VALIDATION_SHARE, "seed": VALIDATION_SEED,
                        "mf_defaults": BiasedMF.defaults, "knn_defaults": KNNBaseline.defaults,
-                       "max_knn_items": MAX_KNN_ITEMS, "version": 1}, sort_keys=True)
+                       "max_knn_items": MAX_KNN_ITEMS, "version": 2}, sort_keys=True)

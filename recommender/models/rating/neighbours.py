@@ -64,7 +64,7 @@ class KNNBaseline(RatingModel):
     """Biases plus the weighted residuals of the person's `k` most similar rated films."""
 
     kind = "knn_baseline"
-    defaults = {"k": 40, "shrinkage": 100.0, "neighbours": 200, "reg_user": 15.0, "reg_item": 10.0,
+    defaults = {"k": 40, "shrinkage": 100.0, "neighbours": 500, "reg_user": 15.0, "reg_item": 10.0,
                 "epochs": 10}
 
     def _fit(self, m):
