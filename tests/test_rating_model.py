@@ -15,7 +15,7 @@ from recommender.models.rating import (
     tune,
 )
 from recommender.models.rating.baselines import fit_biases
-from recommender.models.rating.blend import validation_cells
+from recommender.models.rating.blend import DEFAULT_WEIGHTS, blend_weights, validation_cells
 from recommender.models.rating.neighbours import shrunk_pearson
 
 
@@ -202,3 +202,13 @@ def test_unknown_params_are_refused():
         BiasedMF(factor=3)
     with pytest.raises(ValueError, match="items but"):
         Biases().fit(sp.csr_matrix(np.ones((2, 2)))).predict([0, 1], [3.0], [0])
+
+
+def test_blend_weights_use_no_more_features_than_the_cells_carry():
+    rng = np.random.default_rng(4)
+    design = np.column_stack([np.ones(1000), rng.normal(3, 1, (1000, 11))])
+    stars = design @ rng.normal(0, 0.1, 12)
+    assert np.allclose(blend_weights(design, stars), np.linalg.lstsq(design, stars, rcond=None)[0])
+    few = blend_weights(design[:300], stars[:300])
+    assert np.count_nonzero(few[4:]) == 0 and np.count_nonzero(few[:4]) == 4
+    assert blend_weights(design[:30], stars[:30]).tolist() == DEFAULT_WEIGHTS

@@ -67,6 +67,7 @@ def features(components: np.ndarray, user_support: np.ndarray | float, item_supp
 
 N_WEIGHTS = 12
 DEFAULT_WEIGHTS = [0.0, 0.5, 0.5] + [0.0] * (N_WEIGHTS - 3)
+MIN_CELLS_PER_WEIGHT = 50
 
 
 def _cells(valid: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -128,6 +129,18 @@ def _validation_rmse(model: RatingModel, fit_part: sp.csr_matrix, users, items, 
     return rmse(predicted, stars), predicted
 
 
+def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
+    """Least squares weights of `design` (n x N_WEIGHTS) for `stars`, with as many features as
+    the validation cells can carry (MIN_CELLS_PER_WEIGHT each): all, else [1, mf, knn, biases],
+    else DEFAULT_WEIGHTS (a tiny catalogue's few cells would fit noise)."""
+    for used in (N_WEIGHTS, 4):
+        if len(stars) >= MIN_CELLS_PER_WEIGHT * used:
+            weights = np.zeros(N_WEIGHTS)
+            weights[:used] = np.linalg.lstsq(design[:, :used], stars, rcond=None)[0]
+            return weights
+    return np.asarray(DEFAULT_WEIGHTS, dtype=np.float64)
+
+
 def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int = MAX_KNN_ITEMS) -> dict:
     """RatingBlend params chosen on a validation split of `matrix` (see the module's doc), and
     what the choice saw: {"params", "validation": {name: rmse}, "seconds"}."""
@@ -153,7 +166,7 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     user_support = np.log1p(np.diff(fit_part.indptr))[users]
     item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[items]
     design = features(np.column_stack([best["mf"][2], knn_pred, biases_pred]), user_support, item_support)
-    weights = np.linalg.lstsq(design, stars, rcond=None)[0]
+    weights = blend_weights(design, stars)
     blended = np.clip(design @ weights, m.data.min(), m.data.max())
     seen["blend"] = round(rmse(blended, stars), 5)
     report(f"blend of {len(weights)} weights: validation RMSE {seen['blend']:.4f}")
