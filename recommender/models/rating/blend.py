@@ -92,8 +92,8 @@ class RatingBlend(RatingModel):
         return parts
 
     def _fit(self, m):
-        if len(self.params["weights"]) != N_WEIGHTS:
-            raise ValueError(f"{self.kind}: {N_WEIGHTS} weights, not {len(self.params['weights'])}")
+        if len(self.params["weights"]) not in (4, N_WEIGHTS):
+            raise ValueError(f"{self.kind}: {N_WEIGHTS} weights (or the first 4), not {len(self.params['weights'])}")
         self.parts = {name: model.fit(m) for name, model in self._components().items()}
         self.arrays["item_support"] = np.log1p(np.bincount(m.indices, minlength=m.shape[1]).astype(np.float64))
 
@@ -104,10 +104,12 @@ class RatingBlend(RatingModel):
         return np.column_stack([columns[name] for name in COMPONENTS])
 
     def _predict(self, items, stars, targets):
-        support = self.arrays["item_support"]
-        item_support = np.where(targets >= 0, support[np.maximum(targets, 0)], 0.0)
+        support = self.arrays.get("item_support")  # absent in a version of the first 4 weights
+        item_support = (np.zeros(len(targets)) if support is None
+                        else np.where(targets >= 0, support[np.maximum(targets, 0)], 0.0))
         design = features(self.component_predictions(items, stars, targets), np.log1p(len(items)), item_support)
-        return design @ np.asarray(self.params["weights"], dtype=np.float64)
+        weights = np.asarray(self.params["weights"], dtype=np.float64)
+        return design[:, :len(weights)] @ weights  # 4 weights: a version built before the support features
 
     def save(self, directory) -> Path:
         d = super().save(directory)
