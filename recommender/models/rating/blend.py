@@ -99,7 +99,9 @@ class RatingBlend(RatingModel):
 
     def component_predictions(self, items, stars, targets) -> np.ndarray:
         """len(targets) x 3: mf, knn (0 when not used), biases."""
-        columns = {name: part.predict(items, stars, targets) for name, part in self.parts.items()}
+        # the history and targets are already checked against the same items: each part's own
+        # prediction, clipped as its predict() would, without checking them again
+        columns = {name: part.clip(part._predict(items, stars, targets)) for name, part in self.parts.items()}
         columns.setdefault("knn", np.zeros(len(targets)))
         return np.column_stack([columns[name] for name in COMPONENTS])
 

@@ -101,18 +101,23 @@ class KNNBaseline(RatingModel):
         return base
 
     def _sims_to(self, targets: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """Dense |targets| x |items| similarities from the stored neighbour lists: each target's
-        list gathered and matched against the history by position (no sparse slicing: this
-        runs on every request that shows predicted stars)."""
-        a = self.arrays
-        indptr, indices, values = a["sim_indptr"], a["sim_indices"], a["sim_values"]
-        position = np.full(self.n_items, -1, dtype=np.int64)
-        position[items] = np.arange(len(items))
-        starts, lengths = indptr[targets], indptr[targets + 1] - indptr[targets]
-        owner = np.repeat(np.arange(len(targets)), lengths)
-        cells = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
-        column = position[indices[cells]]
-        hit = column >= 0
-        out = np.zeros((len(targets), len(items)))
-        out[owner[hit], column[hit]] = values[cells[hit]]
-        return out
+        """Dense |targets| x |items| similarities from the stored neighbour lists: every (target,
+        rated film) pair looked up at once by binary search in the lists' (row, column) keys
+        (this runs on every request that shows predicted stars: 20 x 20 pairs in microseconds)."""
+        keys = self._keys()
+        wanted = (targets[:, None] * self.n_items + items[None, :]).ravel()
+        at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        found = keys[at] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+        values = np.where(found, self.arrays["sim_values"][at] if len(keys) else 0.0, 0.0)
+        return values.reshape(len(targets), len(items)).astype(np.float64)
+
+    def _keys(self) -> np.ndarray:
+        """row * n_items + column of every stored similarity, ascending (rows ascending, columns
+        sorted within each row): computed once per fitted or loaded model."""
+        keys = self.__dict__.get("_sim_keys")
+        if keys is None:
+            a = self.arrays
+            rows = np.repeat(np.arange(self.n_items, dtype=np.int64), np.diff(a["sim_indptr"]))
+            keys = rows * self.n_items + a["sim_indices"].astype(np.int64)
+            self._sim_keys = keys
+        return keys
