@@ -15,7 +15,7 @@ from recommender.models.rating import (
     tune,
 )
 from recommender.models.rating.baselines import fit_biases
-from recommender.models.rating.blend import DEFAULT_WEIGHTS, blend_weights, validation_cells
+from recommender.models.rating.blend import DEFAULT_WEIGHTS, LARGE_MF, blend_weights, validation_cells
 from recommender.models.rating.neighbours import shrunk_pearson
 
 
@@ -195,6 +195,8 @@ def test_tune_picks_from_its_grids_and_blends(low_rank):
     assert set(tuned["params"]) == {"mf", "knn", "use_knn", "weights"} and len(tuned["params"]["weights"]) == 12
     assert tuned["validation"]["blend"] <= tuned["validation"]["biases"] + 1e-9
     assert not tune(_matrix(stars, observed), max_knn_items=10)["params"]["use_knn"]
+    large = tune(_matrix(stars, observed), large_ratings=100)  # a huge store: one cheap MF setting
+    assert large["params"]["mf"] == LARGE_MF and sum(k.startswith("mf ") for k in large["validation"]) == 1
 
 
 def test_unknown_params_are_refused():

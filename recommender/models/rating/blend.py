@@ -36,6 +36,8 @@ VALIDATION_SEED = 20240607
 MF_GRID = [{"factors": f, "reg": reg} for f, reg in itertools.product((20, 50), (0.1, 0.13, 0.16))]
 KNN_GRID = [{"k": k, "shrinkage": s} for k, s in itertools.product((40, 60), (100.0, 200.0))]
 MAX_KNN_ITEMS = 20_000
+LARGE_RATINGS = 2_000_000  # above: one MF setting, cheaper (ML-25M: 25M ratings, minutes per fit)
+LARGE_MF = {"factors": 20, "reg": 0.13, "epochs": 8}
 COMPONENTS = ("mf", "knn", "biases")
 
 
@@ -145,9 +147,12 @@ def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
     return np.asarray(DEFAULT_WEIGHTS, dtype=np.float64)
 
 
-def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int = MAX_KNN_ITEMS) -> dict:
+def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int = MAX_KNN_ITEMS,
+         large_ratings: int = LARGE_RATINGS) -> dict:
     """RatingBlend params chosen on a validation split of `matrix` (see the module's doc), and
-    what the choice saw: {"params", "validation": {name: rmse}, "seconds"}."""
+    what the choice saw: {"params", "validation": {name: rmse}, "seconds"}. Above
+    `large_ratings` ratings only LARGE_MF is tried (each ALS fit costs ratings x factors^2):
+    the blend weights are still fitted on the validation split."""
     started = time.perf_counter()
     report = report or (lambda line: None)
     m = as_ratings(matrix)
@@ -156,7 +161,8 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     use_knn = m.shape[1] <= max_knn_items
     seen: dict[str, float] = {}
     best: dict[str, tuple[float, dict, np.ndarray]] = {}
-    grids = {"mf": (BiasedMF, MF_GRID), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {})}
+    mf_grid = MF_GRID if m.nnz <= large_ratings else [LARGE_MF]
+    grids = {"mf": (BiasedMF, mf_grid), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {})}
     for name, (cls, grid) in grids.items():
         for setting in grid:
             score, predicted = _validation_rmse(cls(**setting), fit_part, users, items, stars)
@@ -189,4 +195,5 @@ def recipe() -> str:
     """What a tuned result depends on besides the ratings: new grids or code re-tune."""
     return json.dumps({"mf": MF_GRID, "knn": KNN_GRID, "share": VALIDATION_SHARE, "seed": VALIDATION_SEED,
                        "mf_defaults": BiasedMF.defaults, "knn_defaults": KNNBaseline.defaults,
-                       "max_knn_items": MAX_KNN_ITEMS, "version": 2}, sort_keys=True)
+                       "max_knn_items": MAX_KNN_ITEMS,
+                       "large": [LARGE_RATINGS, LARGE_MF], "version": 2}, sort_keys=True)
