@@ -122,8 +122,9 @@ class GunicornServer:
             if self._ready():
                 return self
             time.sleep(0.2)
+        log = self.log()
         self.stop()
-        raise RuntimeError(f"gunicorn not ready within {timeout:.0f}s:\n{self.log()[-3000:]}")
+        raise RuntimeError(f"gunicorn not ready within {timeout:.0f}s:\n{log[-3000:]}")
 
     def _ready(self) -> bool:
         log = self.log()

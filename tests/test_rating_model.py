@@ -214,3 +214,6 @@ def test_blend_weights_use_no_more_features_than_the_cells_carry():
     few = blend_weights(design[:300], stars[:300])
     assert np.count_nonzero(few[4:]) == 0 and np.count_nonzero(few[:4]) == 4
     assert blend_weights(design[:30], stars[:30]).tolist() == DEFAULT_WEIGHTS
+    without_knn = design[:30].copy()
+    without_knn[:, 2] = 0.0
+    assert blend_weights(without_knn, stars[:30]).tolist() == [0.0, 1.0] + [0.0] * 10

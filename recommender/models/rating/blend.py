@@ -8,9 +8,8 @@ keep the one with the lowest validation RMSE; then least squares of the validati
 the blend's features gives its weights. The features are [1, mf, knn, biases], each also times
 log(1 + the person's number of ratings) and times log(1 + the film's number of ratings): how
 much to trust factors over neighbours depends on how much is known of either (Koren's
-"support" features of the Netflix Prize blends). `fit`
-with those params refits every component on all the training ratings. Nothing of a test set
-is ever seen. A catalogue above `max_knn_items` films blends MF and biases only (the kNN's
+"support" features of the Netflix Prize blends). `fit` with those params refits every
+component on all the training ratings. Nothing of a test set is ever seen. A catalogue above `max_knn_items` films blends MF and biases only (the kNN's
 similarity pass is items x items)."""
 from __future__ import annotations
 
@@ -138,12 +137,14 @@ def _validation_rmse(model: RatingModel, fit_part: sp.csr_matrix, users, items, 
 def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
     """Least squares weights of `design` (n x N_WEIGHTS) for `stars`, with as many features as
     the validation cells can carry (MIN_CELLS_PER_WEIGHT each): all, else [1, mf, knn, biases],
-    else DEFAULT_WEIGHTS (a tiny catalogue's few cells would fit noise)."""
+    else DEFAULT_WEIGHTS, or MF alone without kNN (a tiny catalogue's few cells would fit noise)."""
     for used in (N_WEIGHTS, 4):
         if len(stars) >= MIN_CELLS_PER_WEIGHT * used:
             weights = np.zeros(N_WEIGHTS)
             weights[:used] = np.linalg.lstsq(design[:, :used], stars, rcond=None)[0]
             return weights
+    if not design[:, 2].any():  # no kNN (a catalogue too big for it): MF alone
+        return np.asarray([0.0, 1.0] + [0.0] * (N_WEIGHTS - 2))
     return np.asarray(DEFAULT_WEIGHTS, dtype=np.float64)
 
 
