@@ -174,6 +174,7 @@ def fit_rating(movies: pd.DataFrame, ratings: pd.DataFrame, folder: Path, root: 
         report("  ratings unchanged since the last rating-model tuning: reusing its params")
     model = rating_models.RatingBlend(**tuned["params"]).fit(matrix)
     model.save(folder / RATING_DIR)
-    report(f"  rating model fitted on {matrix.nnz} ratings (validation RMSE {tuned['validation']['blend']})")
+    report(f"  rating model fitted on {matrix.nnz} ratings (validation RMSE "
+           f"{tuned['validation'].get('blend', 'not measured: too many ratings to fit twice')})")
     return {"fitted": True, "params": tuned["params"], "validation": tuned["validation"],
             "tuning_seconds": tuned["seconds"]}

@@ -197,6 +197,8 @@ def test_tune_picks_from_its_grids_and_blends(low_rank):
     assert not tune(_matrix(stars, observed), max_knn_items=10)["params"]["use_knn"]
     large = tune(_matrix(stars, observed), large_ratings=100)  # a huge store: one cheap MF setting
     assert large["params"]["mf"] == LARGE_MF and sum(k.startswith("mf ") for k in large["validation"]) == 1
+    huge = tune(_matrix(stars, observed), huge_ratings=100)  # a store of ML-25M's size: nothing fitted twice
+    assert huge["params"]["mf"] == LARGE_MF and not huge["params"]["use_knn"] and huge["validation"] == {}
 
 
 def test_unknown_params_are_refused():

@@ -35,8 +35,9 @@ VALIDATION_SEED = 20240607
 MF_GRID = [{"factors": f, "reg": reg} for f, reg in itertools.product((20, 50), (0.1, 0.13, 0.16))]
 KNN_GRID = [{"k": k, "shrinkage": s} for k, s in itertools.product((40, 60), (100.0, 200.0))]
 MAX_KNN_ITEMS = 20_000
-LARGE_RATINGS = 2_000_000  # above: one MF setting, cheaper (ML-25M: 25M ratings, minutes per fit)
+LARGE_RATINGS = 500_000  # above: one MF setting, cheaper (an ALS fit costs ratings x factors^2)
 LARGE_MF = {"factors": 20, "reg": 0.13, "epochs": 8}
+HUGE_RATINGS = 5_000_000  # above: no validation fit at all, LARGE_MF alone (ML-25M: minutes per fit)
 COMPONENTS = ("mf", "knn", "biases")
 
 
@@ -149,14 +150,19 @@ def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
 
 
 def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int = MAX_KNN_ITEMS,
-         large_ratings: int = LARGE_RATINGS) -> dict:
+         large_ratings: int = LARGE_RATINGS, huge_ratings: int = HUGE_RATINGS) -> dict:
     """RatingBlend params chosen on a validation split of `matrix` (see the module's doc), and
     what the choice saw: {"params", "validation": {name: rmse}, "seconds"}. Above
     `large_ratings` ratings only LARGE_MF is tried (each ALS fit costs ratings x factors^2):
-    the blend weights are still fitted on the validation split."""
+    the blend weights are still fitted on the validation split; above `huge_ratings` nothing is
+    fitted twice: LARGE_MF alone."""
     started = time.perf_counter()
     report = report or (lambda line: None)
     m = as_ratings(matrix)
+    if m.nnz > huge_ratings:
+        report(f"{m.nnz} ratings: biased MF {LARGE_MF} alone, untuned")
+        return {"params": {"mf": LARGE_MF, "knn": {}, "use_knn": False, "weights": [0.0, 1.0] + [0.0] * (N_WEIGHTS - 2)},
+                "validation": {}, "seconds": round(time.perf_counter() - started, 2)}
     fit_part, valid = validation_cells(m)
     users, items, stars = _cells(valid)
     use_knn = m.shape[1] <= max_knn_items
@@ -197,4 +203,4 @@ def recipe() -> str:
     return json.dumps({"mf": MF_GRID, "knn": KNN_GRID, "share": VALIDATION_SHARE, "seed": VALIDATION_SEED,
                        "mf_defaults": BiasedMF.defaults, "knn_defaults": KNNBaseline.defaults,
                        "max_knn_items": MAX_KNN_ITEMS,
-                       "large": [LARGE_RATINGS, LARGE_MF], "version": 2}, sort_keys=True)
+                       "large": [LARGE_RATINGS, LARGE_MF, HUGE_RATINGS], "version": 2}, sort_keys=True)
