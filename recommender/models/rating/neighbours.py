@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from .base import RatingModel
 from .baselines import cell_users, fit_biases, fold_in_bias
 
-BLOCK_ITEMS = 2048  # similarity rows computed at once (memory: BLOCK_ITEMS x items)
+BLOCK_CELLS = 1 << 23  # similarity cells computed at once (a few dense blocks of 64 MB)
 
 
 def shrunk_pearson(residuals: sp.csr_matrix, shrinkage: float, keep: int) -> sp.csr_matrix:
@@ -29,13 +29,14 @@ def shrunk_pearson(residuals: sp.csr_matrix, shrinkage: float, keep: int) -> sp.
     squares = z.copy()
     squares.data **= 2
     n_items = z.shape[0]
-    zt, ones_t = z.T.tocsc(), ones.T.tocsc()
+    zt, ones_t, squares_t = z.T.tocsc(), ones.T.tocsc(), squares.T.tocsc()
     rows, cols, vals = [], [], []
-    for start in range(0, n_items, BLOCK_ITEMS):
-        stop = min(start + BLOCK_ITEMS, n_items)
+    block = max(1, BLOCK_CELLS // max(n_items, 1))
+    for start in range(0, n_items, block):
+        stop = min(start + block, n_items)
         num = (z[start:stop] @ zt).toarray()
         sq_i = (squares[start:stop] @ ones_t).toarray()  # sum over common users of z_ui^2
-        sq_j = (ones[start:stop] @ squares.T.tocsc()).toarray()  # ... of z_uj^2
+        sq_j = (ones[start:stop] @ squares_t).toarray()  # ... of z_uj^2
         common = (ones[start:stop] @ ones_t).toarray()
         with np.errstate(invalid="ignore", divide="ignore"):
             sim = num / np.sqrt(sq_i * sq_j)
