@@ -16,11 +16,13 @@ from tests.web_helpers import PASSWORD
 pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
 
 FEED = 20
-# Issue 16's bar for a person with a handful of ratings, not met yet: co-ratings of a genre's
-# best-known films point at the hits everyone rates, and the genre-taste term that would outweigh
-# them costs the cold protocol's liked-film nDCG (measured in the README). Kept as the target.
-NOT_YET = pytest.mark.xfail(reason="issue 16 target not met yet: a few ratings of one kind of film "
-                                   "do not yet fill the feed with that kind", strict=False)
+# Issue 16's bar where it is not met yet, kept as the target. The best-known war, sci-fi and
+# romance films of ML-100K are the Star Wars films and other hits of four or five genres each:
+# five of them say "Star Wars", not "war films", and their genres stand out little from what
+# everyone watches, so the genre-taste term speaks softly.
+NOT_YET = pytest.mark.xfail(reason="issue 16 target not met yet", strict=False)
+MANY_GENRED_HITS = pytest.mark.xfail(reason="issue 16 target not met yet: this genre's best-known films are "
+                                            "hits of four or five genres", strict=False)
 TOY_STORY, LION_KING, ET = 1, 71, 82
 FARGO, GODFATHER, SCREAM, PULP_FICTION, SILENCE = 100, 127, 288, 56, 98
 _names = itertools.count()
@@ -97,9 +99,9 @@ def test_the_family_viewer_who_hates_thrillers_gets_family_films(app, catalogue)
     assert dark <= 2, [r["movie"]["title"] for r in feed]
 
 
-@NOT_YET
-@pytest.mark.parametrize("genre", ["Children's", "Western", "War", "Horror", "Sci-Fi", "Musical", "Film-Noir",
-                                   "Documentary", "Romance"])
+@pytest.mark.parametrize("genre", ["Children's", "Western", pytest.param("War", marks=MANY_GENRED_HITS), "Horror",
+                                   pytest.param("Sci-Fi", marks=MANY_GENRED_HITS), "Musical", "Film-Noir",
+                                   "Documentary", pytest.param("Romance", marks=MANY_GENRED_HITS)])
 def test_a_one_genre_fan_gets_at_least_half_of_the_feed_in_that_genre(app, catalogue, genre):
     person = Person(app)
     person.rate(best_known(app, genre, 5), 5.0)
