@@ -323,8 +323,9 @@ class LoadedIndex:
 
     @cached_property
     def users_collab(self) -> faiss.Index:
-        """User profiles in the item-vector space: checked and read on first use only, since
-        serving never searches them (hundreds of MB at ML-25M)."""
+        """User profiles in the item-vector space (for the dense hybrid, the liked-film profiles
+        its "people like you" part compares, which it holds itself): checked and read on first
+        use only, since no request reads this file (hundreds of MB at ML-25M)."""
         return self.files.index(self.folder / users_index("collab"))
 
     @cached_property
