@@ -47,8 +47,10 @@ class PeerTaste(Model):
         near = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
         near = near[sims[near] > 0]
         indptr, likes = self.arrays["likes_indptr"], self.arrays["likes"]
-        counts = indptr[near + 1] - indptr[near]
-        cells = np.concatenate([likes[indptr[u]:indptr[u + 1]] for u in near]) if len(near) else np.zeros(0, np.int32)
+        starts, counts = indptr[near], indptr[near + 1] - indptr[near]
+        # the positions of the neighbours' likes in `likes`, one run per neighbour, without a loop
+        runs = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        cells = likes[runs + np.arange(int(counts.sum()))]
         return np.bincount(cells, weights=np.repeat(sims[near], counts), minlength=self.n_items).astype(np.float32)
 
     def score_one(self, liked_rows: np.ndarray) -> np.ndarray:

@@ -1,0 +1,45 @@
+"""People like you (recommender.models.peers): the nearest users by their liked films vote for
+the films they liked."""
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.models.peers import PeerTaste
+
+
+def fitted(neighbours: int = 20) -> PeerTaste:
+    rng = np.random.default_rng(0)
+    x = sp.random(300, 120, density=0.1, random_state=1, format="csr", dtype=np.float32)
+    x.data = rng.integers(1, 6, x.nnz).astype(np.float32)
+    return PeerTaste(neighbours=neighbours).fit(x, item_vectors=rng.standard_normal((120, 8)).astype(np.float32))
+
+
+def test_votes_are_the_similarity_weighted_likes_of_the_nearest_users():
+    model = fitted()
+    rows = np.array([3, 5, 40, 77])
+    profile = model.arrays["V"][rows].sum(axis=0)
+    sims = model.user_profiles @ (profile / np.linalg.norm(profile))
+    near = np.argsort(-sims)[:20]
+    expected = np.zeros(120)
+    indptr, likes = model.arrays["likes_indptr"], model.arrays["likes"]
+    for u in near[sims[near] > 0]:
+        expected[likes[indptr[u]:indptr[u + 1]]] += sims[u]
+    np.testing.assert_allclose(model.score_one(rows), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_people_who_loved_the_same_films_bring_their_other_favourites():
+    """Two groups: one loves films 0-9, the other 10-19. A newcomer who loved 0 and 1 is shown
+    the rest of 0-9 before anything the other group loved."""
+    x = np.zeros((40, 20), dtype=np.float32)
+    x[:20, :10] = 5.0
+    x[20:, 10:] = 5.0
+    x[20:, :2] = 2.0  # the other group saw 0 and 1 and did not like them
+    vectors = np.eye(20, dtype=np.float32)
+    model = PeerTaste(neighbours=10).fit(sp.csr_matrix(x), item_vectors=vectors)
+    scores = model.score_one(np.array([0, 1]))
+    assert scores[2:10].min() > scores[10:].max()
+
+
+def test_no_liked_film_no_peers():
+    model = fitted()
+    assert not model.score_one(np.zeros(0, np.int64)).any()
+    assert not model.score(sp.csr_matrix((2, 120), dtype=np.float32)).any()
