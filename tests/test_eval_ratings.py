@@ -96,3 +96,8 @@ def test_ml100k_five_fold_rmse_beats_the_published_anchors(ml100k_wheel):
     assert rmse["blend"] < rmse["biased_mf"] < rmse["biases"] < rmse["item_mean"] < rmse["global_mean"]
     assert rmse["biases"] == pytest.approx(0.944, abs=0.005)
     assert mae["blend"] < 0.72
+
+
+def test_eval_ratings_on_an_empty_store_says_what_to_do(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["eval", "--ratings"])
+    assert result.exit_code == 1 and "flask data import" in result.output

@@ -156,6 +156,10 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
 
 def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions: str | None) -> None:
     """`flask eval --ratings`: the table of recommender.evaluation.rating_protocol."""
+    import sqlite3
+
+    import pandas as pd
+
     from recommender.evaluation import offline as offline_eval
     from recommender.evaluation import rating_protocol
 
@@ -169,6 +173,8 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
         db = store.connect(current_app.config["DATABASE"])
         try:
             ratings = ratings_stream.ratings_frame(db)
+        except sqlite3.OperationalError:  # a store never imported into has no tables yet
+            ratings = pd.DataFrame({"user_id": []})
         finally:
             db.close()
         ratings = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]  # the release's users, not the site's
