@@ -15,7 +15,12 @@ from recommender.models.rating import (
     tune,
 )
 from recommender.models.rating.baselines import fit_biases
-from recommender.models.rating.blend import DEFAULT_WEIGHTS, LARGE_MF, blend_weights, validation_cells
+from recommender.models.rating.blend import (
+    DEFAULT_WEIGHTS,
+    LARGE_MF,
+    blend_weights,
+    validation_cells,
+)
 from recommender.models.rating.neighbours import shrunk_pearson
 
 
