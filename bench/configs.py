@@ -2,7 +2,7 @@
 (each its own gunicorn on its own port, same instance), and the serving benchmark's load
 (bench/serving.py) goes to each in turn, endpoint by endpoint, for --rounds rounds with the
 order of the candidates rotated every round. On this shared, noisy 2-core machine runs of the
-same settings minutes apart differ by up to half; interleaving puts every candidate's window for
+same settings minutes apart differ widely; interleaving puts every candidate's window for
 an endpoint within a minute of the others', and each ratio is taken against the same
 candidate's /healthz of the same round. Then, per candidate: /healthz while 50 idle
 connections are held (bench/probes.py), memory, and a SIGTERM stop after the traffic.

@@ -313,9 +313,8 @@ def run_wrk(wrk: str, base: str, endpoint: Endpoint, seconds: float, connections
         script, paths = Path(tmp) / "rotate.lua", Path(tmp) / "requests.tsv"
         script.write_text(WRK_SCRIPT)
         paths.write_text("".join(f"{p}\t{t or ''}\n" for p, t in endpoint.requests))
-        # Two wrk threads, not one: a single thread opens its 16 connections in one burst, and the
-        # gthread worker that wakes first accepts them all while the other idles (feed measured
-        # 477 req/s that way, 1,550 with the connections spread over both workers).
+        # Two wrk threads, not one: a single thread opens all its connections in one burst, and
+        # the worker that wakes first on a shared socket accepts them all while the other idles.
         cmd = [wrk, "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                "-s", str(script), base, "--", str(paths)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)

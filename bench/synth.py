@@ -158,7 +158,7 @@ def sample_ratings(rng: np.random.Generator, n_user_ratings: np.ndarray, archety
         _, first = np.unique(keys, return_index=True)
         first.sort()  # keep draw order (random) among each user's distinct movies
         u, m, keys = u[first], m[first], keys[first]
-        have = np.sort(have_u * n_movies + have_m)  # sorted + searchsorted: np.isin hashes, 20x slower here
+        have = np.sort(have_u * n_movies + have_m)  # sorted + searchsorted: np.isin hashes, slower here
         at = np.minimum(np.searchsorted(have, keys), max(len(have) - 1, 0))
         fresh = np.ones(len(keys), bool) if len(have) == 0 else have[at] != keys
         u, m = u[fresh], m[fresh]
