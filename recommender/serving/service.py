@@ -136,11 +136,13 @@ class Recommender:
     # -- the three questions ---------------------------------------------------------------
     @_finite_scores
     def feed(self, user_id: int, k: int = 20, genre: str | None = None, *,
-             hide: frozenset[int] = frozenset()) -> list[Recommendation]:
-        """Personalized top-k, never a movie the user rated nor one in `hide` (left out before
-        the top k is taken, so k still come back); popular and varied for a new user.
-        One query for the ratings, one for the catalogue rows of the picks and their reasons."""
+             hide: frozenset[int] = frozenset(),
+             watchlist: frozenset[int] = frozenset()) -> list[Recommendation]:
+        """Personalized top-k, never a movie the user rated nor one in `hide` or `watchlist`
+        (left out before the top k is taken, so k still come back); popular and varied for a new
+        user. One query for the ratings, one for the catalogue rows of the picks and their reasons."""
         rated_ids, stars = self.user_ratings(user_id, fresh=True)
+        history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
         if self.index is None or len(rated_ids) == 0:
             return self._popular(set(rated_ids.tolist()) | hide, genre, k)
         rows = self.index.rows(rated_ids)
@@ -151,7 +153,7 @@ class Recommender:
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._allowed(genre, hide)
         allowed[rated] = False
-        history, history_stars = self._history(rated, stars[known], hide)
+        history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
         liked, _ = preferences.masks_of(stars[known])
         top, scores, because = model.feed_explained(history, rated[liked], k, allowed, history_stars)
         because = because.tolist()
@@ -171,14 +173,20 @@ class Recommender:
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+    def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int],
+                 watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """The rated rows and their stars, plus the films marked "not interested" that are not
-        rated, each as a dislike (preferences.HIDDEN_STARS). Reasons are drawn from the liked
-        films only, so none says "because you rated X 1★"."""
+        rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films neither
+        rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS). Reasons are drawn
+        from the liked rated films only, so none says "because you rated X 1★" nor names a
+        film the user has not seen."""
         hidden = self.index.rows(sorted(hide)) if hide else np.zeros(0, np.int64)
         hidden = np.setdiff1d(hidden[hidden >= 0], rated)
-        return (np.concatenate([rated, hidden]),
-                np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32)]))
+        wanted = self.index.rows(sorted(watchlist)) if watchlist else np.zeros(0, np.int64)
+        wanted = np.setdiff1d(wanted[wanted >= 0], np.concatenate([rated, hidden]))
+        return (np.concatenate([rated, hidden, wanted]),
+                np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
+                                np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]))
 
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None, *,
                 hide: frozenset[int] = frozenset()) -> list[Recommendation]:

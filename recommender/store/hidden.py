@@ -20,6 +20,7 @@ from recommender.store import catalogue, user_ratings
 _EXISTS = "SELECT 1 FROM hidden WHERE user_id = ? AND movie_id = ?"
 _INSERT = "INSERT INTO hidden (user_id, movie_id, hidden_at) VALUES (?, ?, ?)"
 _DELETE = "DELETE FROM hidden WHERE user_id = ? AND movie_id = ?"
+_OFF_WATCHLIST = "DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?"
 # One row holding every id as a JSON array: asked on every feed, similar and search request of a
 # signed-in user, so it costs one step of the cursor however many films are hidden (see
 # catalogue._MOVIES_BY_IDS for why rows stepped cost under threads).
@@ -31,12 +32,14 @@ _NEWEST_FIRST = ("SELECT movie_id, hidden_at FROM hidden WHERE user_id = ? "
 def hide(db: sqlite_utils.Database, user_id: int, movie_id: int, at: int | None = None) -> bool:
     """Hide a film from this user (it must exist); True when it was new, False when it was
     hidden already (then nothing changes, its first `hidden_at` included: hiding is idempotent).
+    A new hide takes the film off the user's watchlist in the same transaction.
     Returns only once the row is committed; a busy, read-only or failing store raises."""
     with store.write_transaction(db) as conn:
         if conn.execute(_EXISTS, (user_id, movie_id)).fetchone() is not None:
             return False
         cursor = conn.execute(_INSERT, (user_id, movie_id, user_ratings.now() if at is None else at))
         store.expect_one_change(cursor, f"hiding movie {movie_id}")
+        conn.execute(_OFF_WATCHLIST, (user_id, movie_id))  # "not interested" ends "want to watch"
     return True
 
 

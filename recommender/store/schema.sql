@@ -117,3 +117,13 @@ CREATE TABLE IF NOT EXISTS hidden (
     PRIMARY KEY (user_id, movie_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hidden_movie ON hidden (movie_id);  -- the cascade when a movie goes
+
+-- "Want to watch": films a user means to see (recommender.store.watchlist). A watchlisted film
+-- leaves the feed (already known) and counts as a mild like (preferences.WATCHLIST_STARS).
+CREATE TABLE IF NOT EXISTS watchlist (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    added_at INTEGER NOT NULL,         -- seconds since the epoch, as ratings.timestamp
+    PRIMARY KEY (user_id, movie_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS watchlist_movie ON watchlist (movie_id);  -- the cascade when a movie goes

@@ -98,6 +98,19 @@ DOCUMENT = {
                                   **_errors(401, 404)}},
             "delete": {"summary": "show this film again", "security": BEARER, "parameters": [MOVIE_ID],
                        "responses": {"204": {"description": "shown again"}, **_errors(401, 404)}}},
+        "/api/watchlist": {"get": {"summary": "films I want to watch, newest first", "security": BEARER,
+                                   "responses": {"200": _json({"type": "object", "properties": {"results": {
+                                       "type": "array", "items": {"type": "object", "properties": {
+                                           "movie": _ref("Movie"),
+                                           "added_at": {"type": "string", "format": "date-time"}}}}}},
+                                       "watchlist"), **_errors(401)}}},
+        "/api/watchlist/{movie_id}": {
+            "put": {"summary": "want to watch: on my watchlist, out of my feed", "security": BEARER,
+                    "parameters": [MOVIE_ID],
+                    "responses": {"200": {"description": "on it already"}, "201": {"description": "added"},
+                                  **_errors(401, 404)}},
+            "delete": {"summary": "off my watchlist", "security": BEARER, "parameters": [MOVIE_ID],
+                       "responses": {"204": {"description": "removed"}, **_errors(401, 404)}}},
         "/api/openapi.json": {"get": {"summary": "this document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },

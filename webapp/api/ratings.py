@@ -1,7 +1,7 @@
 """The signed-in user's side: feed, and their ratings (bearer token required)."""
 from flask import g, jsonify
 
-from recommender.store import catalogue, hidden, user_ratings
+from recommender.store import catalogue, hidden, user_ratings, watchlist
 
 from ..db import get_db
 from ..errors import ApiError
@@ -15,10 +15,12 @@ from . import bp, json_body
 @token_required
 def feed():
     """Personalized picks, never a movie the user has rated (a rating made just now included:
-    Recommender.feed reads the ratings at the call and leaves them out) nor one they hid."""
+    Recommender.feed reads the ratings at the call and leaves them out), hid or put on their
+    watchlist."""
     k, genre = int_arg("k", 20), genre_arg()
     recommender = get_recommender()
-    recs = recommender.feed(g.account.id, k=k, genre=genre, hide=hidden.id_set(get_db(), g.account.id))
+    recs = recommender.feed(g.account.id, k=k, genre=genre, hide=hidden.id_set(get_db(), g.account.id),
+                            watchlist=watchlist.id_set(get_db(), g.account.id))
     return jsonify({"results": catalogue.with_movies(get_db(), recs[:k]),
                             "index_version": recommender.index_version})
 

@@ -1,10 +1,11 @@
-"""The server-rendered pages: search, movie details, onboarding, feed, my ratings, hidden films.
+"""The server-rendered pages: search, movie details, onboarding, feed, my ratings, hidden films,
+watchlist, account.
 
 JavaScript only adds what helps (autocomplete, rating in place); every form also works without it."""
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from flask_login import current_user
 
-from recommender.store import hidden
+from recommender.store import hidden, watchlist
 from recommender.store.catalogue import NOT_GENRES
 from recommender.store.user_ratings import ALLOWED
 
@@ -53,4 +54,20 @@ def hidden_ids() -> frozenset[int]:
     return hidden.id_set(get_db(), current_user.id)
 
 
-from . import browse, hide, mine, rate  # noqa: E402,F401  (routes register on bp)
+def watchlist_ids() -> frozenset[int]:
+    """The logged-in user's watchlist, none for a visitor: read once per request (every card of a
+    page asks), handed to the feed and to the cards' "Want to watch" toggle."""
+    if not current_user.is_authenticated:
+        return frozenset()
+    if "watchlist_ids" not in g:
+        g.watchlist_ids = watchlist.id_set(get_db(), current_user.id)
+    return g.watchlist_ids
+
+
+@bp.app_template_global()
+def on_watchlist(movie_id: int) -> bool:
+    """Whether a card shows "Want to watch" pressed (a global: imported macros see no context)."""
+    return movie_id in watchlist_ids()
+
+
+from . import browse, hide, mine, rate, watch  # noqa: E402,F401  (routes register on bp)

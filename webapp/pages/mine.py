@@ -7,7 +7,7 @@ from recommender.store import catalogue, user_ratings
 from ..db import get_db
 from ..lookups import genre_arg
 from ..serving import get_recommender
-from . import bp, hidden_ids
+from . import bp, hidden_ids, watchlist_ids
 
 FEED_SIZE = 20
 ONBOARDING_PICKS = 24
@@ -16,10 +16,11 @@ ONBOARDING_MIN = 5
 
 def feed_items(genre: str | None) -> list[dict]:
     """The user's feed as the templates show it; rated movies are left out (also just-rated ones),
-    and so are hidden ones."""
+    and so are hidden and watchlisted ones."""
     db = get_db()
     rated = user_ratings.rated_ids(db, current_user.id)
-    recs = get_recommender().feed(current_user.id, k=FEED_SIZE, genre=genre, hide=hidden_ids())
+    recs = get_recommender().feed(current_user.id, k=FEED_SIZE, genre=genre, hide=hidden_ids(),
+                                  watchlist=watchlist_ids())
     return catalogue.with_movies(db, [r for r in recs if r.movie_id not in rated][:FEED_SIZE])
 
 

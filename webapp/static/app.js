@@ -1,5 +1,6 @@
-/* Progressive enhancement only: title autocomplete (ARIA combobox), rating in place on the feed, and
-   "Not interested" (or its undo) in place on every list of movie cards.
+/* Progressive enhancement only: title autocomplete (ARIA combobox), rating in place on the feed,
+   "Not interested" (or its undo) in place on every list of movie cards, and "Want to watch" toggled
+   in place (or, in the feed and on the watchlist, taking the card out of its list).
    Data is always written with textContent; server HTML fragments are parsed, never assigned to innerHTML. */
 (function () {
   "use strict";
@@ -124,8 +125,9 @@
     });
   }
 
-  /* ---- "Not interested" (or its undo, on the hidden list) in place: the card leaves its list,
-     focus moves to the next card, and the status message offers the opposite action ---- */
+  /* ---- "Not interested" (or its undo, on the hidden list), and "Want to watch" where the card
+     leaves its list (js-leave), in place: the card leaves its list, focus moves to the next card,
+     and the status message offers the opposite action ---- */
   function focusCard(card) {
     var link = card && card.querySelector("a");
     if (link) link.focus(); else document.getElementById("main").focus();
@@ -133,7 +135,8 @@
   function setupHiding() {
     document.addEventListener("submit", function (e) {
       var form = e.target, card = form.closest ? form.closest("li.card") : null;
-      if (!form.classList.contains("js-hide") || !card || !card.parentNode) return;
+      var leaves = form.classList.contains("js-hide") || form.classList.contains("js-leave");
+      if (!leaves || !card || !card.parentNode) return;
       e.preventDefault();
       var list = card.parentNode, after = card.nextElementSibling, title = form.dataset.title;
       var button = form.querySelector("button");
@@ -159,8 +162,35 @@
     });
   }
 
+  /* ---- "Want to watch" toggled in place: the form swaps its action with its undo, the button
+     its pressed state; the status message says what happened and offers to undo it ---- */
+  function setupWatching() {
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (!form.classList || !form.classList.contains("js-watch")) return;
+      e.preventDefault();
+      var button = form.querySelector("button"), title = form.dataset.title;
+      function toggle() {
+        button.disabled = true;
+        return post(form.action, new FormData(form))
+          .then(function () {
+            var pressed = button.getAttribute("aria-pressed") !== "true";
+            var action = form.action;
+            form.action = form.dataset.undo; form.dataset.undo = action;
+            button.setAttribute("aria-pressed", pressed ? "true" : "false");
+            button.disabled = false;
+            announce((pressed ? "On your watchlist" : "Off your watchlist") + ": " + title + ".",
+                     {label: "Undo", run: function () { toggle(); }});
+          })
+          .catch(function (err) { button.disabled = false; announce("Could not do that: " + err.message); });
+      }
+      toggle();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupHiding();
+    setupWatching();
     var input = document.getElementById("title-q");
     if (input) setupCombobox(input);
     var feed = document.getElementById("feed");
