@@ -103,9 +103,12 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
                    "5-fold cross-validation and the warm split (or the given --train/--test).")
 @click.option("--dump-predictions", type=click.Path(dir_okay=False, writable=True),
               help="With --ratings: write user_id,movie_id,prediction (CSV, that header) for every test row.")
+@click.option("--similar", is_flag=True,
+              help='"Movies like X" on the item-to-item protocol (docs/protocol.md): the chosen model beside '
+                   "the anchors (EASE weights, item-kNN cosine, text alone, fixed blends, the product before it).")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
-                 model_family: str, rating_prediction: bool = False, dump_predictions: str | None = None) -> None:
+                 model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the ratings of the imported release (not those of the
@@ -122,6 +125,8 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
 
     if bool(train_csv) != bool(test_csv):
         raise click.UsageError("--train and --test go together")
+    if similar:
+        return _eval_similar(k)
     if dump_predictions and not rating_prediction:
         raise click.UsageError("--dump-predictions goes with --ratings")
     if rating_prediction:
@@ -189,6 +194,29 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
     if dump_predictions:
         rating_protocol.write_predictions(run.predictions, dump_predictions)
         click.echo(f"{len(run.predictions)} predictions written to {dump_predictions}")
+
+
+def _eval_similar(k: int) -> None:
+    """`flask eval --similar`: the table of recommender.evaluation.item_protocol."""
+    from indexer.build import movie_vectors
+    from recommender.evaluation import item_protocol
+
+    db = store.connect(current_app.config["DATABASE"])
+    try:
+        movies = store.movies_frame(db)
+        ratings = ratings_stream.ratings_frame(db)
+    finally:
+        db.close()
+    ratings = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]  # the release's users, not the site's
+    if movies.empty or ratings.empty:
+        raise click.ClickException("the store holds no ratings: run `flask data import` first")
+    report = lambda line: click.echo(line, err=True)  # noqa: E731
+    vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
+    table, params = item_protocol.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
+                                      movies["genres"].tolist(), k, report)
+    click.echo(f"item-to-item protocol (movies like X), k={k}, warm split: {table['users'].max()} users")
+    click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    click.echo("chosen params: " + json.dumps(params, sort_keys=True))
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,304 @@
+""""Movies like X": which films are like X, from four signals, blended by how much each knows.
+
+- co-ratings: people who rated X rated Y more often than Y's popularity alone predicts:
+  co(X, Y) / (n_X^a n_Y^(1-a) + shrink), an asymmetric cosine (a = 1/2: the cosine; a = 1:
+  P(Y | X), which lists what everyone rated: MovieLens-100K's ratings were given within seven
+  months, so its hits co-occur with everything; a < 1/2 leans towards the films X's crowd
+  rated more than everyone did; the protocol chose 0.7), plus the adjusted cosine of the stars (do those who rate X
+  above their habit rate Y above it too?). The dense model keeps both items x items; the
+  large-catalogue one reads the cosine of its ALS item factors instead;
+- series: titles that share their rare words once the year, the article and sequel marks
+  ("II", "2", "Part", what follows ":") are set aside: "Alien" / "Aliens" / "Alien 3",
+  "Die Hard" / "Die Hard 2" / "Die Hard: With a Vengeance", weighed by each word's rarity (IDF),
+  so "Love" or "Man" alone says little and "Godfather" a lot;
+- text: cosine of the MiniLM embeddings of title, year and genres;
+- genres: cosine of the genre sets (weight 0: the protocol chose none; kept for the reasons'
+  sake and for tuning on another release).
+
+Each signal's row (X against every film) is standardised (mean 0, sd 1 over the catalogue,
+X left out), then
+
+    score = z(co-ratings) + w_text(n) z(text) + w_genre z(genres) + w_series series,
+    w_text(n) = text_min + (text_max - text_min) h / (n + h), n = X's ratings:
+
+a film few people rated leans on its text, a well-known one on its co-ratings, and a shared
+title always counts. Catalogue artefacts (`artefacts`) never lead a list. The weights are
+tuned on a validation split of the item-to-item protocol (recommender.evaluation.similar_tuning),
+never on its test part. Arrays in, arrays out; hybrid_base calls it for both model families.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import preferences
+from .base import binary
+
+# chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
+# item-to-item protocol (`flask eval --similar` prints the run); sim_series and sim_shrink are set, not tuned
+DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 5.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
+            "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0}
+
+# -- titles ------------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"\s*\(\d{4}(?:[-–]\d{0,4})?\)\s*$")
+_ARTICLE_AT_END = re.compile(r",\s*(the|a|an|les|la|le|l'|il|el|das|der|die)$", re.IGNORECASE)
+_ROMAN = {"ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"}
+SEQUEL_WORDS = _ROMAN | {"part", "episode", "chapter", "returns", "return", "again", "revenge"}
+TITLE_STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "at", "by", "from", "is",
+                   "la", "le", "les", "el", "de", "der", "das", "il", "du", "des", "un", "une",
+                   "my", "me", "you", "your", "i", "it", "its", "all", "no", "not", "be", "or", "as"}
+MAX_TITLE_DF = 0.01  # a word in more than 1% of titles (and at least 10) names no series
+
+
+def base_title(title: str) -> str:
+    """A title without its year, trailing article, alternative titles in parentheses, what follows
+    ':' and sequel numbers: "Godfather: Part II, The (1974)" -> "godfather",
+    "Die Hard 2 (1990)" -> "die hard", "Alien 3 (1992)" -> "alien"."""
+    t = _YEAR.sub("", title.strip())
+    t = re.sub(r"\s*\([^()]*\)\s*$", "", t)  # "(Cité des enfants perdus, La)"
+    t = _ARTICLE_AT_END.sub("", t.strip())
+    t = t.split(":")[0]
+    words = re.findall(r"[a-z0-9']+", t.lower())
+    while words and (words[-1] in _ROMAN or words[-1].isdigit() or words[-1] == "part"):
+        words.pop()
+    return " ".join(w for w in words if w not in TITLE_STOPWORDS)
+
+
+def title_words(title: str) -> set[str]:
+    """A title's significant words, trailing s dropped ("Aliens" -> "alien"), sequel marks,
+    numbers and stop words left out."""
+    t = _YEAR.sub("", title.strip())
+    words = re.findall(r"[a-z0-9']+", t.lower().replace("'s", ""))
+    return {w.rstrip("s") if len(w) > 3 else w for w in words
+            if w not in TITLE_STOPWORDS and w not in SEQUEL_WORDS and not w.isdigit() and len(w) > 1}
+
+
+def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
+    """items x items, in [0, 1]: how much two titles share their rare words (the IDF weight of
+    the shared `title_words` over the larger title's, squared: "To Die For" is not "Die Hard"),
+    and 1 for the same `base_title`. Sparse:
+    a word in more than MAX_TITLE_DF of the titles (and at least 10) links nothing."""
+    n = len(titles)
+    words = [title_words(t or "") for t in titles]
+    bases = [base_title(t or "") for t in titles]
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, ws in enumerate(words):
+        for w in ws:
+            rows.append(i), cols.append(vocab.setdefault(w, len(vocab)))
+    if not vocab:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    incidence = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(vocab)))
+    df = np.asarray(incidence.sum(axis=0)).ravel()
+    idf = np.where(df <= max(10, int(MAX_TITLE_DF * n)), np.log(n / np.maximum(df, 1)), 0.0).astype(np.float32)
+    weighted = (incidence @ sp.diags(idf)).tocsr()
+    weighted.eliminate_zeros()
+    weight = np.asarray(weighted.sum(axis=1)).ravel()
+    shared = (weighted @ incidence.T).tocoo()  # sum of the idf of the words both titles have
+    larger = np.maximum(np.maximum(weight[shared.row], weight[shared.col]), 1e-9)
+    value = np.minimum(shared.data / larger, 1.0) ** 2  # a partial overlap counts little
+    base_ids: dict[str, int] = {}
+    base = np.array([base_ids.setdefault(b, len(base_ids)) if b else -1 for b in bases])
+    same = (base[shared.row] == base[shared.col]) & (base[shared.row] >= 0)
+    value = np.where(same, 1.0, value).astype(np.float32)
+    keep = (shared.row != shared.col) & (value > 0)
+    m = sp.csr_matrix((value[keep], (shared.row[keep], shared.col[keep])), shape=(n, n))
+    m.sort_indices()
+    return m
+
+
+# -- co-ratings --------------------------------------------------------------------------------
+
+def corating_similarity(matrix, alpha: float = DEFAULTS["sim_alpha"], shrink: float = DEFAULTS["sim_shrink"],
+                         rows: np.ndarray | None = None) -> np.ndarray:
+    """Dense (len(rows) or items) x items asymmetric cosine of the co-ratings:
+    co(X, Y) / (n_X^alpha n_Y^(1-alpha) + shrink), n = ratings. alpha 1/2 is the cosine, 1 the
+    conditional probability P(Y | X), which favours what everyone rated; below 1/2 rare films
+    win on a handful of co-ratings."""
+    x = binary(sp.csr_matrix(matrix))
+    n = np.asarray(x.sum(axis=0)).ravel().astype(np.float64)
+    rows = np.arange(x.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
+    co = (x.tocsc()[:, rows].T @ x).toarray().astype(np.float64)
+    denom = np.power(np.maximum(n[rows], 1e-9), alpha)[:, None] * np.power(np.maximum(n, 1e-9), 1 - alpha)[None, :]
+    sim = co / (denom + shrink)
+    sim[np.arange(len(rows)), rows] = 0.0
+    return sim.astype(np.float32)
+
+
+def adjusted_cosine(matrix, shrink: float = 20.0) -> np.ndarray:
+    """items x items cosine of the ratings centred on each person's mean, over the people who
+    rated both (Sarwar et al. 2001), shrunk by co / (co + shrink): do those who rate X above
+    their habit rate Y above it too? Two films rated in the same season by the same crowd score
+    nothing for that alone."""
+    x = sp.csr_matrix(matrix, dtype=np.float64)
+    x.eliminate_zeros()
+    count = np.diff(x.indptr)
+    mean = np.asarray(x.sum(axis=1)).ravel() / np.maximum(count, 1)
+    centred = x.copy()
+    centred.data = centred.data - np.repeat(mean, count)
+    seen = binary(x).astype(np.float64)
+    squares = centred.copy()
+    squares.data = squares.data ** 2
+    num = (centred.T @ centred).toarray()
+    spread = (squares.T @ seen).toarray()  # [X, Y]: sum of X's centred squares over those who rated both
+    co = (seen.T @ seen).toarray()
+    sim = num / np.sqrt(np.maximum(spread * spread.T, 1e-12)) * co / (co + shrink)
+    np.fill_diagonal(sim, 0.0)
+    return sim.astype(np.float32)
+
+
+def row_standardised(m: np.ndarray) -> np.ndarray:
+    """Each row of a square matrix minus its mean over its standard deviation, the diagonal
+    left out of both and set to 0."""
+    m = np.asarray(m, dtype=np.float64).copy()
+    np.fill_diagonal(m, np.nan)
+    out = (m - np.nanmean(m, axis=1, keepdims=True)) / np.maximum(np.nanstd(m, axis=1, keepdims=True), 1e-9)
+    np.fill_diagonal(out, 0.0)
+    return out.astype(np.float32)
+
+
+def collaborative_similarity(matrix, params: dict) -> np.ndarray:
+    """The dense model's co-rating side, items x items: z(asymmetric co-rating cosine) +
+    sim_adjusted z(adjusted cosine), each row standardised."""
+    sim = row_standardised(corating_similarity(matrix, float(params["sim_alpha"]), float(params["sim_shrink"])))
+    if params["sim_adjusted"]:
+        sim += np.float32(params["sim_adjusted"]) * row_standardised(adjusted_cosine(matrix))
+    return sim
+
+
+# -- genres ------------------------------------------------------------------------------------
+
+def genre_vectors(genre_lists) -> np.ndarray:
+    """Unit rows of each film's genres ("unknown" left out; a film with none: a zero row): the
+    cosine of two rows is how alike their genres are."""
+    lists = [[g for g in (gs or []) if g not in ("unknown", "(no genres listed)")] for gs in genre_lists]
+    names = sorted({g for gs in lists for g in gs})
+    column = {g: j for j, g in enumerate(names)}
+    out = np.zeros((len(lists), max(len(names), 1)), dtype=np.float32)
+    for row, gs in enumerate(lists):
+        out[row, [column[g] for g in gs]] = 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+# -- the blend ---------------------------------------------------------------------------------
+
+def standardise(values: np.ndarray, mean: float | None = None, sd: float | None = None) -> np.ndarray:
+    """(values - mean) / sd; mean and sd of `values` unless given (a row over the catalogue)."""
+    v = np.asarray(values, dtype=np.float32)
+    m = float(v.mean()) if mean is None else mean
+    s = float(v.std()) if sd is None else sd
+    return (v - np.float32(m)) / np.float32(max(s, 1e-9))
+
+
+def text_weight(n: float, params: dict) -> float:
+    """w_text(n): text_max for a film nobody rated, towards text_min for a well-known one."""
+    lo, hi, h = float(params["sim_text_min"]), float(params["sim_text_max"]), float(params["sim_text_half"])
+    return lo + (hi - lo) * h / (max(n, 0.0) + h)
+
+
+def blend(collab_z: np.ndarray, text_z: np.ndarray | None, genre_z: np.ndarray | None,
+          series: np.ndarray | None, n: float, params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(score, co-rating part, content part (text and genres), series part) of candidate rows,
+    from the standardised co-rating, text and genre rows, the series row and X's ratings."""
+    c = np.asarray(collab_z, dtype=np.float32)
+    t = np.zeros_like(c) if text_z is None else np.float32(text_weight(n, params)) * np.asarray(text_z, np.float32)
+    if genre_z is not None and params["sim_genre"]:
+        t = t + np.float32(params["sim_genre"]) * np.asarray(genre_z, np.float32)
+    s = np.zeros_like(c) if series is None else np.float32(params["sim_series"]) * np.asarray(series, np.float32)
+    return c + t + s, c, t, s
+
+
+SERIES_CUT = 0.75  # a series value from here on is the same title, not a shared word or two
+
+
+def sources(collab: np.ndarray, text: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """Which signal put each row there: 2 the same series (`series` >= SERIES_CUT), 1 text
+    (its part positive and above the co-ratings'), else 0 co-ratings."""
+    collab, text = np.asarray(collab), np.asarray(text)
+    out = np.where((text > collab) & (text > 0), 1, 0)
+    return np.where(np.asarray(series) >= SERIES_CUT, 2, out).astype(np.int64)
+
+
+def artefacts(titles: Sequence[str], genre_lists, counts: np.ndarray) -> np.ndarray:
+    """Catalogue artefacts, which never lead a list: a title that is "unknown" or empty, and a
+    film with no genre (or only "unknown") that at most one person rated."""
+    counts = np.asarray(counts)
+    out = np.zeros(len(titles), dtype=bool)
+    for i, title in enumerate(titles):
+        bare = _YEAR.sub("", str(title or "")).strip().lower()
+        genres = [] if genre_lists is None else [g for g in (genre_lists[i] or [])
+                                                 if g not in ("unknown", "(no genres listed)")]
+        out[i] = bare in ("", "unknown") or (genre_lists is not None and not genres and counts[i] <= 1)
+    return out
+
+
+def series_row(matrix: sp.csr_matrix | None, item_row: int, rows: np.ndarray) -> np.ndarray | None:
+    """Row `item_row` of a series matrix at `rows` (None without one)."""
+    if matrix is None:
+        return None
+    dense = np.zeros(matrix.shape[1], dtype=np.float32)
+    a, b = matrix.indptr[item_row], matrix.indptr[item_row + 1]
+    dense[matrix.indices[a:b]] = matrix.data[a:b]
+    return dense[rows]
+
+
+EVIDENCE_MAX_ITEMS = 20_000  # beyond, the lists' evidence would cost minutes of a rebuild
+
+
+def evidence_lists(matrix, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each film X and each row Y of its list (`lists`, -1: none): how many people who loved
+    X (LIKED_STARS or more) rated Y, and their mean stars for Y. The reasons cite them: "People
+    who loved Heat gave it 4.3★ on average (212 of them)"."""
+    m = sp.csr_matrix(matrix, dtype=np.float32)
+    csc = m.tocsc()
+    counts = np.zeros(lists.shape, dtype=np.int32)
+    means = np.zeros(lists.shape, dtype=np.float32)
+    for x in range(lists.shape[0]):
+        a, b = csc.indptr[x], csc.indptr[x + 1]
+        fans = csc.indices[a:b][csc.data[a:b] >= preferences.LIKED_STARS]
+        listed = np.flatnonzero(lists[x] >= 0)
+        if len(fans) == 0 or len(listed) == 0:
+            continue
+        sub = m[fans][:, lists[x, listed].astype(np.int64)].tocsc()
+        n = np.diff(sub.indptr)
+        counts[x, listed] = n
+        means[x, listed] = np.asarray(sub.sum(axis=0)).ravel() / np.maximum(n, 1)
+    return counts, means
+
+
+def popularity(matrix) -> np.ndarray:
+    """How many people rated each film."""
+    return np.asarray(binary(sp.csr_matrix(matrix)).sum(axis=0)).ravel().astype(np.float32)
+
+
+def row_stats(values: np.ndarray, exclude: int | None = None) -> tuple[float, float]:
+    """(mean, sd) of a row over the catalogue, `exclude` (X itself) left out."""
+    v = np.asarray(values, dtype=np.float64)
+    if exclude is not None and 0 <= exclude < len(v):
+        total, squares, n = v.sum() - v[exclude], (v * v).sum() - v[exclude] ** 2, len(v) - 1
+    else:
+        total, squares, n = v.sum(), (v * v).sum(), len(v)
+    mean = total / max(n, 1)
+    return float(mean), float(np.sqrt(max(squares / max(n, 1) - mean * mean, 0.0)))
+
+
+def dense_scores(collab: np.ndarray, text: np.ndarray | None, genres: np.ndarray | None,
+                 series: sp.csr_matrix | None, counts: np.ndarray, params: dict) -> np.ndarray:
+    """items x items: the blend for every X at once (the protocol's rows; the model computes the
+    same per row). `collab`: collaborative_similarity; `text`: text cosine; `genres`:
+    genre_vectors."""
+    score = row_standardised(collab).astype(np.float64)
+    if text is not None:
+        w = np.array([text_weight(float(n), params) for n in counts])
+        score += w[:, None] * row_standardised(text)
+    if genres is not None and params["sim_genre"]:
+        g = np.asarray(genres, dtype=np.float32)
+        score += float(params["sim_genre"]) * row_standardised(g @ g.T)
+    if series is not None:
+        score += float(params["sim_series"]) * series.toarray()
+    np.fill_diagonal(score, -np.inf)
+    return score.astype(np.float32)
