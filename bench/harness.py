@@ -78,6 +78,14 @@ def http_json(base: tuple[str, int], method: str, path: str, body=None, headers:
         conn.close()
 
 
+def worker_ends(log: str) -> dict:
+    """What gunicorn's log says about workers that did not exit cleanly: signals they died of,
+    non-zero exit codes, C++ runtime aborts."""
+    return {"signalled": re.findall(r"Worker \(pid:\d+\) was sent (\w+)", log),
+            "exit_codes": re.findall(r"Worker \(pid:\d+\) exited with code (-?\d+)", log),
+            "terminate_called": log.count("terminate called")}
+
+
 class GunicornServer:
     """A gunicorn master and its workers on loopback; see the module's docstring."""
 
@@ -151,12 +159,7 @@ class GunicornServer:
         return status, body
 
     def worker_ends(self) -> dict:
-        """What the log says about workers that did not exit cleanly: signals they died of,
-        non-zero exit codes, C++ runtime aborts."""
-        log = self.log()
-        return {"signalled": re.findall(r"Worker \(pid:\d+\) was sent (\w+)", log),
-                "exit_codes": re.findall(r"Worker \(pid:\d+\) exited with code (-?\d+)", log),
-                "terminate_called": log.count("terminate called")}
+        return worker_ends(self.log())
 
     def terminate(self, limit: float) -> float:
         """SIGTERM (gunicorn's graceful stop, as systemd or docker stop it) to the master; the

@@ -9,11 +9,12 @@ worker model.
 from __future__ import annotations
 
 import http.client
-import re
 import signal
 import socket
 import time
 from contextlib import contextmanager
+
+from .harness import worker_ends
 
 IDLE_CONNECTIONS = 50
 HALF_REQUEST_LINE = b"GET /healthz HT"
@@ -68,10 +69,7 @@ def idle_probe(host: str, port: int, count: int = IDLE_CONNECTIONS, tries: int =
 
 def worker_deaths(log: str) -> dict:
     """What gunicorn's log says about how the workers ended."""
-    return {"signalled": re.findall(r"Worker \(pid:\d+\) was sent (\w+)", log),
-            "exit_codes": re.findall(r"Worker \(pid:\d+\) exited with code (-?\d+)", log),
-            "terminate_called": log.count("terminate called"),
-            "graceful_timeouts": log.count("graceful timeout")}
+    return {**worker_ends(log), "graceful_timeouts": log.count("graceful timeout")}
 
 
 def stop(proc, host: str, port: int, log_text, idle: int = IDLE_CONNECTIONS, limit: float = 60.0) -> dict:

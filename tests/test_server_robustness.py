@@ -26,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from bench import probes
 from tests.live_server import Gunicorn, free_port, make_instance, request, run_flask
 from tests.web_helpers import PASSWORD
 
 IDLE = 50
-HALF_REQUEST_LINE = b"GET /healthz HT"
 ANSWER_WITHIN = 1.0  # seconds: the issue's bound for /healthz with the idle connections held
 TRIES = 6  # new connections: with reuse_port the kernel spreads them, so both workers are asked
 STOP_LIMIT = 10.0  # seconds; the fault took gunicorn's graceful_timeout, the fix a couple
@@ -45,19 +45,11 @@ def instance(tmp_path_factory) -> Path:
 
 @contextmanager
 def idle_connections(base: tuple[str, int], count: int = IDLE):
-    """`count` connections held open: half send nothing, half send half a request line."""
-    held = []
-    try:
-        for i in range(count):
-            sock = socket.create_connection(base, timeout=10)
-            if i % 2:
-                sock.sendall(HALF_REQUEST_LINE)
-            held.append(sock)
+    """`count` connections held open: half send nothing, half send half a request line (the
+    benchmarks' probe, bench/probes.py)."""
+    with probes.idle_connections(*base, count) as held:
         time.sleep(1.0)  # the workers accept them before the first /healthz
         yield held
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def healthz_seconds(base: tuple[str, int]) -> float:

@@ -111,6 +111,14 @@ DOCUMENT = {
                                   **_errors(401, 404)}},
             "delete": {"summary": "off my watchlist", "security": BEARER, "parameters": [MOVIE_ID],
                        "responses": {"204": {"description": "removed"}, **_errors(401, 404)}}},
+        "/api/export": {"get": {
+            "summary": "my ratings, watchlist and hidden films (JSON), or my ratings as a Letterboxd ratings.csv",
+            "security": BEARER,
+            "parameters": [{"name": "format", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}],
+            "responses": {"200": {"description": "the download", "content": {
+                "application/json": {"schema": {"type": "object", "required": ["ratings", "watchlist", "hidden"]}},
+                "text/csv": {"schema": {"type": "string"}}}}, **_errors(400, 401)}}},
         "/api/openapi.json": {"get": {"summary": "this document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
