@@ -1,4 +1,5 @@
-"""Sign-up and bearer tokens for scripts: `POST /api/users`, `POST /api/token`, `DELETE /api/token`."""
+"""Sign-up and bearer tokens for scripts: `POST /api/users`, `POST /api/token`, `DELETE /api/token`,
+and deleting the account: `DELETE /api/account`."""
 from flask import g, jsonify
 
 from recommender.store import accounts
@@ -42,4 +43,23 @@ def create_token():
 def revoke_token():
     """Revokes the token this request was made with; it fails from the next request on."""
     accounts.revoke_token(get_db(), g.token)
+    return "", 204
+
+
+@bp.delete("/account")
+@token_required
+def delete_account():
+    """204: the account and everything of it are gone (ratings, lists, every token and browser
+    login), so this token is refused from the next request on. The password must be sent again:
+    403 when it is wrong, counted like a failed login (429 with Retry-After after too many), so a
+    stolen token cannot delete the account or guess its password."""
+    password = json_body().get("password")
+    if not isinstance(password, str) or not password:
+        raise ApiError(400, "invalid_body", "send your password to delete the account: {\"password\": \"…\"}")
+    check_login_allowed(g.account.username)
+    try:
+        accounts.delete(get_db(), g.account, password)
+    except accounts.AccountError:
+        record_login_failure(g.account.username)
+        raise ApiError(403, "wrong_password", "the password is wrong: the account is not deleted") from None
     return "", 204

@@ -119,6 +119,12 @@ DOCUMENT = {
             "responses": {"200": {"description": "the download", "content": {
                 "application/json": {"schema": {"type": "object", "required": ["ratings", "watchlist", "hidden"]}},
                 "text/csv": {"schema": {"type": "string"}}}}, **_errors(400, 401)}}},
+        "/api/account": {"delete": {
+            "summary": "delete my account and everything of it (ratings, lists, tokens, logins)",
+            "security": BEARER,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["password"], "properties": {"password": {"type": "string"}}}}}},
+            "responses": {"204": {"description": "deleted"}, **_errors(400, 401, 403, 413, 429)}}},
         "/api/openapi.json": {"get": {"summary": "this document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
