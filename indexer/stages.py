@@ -85,10 +85,11 @@ def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray,
     matrix, times = evaluation.interaction_matrices(ratings, users, items)
     np.save(folder / USER_IDS, users.ids)
     if chosen == "factor":
-        return _fit_factor(matrix, users, items, content, content_index, folder, report)
+        return _fit_factor(matrix, users, items, content, content_index, folder, report, movies)
     item_genres = genre_matrix(movies["genres"])[1]
     tuned = _tuned_params(ratings, items, content, item_genres, root, report)
-    model = Hybrid(**tuned["params"]).fit(matrix, times, content, item_genres=item_genres)
+    model = Hybrid(**tuned["params"]).fit(matrix, times, content, item_genres=item_genres,
+                                          item_titles=movies["title"].tolist(), item_genre_lists=movies["genres"].tolist())
     model.save(folder / MODEL_DIR)
     collab = model.item_vectors("collab")
     faiss_io.save(faiss_io.build_ip_index(collab, items.ids), folder / COLLAB_INDEX)
@@ -98,12 +99,14 @@ def fit_models(movies: pd.DataFrame, ratings: pd.DataFrame, content: np.ndarray,
 
 
 def _fit_factor(matrix, users: Vocabulary, items: Vocabulary, content: np.ndarray, content_index: faiss.Index,
-                   folder: Path, report: Callable[[str], None]) -> FittedModel:
+                   folder: Path, report: Callable[[str], None], movies: pd.DataFrame | None = None) -> FittedModel:
     """ALS + content + popularity with approximate indices; its defaults are not re-tuned per
     build (tuning the dense Hybrid is what needs items² memory). The model searches the
     version's own content.faiss and collab_items.faiss (keyed by movie id in row order), so
     each index exists once on disk and once in a server's memory."""
-    model = FactorHybrid().fit(matrix, item_vectors=content, shared={"content": content_index})
+    titles = {} if movies is None else {"item_titles": movies["title"].tolist(),
+                                        "item_genre_lists": movies["genres"].tolist()}
+    model = FactorHybrid().fit(matrix, item_vectors=content, shared={"content": content_index}, **titles)
     report(f"  ALS ({model.params['factors']} factors) fitted on {matrix.nnz} ratings; "
            f"neighbour indices: " + ", ".join(f"{s} {i['type']} recall@10 {i['recall@10']}"
                                               for s, i in model.index_info.items())

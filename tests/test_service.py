@@ -104,7 +104,9 @@ def test_movie_added_since_the_rebuild_gets_content_neighbours(rec):
     similar = rec.similar(999, 3)
     assert 999 not in {r.movie_id for r in similar}
     assert {GODFATHER, GODFATHER_2} & {r.movie_id for r in similar}
-    assert all(r.reason.startswith(("Matches", "Similar")) for r in similar)
+    assert all(r.reason.startswith(("Matches", "Similar", "Also", "Same series")) for r in similar)
+    assert all(r.reason == "Same series as The Godfather: Part III"
+               for r in similar if r.movie_id in (GODFATHER, GODFATHER_2))
 
 
 @pytest.mark.parametrize("genre", [None, "Drama"])
@@ -154,8 +156,15 @@ def test_similar_reasons_from_cached_title_words():
     assert explain.shared_keywords("The Godfather: Part II", "The Godfather") == ["godfather"]
     assert explain.shared_keywords("Star Wars", "Heat") == []
     assert explain.similar_reason(explain.SOURCE_CONTENT, "Alien", ["Sci-Fi", "Horror"], ["Horror"], "Aliens") \
-        == "Matches: horror, alien"
+        == "Also a horror film"
+    assert explain.similar_reason(explain.SOURCE_CONTENT, "The Godfather", ["Crime", "Drama"], ["Crime", "Drama"],
+                                  "Mean Streets", query_year=1972, year=1973) == "Also a 1970s crime drama"
+    assert explain.similar_reason(explain.SOURCE_CONTENT, "Alien", ["Sci-Fi"], ["Horror"], "Aliens") \
+        == "Matches: alien"
     assert explain.similar_reason(explain.SOURCE_CONTENT, "Heat", ["Crime"], ["Drama"], "Up") == "Similar to Heat"
+    assert explain.similar_reason(explain.SOURCE_SERIES, "Alien", title="Aliens") == "Same series as Alien"
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Heat", evidence=(212, 4.26)) \
+        == "People who loved Heat gave it 4.3★ on average (212 of them)"
     assert explain.similar_reason(explain.SOURCE_CORATING, "Heat") == "Often liked together with Heat"
     assert explain.title_words("Aliens") is explain.title_words("Aliens")  # cached
 

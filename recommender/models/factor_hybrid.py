@@ -85,6 +85,25 @@ class FactorHybrid(HybridBase):
         v = self.item_vectors("collab")
         return np.asarray(v[rows]) @ np.asarray(v[item_row])
 
+    def _fit_corating(self, matrix) -> None:
+        """The moments behind `_similar_stats`, stored with the model (the genre vectors exist
+        only now, after _precompute)."""
+        for space in self._similar_spaces():
+            self._similar_stats(space, 0)
+
+    def _similar_stats(self, space, item_row):
+        """Mean and sd of a row of cosines over the catalogue without computing it: the mean
+        and covariance of the unit vectors (d x d, stored at fit) give mu . v and v' C v."""
+        vectors = self.arrays["similar_genres"] if space == "genres" else self.item_vectors(space)
+        key = f"similar_moments_{space}"
+        if key not in self.arrays:  # a version built before issue 17: made once at load
+            e = np.asarray(vectors, dtype=np.float64)
+            mean = e.mean(axis=0)
+            self.arrays[key] = np.vstack([mean, e.T @ e / len(e) - np.outer(mean, mean)]).astype(np.float64)
+        moments = self.arrays[key]
+        v = np.asarray(vectors[item_row], dtype=np.float64)
+        return float(moments[0] @ v), float(np.sqrt(max(v @ moments[1:] @ v, 0.0)))
+
     def _similar_candidates(self, item_rows, wanted):
         """The nearest rows to each item in both neighbour indices."""
         self._require_indices()

@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from . import preferences
+from . import item_similarity, preferences
 from .base import Model, top_rows
 from .content import ContentModel
 from .ease import EASE, gram_matrix
@@ -128,8 +128,17 @@ class Hybrid(HybridBase):
     def _collab_blend(cls, parts, a, params):
         return a * parts["ease"] + (1 - a) * parts["ease_cold"] + params["w_rp3"] * parts["rp3"]
 
+    def _fit_corating(self, matrix) -> None:
+        """The co-rating side of "movies like X" (item_similarity.collaborative_similarity),
+        items x items."""
+        self.arrays["similar_corating"] = item_similarity.collaborative_similarity(matrix, self.params)
+
     def _corating_similarity(self, item_row, rows):
-        return np.asarray(self.parts["knn"].similarity[item_row])[rows]
+        """A row of the co-rating matrix (item-kNN cosine in a version built before issue 17)."""
+        matrix = self.arrays.get("similar_corating")
+        if matrix is None:
+            matrix = self.parts["knn"].similarity
+        return np.asarray(matrix[item_row])[rows]
 
     def _text_similarity(self, item_row, rows):
         """A row of the text Gram matrix, or the very product that makes one."""

@@ -16,10 +16,10 @@ ratings; Peers (what people whose liked films resemble theirs liked) serves them
 is signed by stars; Quality (how well liked a film is) breaks ties. Each term is divided by its
 row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
-"Movies like X" blends co-rating similarity with sharpened text similarity; co-ratings weigh
-more the more ratings X has, and text always keeps a say, so sequels surface even for big hits.
-The list of every movie is computed when the model is fitted and saved with it: serving reads
-a row.
+"Movies like X" blends standardised co-rating, text and genre similarity and shared titles
+(recommender.models.item_similarity): text weighs more the fewer ratings X has, a shared
+title always counts. The list of every movie, and the evidence its reasons cite, are computed
+when the model is fitted and saved with it: serving reads a row.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from recommender.vectors import faiss_io
 
-from . import preferences
+from . import item_similarity, preferences
 from .base import Model, ServingModel, row_max_normalise, unit_rows
 from .content import ContentModel
 from .genres import GenreTaste
@@ -43,7 +43,7 @@ from .popularity import Popularity, Quality
 
 log = logging.getLogger(__name__)
 
-SOURCE_CORATING, SOURCE_CONTENT = 0, 1
+SOURCE_CORATING, SOURCE_CONTENT, SOURCE_SERIES = 0, 1, 2
 BECAUSE_PEERS = -2  # feed_explained's cause of a pick that people like the user raised most
 SIMILAR_BLOCK = 4096  # movies whose candidates are looked up at once when storing the lists
 
@@ -63,7 +63,8 @@ class HybridBase(ServingModel):
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
         "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0, "w_stars": 0.0,
-        "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,
+        "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,  # the first two: unused since issue 17
+        **item_similarity.DEFAULTS,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
 
@@ -102,11 +103,13 @@ class HybridBase(ServingModel):
         raise NotImplementedError
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, matrix, times=None, item_vectors=None, item_genres=None, **kw):
+    def fit(self, matrix, times=None, item_vectors=None, item_genres=None, item_titles=None,
+            item_genre_lists=None, **kw):
         self.arrays = {}
         """Fit every part, then precompute what serving reads (the stored similar lists, and the
         subclass's `_precompute`), so that loading a saved model computes nothing.
-        `item_genres`: items x genres 0/1, for the genre-taste term."""
+        `item_genres`: items x genres 0/1, for the genre-taste term; `item_titles` (as published,
+        "Alien (1979)") and `item_genre_lists`: for "movies like X" (series, artefacts)."""
         self.parts = {**self._fit_collab(matrix, times, item_vectors, **kw),
                       "popularity": Popularity().fit(matrix), "quality": Quality().fit(matrix)}
         if item_vectors is not None:
@@ -115,8 +118,9 @@ class HybridBase(ServingModel):
             self.parts["genres"] = GenreTaste().fit(matrix, item_genres=item_genres)
         self.n_items = int(matrix.shape[1])
         self._precompute(**kw)
+        self._fit_similarity(matrix, item_titles, item_genre_lists)
         if self._stores_similar_lists():
-            self._store_similar_lists()
+            self._store_similar_lists(matrix)
         return self
 
     def _precompute(self, **kw) -> None:
@@ -185,14 +189,17 @@ class HybridBase(ServingModel):
         """(rows, scores, source), best first, never `item_row` nor a row of `exclude`; source
         0 = co-rating, 1 = content. The stored list when it answers (no exclusions, k within it)."""
         stored = self.arrays.get("similar_rows")
-        if exclude is None and stored is not None and k <= stored.shape[1]:
-            rows = np.asarray(stored[item_row, :k], dtype=np.int64)
-            keep = rows >= 0
-            return (rows[keep], np.asarray(self.arrays["similar_scores"][item_row, :k])[keep],
-                    np.asarray(self.arrays["similar_source"][item_row, :k], dtype=np.int64)[keep])
         excluded = np.zeros(self.n_items, dtype=bool)
         if exclude is not None:
             excluded[np.asarray(exclude, dtype=np.int64)] = True
+        if stored is not None and k <= stored.shape[1]:
+            rows = np.asarray(stored[item_row], dtype=np.int64)
+            keep = np.flatnonzero(rows >= 0)
+            keep = keep[~excluded[rows[keep]]]
+            if len(keep) >= k or (exclude is None and len(keep) == len(rows[rows >= 0])):
+                keep = keep[:k]  # the stored top k of the allowed rows: what ranking them would give
+                return (rows[keep], np.asarray(self.arrays["similar_scores"][item_row])[keep],
+                        np.asarray(self.arrays["similar_source"][item_row], dtype=np.int64)[keep])
         pools = self._similar_candidates(np.array([item_row]), self._wanted(k))
         return self._rank(item_row, None if pools is None else pools[0], k, excluded)
 
@@ -212,36 +219,104 @@ class HybridBase(ServingModel):
                 rows = rows[~excluded[rows]]
             if len(rows[rows != item_row]) < k:
                 rows = everyone
+        series = self._series()
+        if pool is not None and series is not None:  # a shared title is a candidate wherever it ranks
+            same = series.indices[series.indptr[item_row]:series.indptr[item_row + 1]]
+            rows = np.union1d(rows, same[~excluded[same]] if excluded is not None else same)
         rows = rows[rows != item_row]
-        score, collab, text = self._similar_blend(item_row, rows)
+        score, collab, text, shared = self._similar_blend(item_row, rows)
+        artefact = self.arrays.get("similar_artefact")
+        if artefact is not None and len(score):  # never ahead of a real film
+            score = np.where(artefact[rows] > 0, np.minimum(score, score.min()) - 1.0, score)
         order = np.argsort(-score, kind="stable")[:k]  # equal scores in row order
-        source = np.where(collab[order] >= text[order], SOURCE_CORATING, SOURCE_CONTENT)
+        source = item_similarity.sources(collab[order], text[order], shared[order])
         return rows[order].astype(np.int64), score[order].astype(np.float32), source.astype(np.int64)
 
     def _similar_blend(self, item_row: int, rows: np.ndarray):
-        """(score, co-rating part, text part) of `rows` as neighbours of `item_row`: each side
-        scaled to a maximum of 1 over `rows`, text cubed (only close texts count), weighed by
-        beta = (1 - similar_text_floor) n / (n + similar_half_ratings), n = X's ratings."""
+        """(score, co-rating part, content part, series row) of `rows` as neighbours of
+        `item_row`: item_similarity.blend of the co-rating, text and genre rows standardised over
+        the catalogue (`_similar_stats`) and the shared-title row."""
         n = float(self.parts["popularity"].counts[item_row])
-        beta = n / (n + float(self.params["similar_half_ratings"]))
-        beta *= 1.0 - float(self.params["similar_text_floor"])
-        collab = np.clip(np.asarray(self._corating_similarity(item_row, rows), dtype=np.float32), 0, None)
-        collab = collab / max(float(collab.max(initial=0.0)), 1e-12)
-        if "content" in self.parts:
-            text = np.clip(self._text_similarity(item_row, rows), 0, None) ** 3
-            text = text / max(float(text.max(initial=0.0)), 1e-12)
-        else:
-            text, beta = np.zeros_like(collab), 1.0
-        collab, text = beta * collab, (1 - beta) * text
-        return collab + text, collab, text
+        z = {}
+        for space in self._similar_spaces():
+            values = np.asarray(self._similarity(space, item_row, rows), dtype=np.float32)
+            z[space] = item_similarity.standardise(values, *self._similar_stats(space, item_row))
+        shared = item_similarity.series_row(self._series(), item_row, rows)
+        score, collab, text, _ = item_similarity.blend(z["collab"], z.get("content"), z.get("genres"), shared, n,
+                                                      self.params)
+        return score, collab, text, np.zeros_like(score) if shared is None else shared
+
+    def _similar_spaces(self) -> list[str]:
+        """The signals this model has: co-ratings, and text and genres when it was given them."""
+        return ["collab"] + (["content"] if "content" in self.parts else []) + (
+            ["genres"] if "similar_genres" in self.arrays and self.params["sim_genre"] else [])
+
+    def _similarity(self, space: str, item_row: int, rows: np.ndarray) -> np.ndarray:
+        """`rows`' similarity to `item_row` in one space: co-ratings, text or genres (cosine)."""
+        if space == "collab":
+            return self._corating_similarity(item_row, rows)
+        if space == "content":
+            return self._text_similarity(item_row, rows)
+        g = self.arrays["similar_genres"]
+        return np.asarray(g[rows]) @ np.asarray(g[item_row])
+
+    def _similar_stats(self, space: str, item_row: int) -> tuple[float, float]:
+        """(mean, sd) of `item_row`'s row in `space` over the catalogue, itself left out; a
+        subclass may know them without computing the row."""
+        return item_similarity.row_stats(self._similarity(space, item_row, np.arange(self.n_items)), item_row)
+
+    def _series(self):
+        """The shared-title matrix (item_similarity.series_matrix) when the model has one."""
+        if "series_indptr" not in self.arrays:
+            return None
+        cached = getattr(self, "_series_matrix", None)
+        if cached is None or cached[0] is not self.arrays["series_indptr"]:
+            m = sp.csr_matrix((self.arrays["series_values"], self.arrays["series_indices"],
+                               self.arrays["series_indptr"]), shape=(self.n_items, self.n_items))
+            cached = self._series_matrix = (self.arrays["series_indptr"], m)
+        return cached[1]
+
+    def _fit_similarity(self, matrix, item_titles, item_genre_lists) -> None:
+        """What "movies like X" reads besides the parts: the shared-title matrix, which films
+        are catalogue artefacts, genre vectors, and the subclass's co-rating arrays
+        (`_fit_corating`)."""
+        if item_titles is not None:
+            series = item_similarity.series_matrix(list(item_titles))
+            self.arrays.update(series_indptr=series.indptr.astype(np.int64),
+                               series_indices=series.indices.astype(np.int32),
+                               series_values=series.data.astype(np.float32))
+            self.arrays["similar_artefact"] = item_similarity.artefacts(
+                item_titles, item_genre_lists, self.parts["popularity"].counts).astype(np.uint8)
+        if item_genre_lists is not None:
+            self.arrays["similar_genres"] = item_similarity.genre_vectors(list(item_genre_lists))
+        self._fit_corating(matrix)
+
+    def _fit_corating(self, matrix) -> None:
+        """Arrays behind `_corating_similarity` that need the ratings (none by default)."""
+
+    def similar_evidence(self, item_row: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(how many who loved X rated each row, their mean stars) where the stored list of
+        `item_row` holds the row (0 where it does not), or None for a model without them."""
+        stored, counts = self.arrays.get("similar_rows"), self.arrays.get("similar_evidence_count")
+        if stored is None or counts is None:
+            return None
+        listed = np.asarray(stored[item_row], dtype=np.int64)
+        position = {int(r): i for i, r in enumerate(listed) if r >= 0}
+        at = np.array([position.get(int(r), -1) for r in rows], dtype=np.int64)
+        found = at >= 0
+        n = np.where(found, np.asarray(counts[item_row])[np.maximum(at, 0)], 0)
+        mean = np.where(found, np.asarray(self.arrays["similar_evidence_mean"][item_row])[np.maximum(at, 0)], 0.0)
+        return n.astype(np.int64), mean.astype(np.float32)
 
     def _text_similarity(self, item_row: int, rows: np.ndarray) -> np.ndarray:
         """Cosine of the text embeddings of `rows` to `item_row`'s."""
         e = self.item_vectors("content")
         return np.asarray(e[rows]) @ np.asarray(e[item_row])
 
-    def _store_similar_lists(self) -> None:
-        """similar_items(row, similar_lists) of every row, candidates looked up in blocks."""
+    def _store_similar_lists(self, matrix=None) -> None:
+        """similar_items(row, similar_lists) of every row, candidates looked up in blocks, and
+        with `matrix` (the ratings) the evidence of each listed film (`similar_evidence`), up to
+        item_similarity.EVIDENCE_MAX_ITEMS movies."""
         length = min(int(self.params["similar_lists"]), self.n_items - 1)
         if length <= 0:
             return
@@ -257,6 +332,9 @@ class HybridBase(ServingModel):
                                                          length, None)
                 rows[item, :len(top)], scores[item, :len(top)], source[item, :len(top)] = top, top_scores, top_source
         self.arrays.update(similar_rows=rows, similar_scores=scores, similar_source=source)
+        if matrix is not None and self.n_items <= item_similarity.EVIDENCE_MAX_ITEMS:
+            count, mean = item_similarity.evidence_lists(matrix, rows)
+            self.arrays.update(similar_evidence_count=count, similar_evidence_mean=mean)
         log.info("%d similar movies stored for each of %d movies in %.1fs", length, self.n_items,
                  time.perf_counter() - started)
 

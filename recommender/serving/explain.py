@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING
+from recommender.models.hybrid_base import SOURCE_SERIES
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
              "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}
@@ -44,17 +45,64 @@ def because_you_rated(title: str, rating: float | None = None) -> str:
     return f"Because you rated {title}" + (f" {stars(rating)}" if rating is not None else "")
 
 
-def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),
-                   genres: Sequence[str] = (), title: str = "") -> str:
-    """Why `title` is listed under "movies like `query_title`".
+# how a genre reads in "Also a 1970s crime drama": adjectives first, the noun last
+GENRE_PHRASE = {"Animation": "animated", "Children's": "children's", "Sci-Fi": "sci-fi", "Film-Noir": "film noir",
+                "Fantasy": "fantasy", "Adventure": "adventure", "Action": "action", "Crime": "crime",
+                "Mystery": "mystery", "War": "war", "Western": "western", "Horror": "horror",
+                "Romance": "romance", "Musical": "musical", "Documentary": "documentary", "Thriller": "thriller",
+                "Comedy": "comedy", "Drama": "drama", "IMAX": "IMAX"}
+GENRE_ORDER = list(GENRE_PHRASE)  # the order the words come in: "animated children's comedy"
 
-    Co-rating: "Often liked together with Heat"; content: "Matches: sci-fi, alien".
-    `source` is what Hybrid.similar_items returns for the item.
+
+def _decade(year) -> int | None:
+    try:
+        return int(year) // 10 * 10
+    except (TypeError, ValueError):
+        return None
+
+
+def alike_phrase(query_genres: Sequence[str], genres: Sequence[str], query_year=None, year=None) -> str | None:
+    """"Also a 1970s crime drama": the decade both films share, and the genres both have;
+    None when they share neither."""
+    shared = sorted(shared_genres(query_genres, genres), key=lambda g: GENRE_ORDER.index(g)
+                    if g in GENRE_ORDER else len(GENRE_ORDER))[-3:]
+    words = [GENRE_PHRASE.get(g, g.lower()) for g in shared]
+    decade = _decade(query_year)
+    if decade is not None and decade == _decade(year):
+        if not words:
+            return f"Also from the {decade}s"
+        words.insert(0, f"{decade}s")
+    if not words:
+        return None
+    noun = "" if words[-1] in ("comedy", "drama", "thriller", "musical", "western", "documentary",
+                               "romance", "film noir") else " film"
+    phrase = " ".join(words) + noun
+    return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
+
+
+def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),
+                   genres: Sequence[str] = (), title: str = "", *, evidence: tuple[int, float] | None = None,
+                   query_year=None, year=None) -> str:
+    """Why `title` is listed under "movies like `query_title`", from the signal that put it
+    there (`source`, as HybridBase.similar_items returns it), with evidence a person can check:
+
+    series: "Same series as Alien"; co-ratings with `evidence` (how many who loved X rated it,
+    their mean stars): "People who loved Heat gave it 4.3★ on average (212 of them)"; text:
+    "Also a 1970s crime drama" (the decade and genres both share), else the title words both
+    share ("Matches: alien").
     """
+    if source == SOURCE_SERIES:
+        return f"Same series as {query_title}"
     if source == SOURCE_CORATING:
+        if evidence is not None and evidence[0] > 0:
+            fans, mean = evidence
+            return (f"People who loved {query_title} gave it {mean:.1f}★ on average "
+                    f"({fans} {'of them' if fans > 1 else 'person'})")
         return f"Often liked together with {query_title}"
-    terms = [g.lower() for g in shared_genres(query_genres, genres)]
-    terms += [w for w in shared_keywords(query_title, title) if w not in terms]
+    alike = alike_phrase(query_genres, genres, query_year, year)
+    if alike:
+        return alike
+    terms = [w for w in shared_keywords(query_title, title)]
     return "Matches: " + ", ".join(terms) if terms else f"Similar to {query_title}"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import sqlite_utils
 
 from recommender import store
-from recommender.models import preferences
+from recommender.models import item_similarity, preferences
 from recommender.models.base import top_rows
 from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
@@ -32,6 +32,7 @@ SEARCH_CANDIDATES = 200  # per source, in a catalogue too big to score whole
 SEARCH_SCAN_MAX_ITEMS = ann.APPROXIMATE_ABOVE
 SEARCH_GENRE_WEIGHT = 0.35  # a description that matches a genre well outweighs a stray title word
 SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
+ARTEFACT_PENALTY = 100.0  # more than any text, genre and popularity score together
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +211,16 @@ class Recommender:
         ids = self.index.items.terms(rows).tolist()
         movies = self._titles([movie_id, *ids])
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
+        evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
+        evidence = evidence_of(row, rows) if evidence_of is not None else None
         recs = []
-        for i, score, source in zip(ids, scores.tolist(), sources.tolist()):
+        for n, (i, score, source) in enumerate(zip(ids, scores.tolist(), sources.tolist())):
             movie = movies.get(i, {})
             reason = explain.similar_reason(source, query["display_title"], query["genres"],
-                                            movie.get("genres", []), movie.get("display_title", ""))
+                                            movie.get("genres", []), movie.get("display_title", ""),
+                                            evidence=None if evidence is None else (int(evidence[0][n]),
+                                                                                    float(evidence[1][n])),
+                                            query_year=query.get("year"), year=movie.get("year"))
             recs.append(Recommendation(i, score, reason, movies.get(i)))
         return movies.get(movie_id), recs
 
@@ -235,9 +241,16 @@ class Recommender:
         pairs = [(int(i), float(s)) for i, s in zip(ids, scores)
                  if int(i) != movie_id and int(i) not in hide][:k]
         movies = self._titles([i for i, _ in pairs])
+        base = item_similarity.base_title(movie.get("title") or movie["display_title"])
+
+        def source(other: dict) -> int:  # the same series when the titles are, once sequel marks are set aside
+            same = base and item_similarity.base_title(other.get("title") or "") == base
+            return explain.SOURCE_SERIES if same else explain.SOURCE_CONTENT
+
         return [Recommendation(i, s, explain.similar_reason(
-                    explain.SOURCE_CONTENT, movie["display_title"], movie["genres"],
-                    movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", "")))
+                    source(movies.get(i, {})), movie["display_title"], movie["genres"],
+                    movies.get(i, {}).get("genres", []), movies.get(i, {}).get("display_title", ""),
+                    query_year=movie.get("year"), year=movies.get(i, {}).get("year")))
                 for i, s in pairs]
 
     @_finite_scores
@@ -269,6 +282,9 @@ class Recommender:
             genre_scores = index.genre_weights(genre_match, rows)
         prior = index.popularity_prior if rows is None else index.popularity_prior[rows]
         scores = text_scores + SEARCH_GENRE_WEIGHT * genre_scores + SEARCH_POPULARITY_WEIGHT * prior
+        artefact = index.model.arrays.get("similar_artefact") if index.model is not None else None
+        if artefact is not None:  # `unknown`, a genre-less film one person rated: never ahead of a real film
+            scores = np.where(artefact[slice(None) if rows is None else rows] > 0, scores - ARTEFACT_PENALTY, scores)
         shown = self._allowed(None, hide)  # hidden films masked before the top k is taken
         order = top_rows(scores, shown if rows is None else shown[rows], k)
         picked = order if rows is None else rows[order]

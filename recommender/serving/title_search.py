@@ -15,6 +15,14 @@ from recommender.text.titles import search_key
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
 
 
+def is_artefact(key: str, genres, num_ratings: int) -> bool:
+    """A catalogue artefact (ML-100K's `unknown` entry, a film with no genre that at most one
+    person rated): it never leads a lookup (recommender.models.item_similarity.artefacts is the
+    same rule for the lists and free-text search)."""
+    real = [g for g in (genres or []) if g not in ("unknown", "(no genres listed)")]
+    return key in ("", "unknown") or (not real and num_ratings <= 1)
+
+
 def _deletions(word: str) -> set[str]:
     """The word and every form of it with one letter removed."""
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -28,8 +36,11 @@ class TitleIndex:
         self.popularity: dict[int, int] = {}
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
+        self.artefacts: set[int] = set()  # ranked after every real film (see is_artefact)
         for movie_id, key, genres, num in rows:
             self.keys[movie_id], self.popularity[movie_id] = key, num
+            if is_artefact(key, genres, num):
+                self.artefacts.add(movie_id)
             for genre in genres:
                 self.by_genre.setdefault(genre, set()).add(movie_id)
             for word in key.split():
@@ -64,7 +75,8 @@ class TitleIndex:
 
     def search(self, query: str, limit: int = 10, genre: str | None = None) -> list[int]:
         """Movie ids, best first: exact title, title starting with the query (whole words first),
-        every word matched, then typo matches; within a tier the most-rated first."""
+        every word matched, then typo matches; within a tier the most-rated first; catalogue
+        artefacts after every other match."""
         q = search_key(query)
         tokens = q.split()
         if not tokens or limit < 1:
@@ -81,7 +93,7 @@ class TitleIndex:
                 tier = 0 if key == q else 1 if key[len(q)] == " " and len(q) >= MIN_TYPO_LENGTH else 2
             else:
                 tier = 3 if movie_id in exact else 4
-            return tier, self.order[movie_id]
+            return movie_id in self.artefacts, tier, self.order[movie_id]
 
         candidates = exact | fuzzy
         if allowed is not None:

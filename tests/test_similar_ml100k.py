@@ -1,0 +1,130 @@
+""""Movies like X" on the real ML-100K with the real text model, as a person would judge it
+(issue 17): a sequel finds its series, a children's film finds children's films, Scream finds
+other horror, reasons say which signal put each film there, and catalogue artefacts never lead
+a list nor a search."""
+import functools
+import re
+from pathlib import Path
+
+import pytest
+
+from recommender import store
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.store import accounts
+from recommender.text import query_encoder
+
+pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
+
+UNKNOWN, GOOD_MORNING = 267, 1373  # ML-100K's `unknown` entry; a film with genre "unknown"
+
+
+@pytest.fixture(scope="module")
+def rec(ml100k_app):
+    root = Path(ml100k_app.config["INDEX_ROOT"])
+    db = store.connect(ml100k_app.config["DATABASE"])
+    index = load_index(root / current_version(root))
+    yield Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
+    db.close()
+
+
+def movie_id(rec, title: str) -> int:
+    (found,) = rec.db.execute("SELECT id FROM movies WHERE title = ?", (title,)).fetchone()
+    return found
+
+
+def similar(rec, title: str, k: int = 10):
+    return rec.similar(movie_id(rec, title), k)
+
+
+def titles(recs) -> list[str]:
+    return [r.movie["title"] for r in recs]
+
+
+@pytest.mark.parametrize("query, series", [
+    ("Alien (1979)", {"Aliens (1986)", "Alien 3 (1992)", "Alien: Resurrection (1997)"}),
+    ("Godfather, The (1972)", {"Godfather: Part II, The (1974)"}),
+    ("Die Hard 2 (1990)", {"Die Hard (1988)", "Die Hard: With a Vengeance (1995)"}),
+    ("Scream (1996)", {"Scream 2 (1997)"}),
+    ("Three Colors: Red (1994)", {"Three Colors: Blue (1993)", "Three Colors: White (1994)"}),
+])
+def test_a_film_finds_its_series(rec, query, series):
+    recs = similar(rec, query)
+    assert titles(recs)[0] in series and series <= set(titles(recs)), titles(recs)
+    query_title = rec.db["movies"].get(movie_id(rec, query))["display_title"]
+    assert all(r.reason == f"Same series as {query_title}" for r in recs if r.movie["title"] in series)
+
+
+def test_star_wars_finds_its_sequels_whose_titles_share_no_words(rec):
+    top = titles(similar(rec, "Star Wars (1977)", 5))
+    assert {"Empire Strikes Back, The (1980)", "Return of the Jedi (1983)"} <= set(top), top
+
+
+def genres_of(recs) -> list[list[str]]:
+    return [r.movie["genres"] for r in recs]
+
+
+def test_toy_story_finds_childrens_films(rec):
+    recs = similar(rec, "Toy Story (1995)")
+    family = [g for g in genres_of(recs) if {"Animation", "Children's"} & set(g)]
+    assert len(family) >= 4, titles(recs)
+
+
+@pytest.mark.xfail(strict=True, reason="the item-to-item protocol rewards the season's hits that Scream's fans "
+                   "also rated (Liar Liar, The Rock, Fargo) over films of its kind, and chose no genre term "
+                   "(docs/protocol.md, Limits)")
+def test_scream_finds_other_horror_not_the_seasons_hits(rec):
+    recs = similar(rec, "Scream (1996)")
+    assert sum("Horror" in g for g in genres_of(recs)) >= 4, titles(recs)
+    assert "Liar Liar (1997)" not in titles(recs)[:5]  # a comedy everyone rated that season
+
+
+def test_heat_finds_crime_films(rec):
+    recs = similar(rec, "Heat (1995)")
+    assert sum("Crime" in g or "Thriller" in g for g in genres_of(recs)) >= 6, titles(recs)
+
+
+def test_reasons_say_which_signal_and_cite_checkable_numbers(rec):
+    recs = similar(rec, "Heat (1995)")
+    reasons = [r.reason for r in recs]
+    assert len(set(reasons)) == len(reasons)  # not the same sentence on every row
+    cited = [r for r in recs if r.reason.startswith("People who loved Heat gave it ")]
+    assert cited, reasons
+    heat = movie_id(rec, "Heat (1995)")
+    for r in cited:  # the numbers are the ratings': people who gave Heat 4 or more stars
+        expected_n, expected_mean = rec.db.execute(
+            "SELECT count(*), avg(b.rating) FROM ratings a JOIN ratings b ON a.user_id = b.user_id "
+            "WHERE a.movie_id = ? AND a.rating >= 4 AND b.movie_id = ? AND a.user_id < ?",
+            (heat, r.movie_id, accounts.ACCOUNT_ID_FLOOR)).fetchone()  # the release's users, not other tests' accounts
+        mean, n = re.fullmatch(r"People who loved Heat gave it (\d\.\d)★ on average \((\d+) of them\)", r.reason).groups()
+        assert int(n) == expected_n and abs(float(mean) - expected_mean) <= 0.051
+
+
+def test_text_reasons_name_what_the_films_share(rec):
+    """A film few people rated leans on its text: its reasons name the decade or the genres both
+    films share ("Also a 1990s drama")."""
+    from recommender.serving import explain
+
+    rare = [m for (m,) in rec.db.execute("SELECT id FROM movies WHERE num_ratings BETWEEN 1 AND 3 ORDER BY id LIMIT 40")]
+    seen = 0
+    for m in rare:
+        query = rec.db["movies"].get(m)
+        for r in rec.similar(m, 10):
+            if r.reason.startswith("Also "):
+                seen += 1
+                shared = explain.shared_genres(query["genres"].split("|"), r.movie["genres"])
+                words = [explain.GENRE_PHRASE.get(g, g.lower()) for g in shared]
+                decade = f"{int(query['year']) // 10 * 10}s" if query["year"] else None
+                assert any(w in r.reason for w in words) or (decade and decade in r.reason), (r.reason, r.movie)
+    assert seen >= 10
+
+
+def test_artefacts_never_lead_a_list_nor_a_search(rec):
+    ids = [m for (m,) in rec.db.execute("SELECT id FROM movies WHERE id < 100000 ORDER BY id")]
+    for m in ids:
+        first = rec.similar(m, 1)
+        assert not first or first[0].movie_id not in (UNKNOWN, GOOD_MORNING)
+    for phrase in ("heist gone wrong", "unknown", "a film", "good morning"):
+        found = rec.search(phrase, 5)
+        assert found[0].movie_id not in (UNKNOWN, GOOD_MORNING), (phrase, titles(found))
+        assert found[0].movie["num_ratings"] > 1
