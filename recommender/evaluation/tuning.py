@@ -41,7 +41,7 @@ GRID = {
     "w_dislike": [0.0, 0.1, 0.2, 0.4, 0.6, 1.0],
     "w_quality": [0.0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8],
     "peer_neighbours": [20, 50, 100],
-    "w_peers": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 6.0],
+    "w_peers": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
     "w_stars": [0.0, 0.1, 0.2, 0.4, 0.6, 0.8],
 }
 MODEL_KEYS = ("lam", "session_weight", "lam_cold", "rp3_beta", "lam_liked", "peer_neighbours")
