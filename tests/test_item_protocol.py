@@ -75,11 +75,14 @@ def test_base_titles(title, base):
 
 def test_series_links_rare_title_words_not_common_ones():
     titles = ["Alien (1979)", "Aliens (1986)", "Alien 3 (1992)", "Die Hard (1988)", "Die Hard 2 (1990)",
-              "To Die For (1995)", "Heat (1995)"] + [f"Love Story {i} (1990)" for i in range(30)]
+              "To Die For (1995)", "Heat (1995)"] + [f"Love Story in Town{i} (1990)" for i in range(30)]
     s = isim.series_matrix(titles).toarray()
     assert s[0, 1] == s[0, 2] == s[1, 2] == 1.0 and s[3, 4] == 1.0
     assert s[3, 5] < isim.SERIES_CUT and s[6].max() == 0 and s[0, 0] == 0
     assert s[7, 8] == 0  # "love" and "story" are in too many titles to name a series
+    sequels = isim.series_matrix(["Love Story (1970)", "Love Story 2 (1978)"] + [f"Love Story {i} (1990)" for i in range(3, 30)]
+                                 + ["Story of Love (1990)"] * 30)
+    assert sequels[0, 1] == 1.0 and sequels[0, 40] == 0  # the same base title, though its words are common
 
 
 def test_artefacts():

@@ -51,7 +51,8 @@ SEQUEL_WORDS = _ROMAN | {"part", "episode", "chapter", "returns", "return", "aga
 TITLE_STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "at", "by", "from", "is",
                    "la", "le", "les", "el", "de", "der", "das", "il", "du", "des", "un", "une",
                    "my", "me", "you", "your", "i", "it", "its", "all", "no", "not", "be", "or", "as"}
-MAX_TITLE_DF = 0.01  # a word in more than 1% of titles (and at least 10) names no series
+MAX_TITLE_DF = 0.01  # a word in more than 1% of titles (at least 10, at most 50) names no series
+MAX_SERIES = 50  # ... nor does a base title shared by more films (pairs grow as its square)
 
 
 def base_title(title: str) -> str:
@@ -80,8 +81,9 @@ def title_words(title: str) -> set[str]:
 def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
     """items x items, in [0, 1]: how much two titles share their rare words (the IDF weight of
     the shared `title_words` over the larger title's, squared: "To Die For" is not "Die Hard"),
-    and 1 for the same `base_title`. Sparse:
-    a word in more than MAX_TITLE_DF of the titles (and at least 10) links nothing."""
+    and 1 for the same `base_title`. Sparse: a word in more than MAX_TITLE_DF of the titles
+    (at least 10, at most MAX_SERIES) links nothing, nor a base title more than MAX_SERIES
+    films share."""
     n = len(titles)
     words = [title_words(t or "") for t in titles]
     bases = [base_title(t or "") for t in titles]
@@ -94,7 +96,8 @@ def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
         return sp.csr_matrix((n, n), dtype=np.float32)
     incidence = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(vocab)))
     df = np.asarray(incidence.sum(axis=0)).ravel()
-    idf = np.where(df <= max(10, int(MAX_TITLE_DF * n)), np.log(n / np.maximum(df, 1)), 0.0).astype(np.float32)
+    cap = min(max(10, int(MAX_TITLE_DF * n)), MAX_SERIES)
+    idf = np.where(df <= cap, np.log(n / np.maximum(df, 1)), 0.0).astype(np.float32)
     weighted = (incidence @ sp.diags(idf)).tocsr()
     weighted.eliminate_zeros()
     weight = np.asarray(weighted.sum(axis=1)).ravel()
@@ -103,10 +106,20 @@ def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
     value = np.minimum(shared.data / larger, 1.0) ** 2  # a partial overlap counts little
     base_ids: dict[str, int] = {}
     base = np.array([base_ids.setdefault(b, len(base_ids)) if b else -1 for b in bases])
-    same = (base[shared.row] == base[shared.col]) & (base[shared.row] >= 0)
-    value = np.where(same, 1.0, value).astype(np.float32)
-    keep = (shared.row != shared.col) & (value > 0)
-    m = sp.csr_matrix((value[keep], (shared.row[keep], shared.col[keep])), shape=(n, n))
+    titled = np.flatnonzero(base >= 0)
+    same_base = sp.csr_matrix((np.ones(len(titled), np.float32), (titled, base[titled])),
+                              shape=(n, max(len(base_ids), 1)))
+    size = np.asarray(same_base.sum(axis=0)).ravel()
+    same_base = (same_base @ sp.diags((size <= MAX_SERIES).astype(np.float32))).tocsr()
+    same_base.eliminate_zeros()
+    pairs = (same_base @ same_base.T).tocoo()  # the same base title, whatever words it is made of
+    rows = np.concatenate([shared.row, pairs.row])
+    cols = np.concatenate([shared.col, pairs.col])
+    value = np.concatenate([value, np.ones(len(pairs.row))]).astype(np.float32)
+    keep = (rows != cols) & (value > 0)
+    m = sp.coo_matrix((value[keep], (rows[keep], cols[keep])), shape=(n, n)).tocsr()
+    m.sum_duplicates()
+    m.data = np.minimum(m.data, 1.0)  # a pair found both ways counts once
     m.sort_indices()
     return m
 
