@@ -296,10 +296,14 @@ def test_add_from_the_feed_then_take_off_from_the_watchlist_page(site):
     assert card_ids(listed) == [first] and watch_forms(listed) == {first: True}
     assert "Added on <time" in listed and 'class="watch js-leave"' in listed
     assert 'action="/hidden/' not in listed  # no "Not interested" beside "want to watch"
+    assert f'action="/ratings/{first}"' in listed  # seen it: rate it from here
     removed = site.post(f"/watchlist/{first}/delete", data={"csrf_token": site.csrf, "next": "/watchlist"})
     assert removed.status_code == 302 and removed.location == "/watchlist"
     assert "Your watchlist is empty" in html(site, "/watchlist")
     assert first in card_ids(html(site, "/feed"))
+    site.post(f"/watchlist/{first}", data={"csrf_token": site.csrf})
+    rated = site.post(f"/ratings/{first}", data={"csrf_token": site.csrf, "rating": "4", "next": "/watchlist"})
+    assert rated.status_code == 302 and rated.location == "/watchlist"
 
 
 def test_the_movie_page_toggles_without_javascript(site):
