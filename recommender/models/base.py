@@ -170,6 +170,20 @@ class Model:
         self.n_items = meta["n_items"]
 
 
+class OneHistoryAtATime:
+    """score() for parts that score one history at a time, as every feed request does
+    (`score_one(rows, stars)`): each non-empty row of the histories in turn, the same code."""
+
+    def score(self, histories) -> np.ndarray:
+        h = self._check(histories)
+        h.eliminate_zeros()
+        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
+        for u in np.flatnonzero(np.diff(h.indptr)):
+            cells = slice(h.indptr[u], h.indptr[u + 1])
+            out[u] = self.score_one(h.indices[cells], h.data[cells])
+        return out
+
+
 class ServingModel(Model):
     """The model an index version serves (recommender.models.hybrid_base.HybridBase): the feed
     (Model.feed_explained), and the rest declared here, so serving calls nothing undeclared."""

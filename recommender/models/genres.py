@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .base import Model, binary
+from .base import Model, OneHistoryAtATime, binary
 
 
 def genre_matrix(genre_lists: Iterable[Iterable[str]]) -> tuple[list[str], np.ndarray]:
@@ -35,7 +35,7 @@ def _share_rows(g: np.ndarray) -> np.ndarray:
     return g / np.maximum(g.sum(axis=1, keepdims=True), 1.0)
 
 
-class GenreTaste(Model):
+class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
                 "divergence_from": 0.25, "divergence_full": 0.6}
@@ -98,11 +98,3 @@ class GenreTaste(Model):
         weights = np.asarray(stars, dtype=np.float64) - float(self.params["neutral"])
         taste = self.taste(weights, g[np.asarray(rated_rows, dtype=np.int64)])
         return g @ taste.astype(np.float32)
-
-    def score(self, histories):
-        h = self._check(histories)
-        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
-        for u in np.flatnonzero(np.diff(h.indptr)):
-            cells = slice(h.indptr[u], h.indptr[u + 1])
-            out[u] = self.score_one(h.indices[cells], h.data[cells])
-        return out

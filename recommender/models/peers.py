@@ -13,10 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import preferences
-from .base import Model, unit_rows
+from .base import Model, OneHistoryAtATime, unit_rows
 
 
-class PeerTaste(Model):
+class PeerTaste(OneHistoryAtATime, Model):
     kind = "peers"
     defaults = {"neighbours": 50}
 
@@ -53,18 +53,10 @@ class PeerTaste(Model):
         cells = likes[runs + np.arange(int(counts.sum()))]
         return np.bincount(cells, weights=np.repeat(sims[near], counts), minlength=self.n_items).astype(np.float32)
 
-    def score_one(self, liked_rows: np.ndarray) -> np.ndarray:
-        """(items,) scores of one history given by its liked rows."""
+    def score_one(self, liked_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
+        """(items,) scores of one history given by its liked rows (the blend hands this part
+        the liked side: `stars`, all 1, say nothing more)."""
         if len(liked_rows) == 0:
             return np.zeros(self.n_items, dtype=np.float32)
         profile = self.arrays["V"][np.asarray(liked_rows, dtype=np.int64)].sum(axis=0)
         return self._votes(profile / max(float(np.linalg.norm(profile)), 1e-12))
-
-    def score(self, histories):
-        """Scores of 0/1 liked histories (the blend hands this part the liked side)."""
-        h = self._check(histories)
-        h.eliminate_zeros()
-        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
-        for u in np.flatnonzero(np.diff(h.indptr)):
-            out[u] = self.score_one(h.indices[h.indptr[u]:h.indptr[u + 1]])
-        return out

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Model
+from .base import Model, OneHistoryAtATime
 from .rating import BiasedMF
 from .rating.base import history_arrays
 
 
-class PredictedStars(Model):
+class PredictedStars(OneHistoryAtATime, Model):
     kind = "stars"
     defaults = dict(BiasedMF.defaults)
 
@@ -41,11 +41,3 @@ class PredictedStars(Model):
         user = mf.fold_in(*history_arrays(rated_rows, stars, self.n_items))
         predicted = mf.mean + user[0] + self.arrays["item_bias"] + self.arrays["item_factors"] @ user[1:]
         return ((np.clip(predicted, low, high) - (low + high) / 2) / max((high - low) / 2, 1e-12)).astype(np.float32)
-
-    def score(self, histories):
-        h = self._check(histories)
-        out = np.zeros((h.shape[0], self.n_items), dtype=np.float32)
-        for u in np.flatnonzero(np.diff(h.indptr)):
-            cells = slice(h.indptr[u], h.indptr[u + 1])
-            out[u] = self.score_one(h.indices[cells], h.data[cells])
-        return out
