@@ -300,12 +300,10 @@ class HybridBase(ServingModel):
         stored, counts = self.arrays.get("similar_rows"), self.arrays.get("similar_evidence_count")
         if stored is None or counts is None:
             return None
-        listed = np.asarray(stored[item_row], dtype=np.int64)
-        position = {int(r): i for i, r in enumerate(listed) if r >= 0}
-        at = np.array([position.get(int(r), -1) for r in rows], dtype=np.int64)
-        found = at >= 0
-        n = np.where(found, np.asarray(counts[item_row])[np.maximum(at, 0)], 0)
-        mean = np.where(found, np.asarray(self.arrays["similar_evidence_mean"][item_row])[np.maximum(at, 0)], 0.0)
+        match = np.asarray(rows, dtype=np.int64)[:, None] == np.asarray(stored[item_row], dtype=np.int64)[None, :]
+        found, at = match.any(axis=1), match.argmax(axis=1)  # rows are distinct and never -1
+        n = np.where(found, np.asarray(counts[item_row])[at], 0)
+        mean = np.where(found, np.asarray(self.arrays["similar_evidence_mean"][item_row])[at], 0.0)
         return n.astype(np.int64), mean.astype(np.float32)
 
     def _text_similarity(self, item_row: int, rows: np.ndarray) -> np.ndarray:

@@ -213,14 +213,13 @@ class Recommender:
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
         evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
         evidence = evidence_of(row, rows) if evidence_of is not None else None
+        evidence = [None] * len(ids) if evidence is None else list(zip(evidence[0].tolist(), evidence[1].tolist()))
         recs = []
-        for n, (i, score, source) in enumerate(zip(ids, scores.tolist(), sources.tolist())):
+        for i, score, source, cited in zip(ids, scores.tolist(), sources.tolist(), evidence):
             movie = movies.get(i, {})
             reason = explain.similar_reason(source, query["display_title"], query["genres"],
                                             movie.get("genres", []), movie.get("display_title", ""),
-                                            evidence=None if evidence is None else (int(evidence[0][n]),
-                                                                                    float(evidence[1][n])),
-                                            query_year=query.get("year"), year=movie.get("year"))
+                                            evidence=cited, query_year=query.get("year"), year=movie.get("year"))
             recs.append(Recommendation(i, score, reason, movies.get(i)))
         return movies.get(movie_id), recs
 
