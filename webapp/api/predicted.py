@@ -22,16 +22,19 @@ MOVIE_KEYS = frozenset({"id", "title", "genres", "avg_rating", "num_ratings"})
 
 def movie_objects(node, found: list[dict]) -> list[dict]:
     """Every dict in the JSON tree `node` that is a movie object of the contract (its keys, an
-    integer id and a text title: the OpenAPI document's schema of one is not one)."""
-    if isinstance(node, dict):
-        if MOVIE_KEYS <= node.keys() and type(node["id"]) is int and isinstance(node["title"], str):
-            found.append(node)
-        else:
-            for value in node.values():
-                movie_objects(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            movie_objects(value, found)
+    integer id and a text title: the OpenAPI document's schema of one is not one). Walked with
+    a stack, looking only into lists and dicts: a feed's 20 results are a hundred values."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if MOVIE_KEYS <= item.keys() and type(item["id"]) is int and isinstance(item["title"], str):
+                found.append(item)
+                continue
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        stack.extend(value for value in item if isinstance(value, (dict, list)))
     return found
 
 
