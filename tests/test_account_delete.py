@@ -210,3 +210,22 @@ def test_another_browsers_login_ends_too(browser):
     assert other.get("/feed").status_code == 200
     browser.post("/account/delete", data={"csrf_token": csrf_token(browser, "/account"), "password": PASSWORD})
     assert other.get("/feed").status_code == 302
+
+
+def test_a_locked_store_gives_503_and_the_account_stays(tmp_path):
+    """Under another process's write lock the deletion is refused whole, then goes through."""
+    from tests.test_reliability import ForeignWriter, assert_unavailable
+
+    app = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=False, DATABASE_BUSY_TIMEOUT_MS=200)
+    client = app.test_client()
+    user = signup(client)
+    fill(client, user["headers"])
+    before = snapshot(app.config["DATABASE"])
+    lock = ForeignWriter(app.config["DATABASE"])
+    try:
+        assert_unavailable(client.delete("/api/account", json={"password": PASSWORD}, headers=user["headers"]))
+    finally:
+        lock.release()
+    assert snapshot(app.config["DATABASE"]) == before
+    assert client.delete("/api/account", json={"password": PASSWORD}, headers=user["headers"]).status_code == 204
+    assert set(rows_of(app.config["DATABASE"], user["id"], "alice").values()) == {0}

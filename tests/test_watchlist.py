@@ -338,3 +338,25 @@ def test_logged_out_posts_go_to_the_login_page(tmp_path):
     client = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=False).test_client()
     assert "/login?next=" in client.post("/watchlist/3").location
     assert error_code(client.post("/watchlist/3", headers={"X-Requested-With": "fetch"}), 401) == "unauthorized"
+
+
+def test_a_locked_store_gives_503_and_nothing_is_written(tmp_path):
+    """Acknowledged means stored: under another process's write lock the add is refused, not lost."""
+    from tests.test_reliability import ForeignWriter, assert_unavailable
+
+    app = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=False, DATABASE_BUSY_TIMEOUT_MS=200)
+    client = app.test_client()
+    user = signup(client)
+    lock = ForeignWriter(app.config["DATABASE"])
+    try:
+        assert_unavailable(client.put("/api/watchlist/3", headers=user["headers"]))
+    finally:
+        lock.release()
+    assert ids_of(client.get("/api/watchlist", headers=user["headers"])) == []
+    assert client.put("/api/watchlist/3", headers=user["headers"]).status_code == 201
+    lock = ForeignWriter(app.config["DATABASE"])
+    try:
+        assert_unavailable(client.delete("/api/watchlist/3", headers=user["headers"]))
+    finally:
+        lock.release()
+    assert ids_of(client.get("/api/watchlist", headers=user["headers"])) == [3]
