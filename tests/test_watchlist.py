@@ -105,6 +105,16 @@ def test_want_to_watch_and_not_interested_undo_each_other_and_keep_a_rating(clie
             client.get("/api/ratings", headers=h).get_json()["results"]] == [(3, 4.0)]
 
 
+def test_rating_a_film_takes_it_off_the_watchlist(client):
+    """Rated means seen: the film leaves "want to watch", as logging it does on Letterboxd."""
+    user = signup(client)
+    h = user["headers"]
+    for movie in (3, 4):
+        assert client.put(f"/api/watchlist/{movie}", headers=h).status_code == 201
+    assert client.put("/api/ratings/3", json={"rating": 4.5}, headers=h).status_code == 201
+    assert ids_of(client.get("/api/watchlist", headers=h)) == [4]
+
+
 # --- the feed --------------------------------------------------------------------------------
 
 def test_a_watchlisted_film_is_not_in_the_feed_and_k_still_come_back(any_app):

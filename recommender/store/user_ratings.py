@@ -56,17 +56,21 @@ _EXISTS = "SELECT 1 FROM ratings WHERE user_id = ? AND movie_id = ?"
 _UPSERT = ("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?, ?, ?, ?) "
            "ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, timestamp = excluded.timestamp")
 _DELETE = "DELETE FROM ratings WHERE user_id = ? AND movie_id = ?"
+_WATCHED = "DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?"
 
 
 def put(db: sqlite_utils.Database, user_id: int, movie_id: int, rating: object,
         at: int | None = None) -> bool:
-    """Insert or change a rating (the movie must exist); True when it was new. Returns only once
-    the row is committed: a lock held too long, a read-only or failing disk raise instead."""
+    """Insert or change a rating (the movie must exist); True when it was new. A rated film is
+    seen, so it leaves the watchlist in the same transaction (as Letterboxd does when a film is
+    logged). Returns only once the row is committed: a lock held too long, a read-only or
+    failing disk raise instead."""
     value = validate(rating)
     with store.write_transaction(db) as conn:
         created = conn.execute(_EXISTS, (user_id, movie_id)).fetchone() is None
         cursor = conn.execute(_UPSERT, (user_id, movie_id, value, now() if at is None else at))
         store.expect_one_change(cursor, f"rating of movie {movie_id}")
+        conn.execute(_WATCHED, (user_id, movie_id))
     return created
 
 
