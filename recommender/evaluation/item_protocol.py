@@ -9,8 +9,10 @@ is scored. A user counts once: the metrics are averaged over a user's X first, t
 What everyone watched must not win by default: besides hit@k and nDCG@k, `wrecall@k` weighs
 each relevant film by 1 / sqrt(its train ratings) (Steck 2011's popularity-stratified recall,
 gamma = 1/2): finding a film 400 people rated counts a fifth of finding one 16 rated.
-`tail_hit@k`: the share of (user, X) with a hit among films outside the `tail_from` most rated.
-`wrecall@k` chooses the model.
+`liked_share`: of the listed films the user rated in test, the share they loved (a list of what
+X's fans watched without loving scores low). `tail_hit@k`: the share of (user, X) with a hit
+among films outside the `tail_from` most rated. `wrecall@k` chooses the model, the other two
+guard it (recommender.evaluation.similar_tuning).
 
 Tuning uses `validation`: the same split of the train part with another seed; the test part is
 scored once. Candidates are items x items score matrices (ML-100K size: 11 MB each).

@@ -38,11 +38,6 @@ GUARDS = ("tail_hit@10", "liked_share")
 GUARD_ANCHOR = "item-kNN cosine"
 
 
-def recipe() -> str:
-    return json.dumps({"grid": GRID, "defaults": isim.DEFAULTS, "objective": OBJECTIVE, "guards": GUARDS,
-                       "anchor": GUARD_ANCHOR}, sort_keys=True)
-
-
 def _params(values: dict) -> dict:
     params = {**isim.DEFAULTS, **{k: v for k, v in values.items() if k != "sim_text"}}
     if "sim_text" in values:
