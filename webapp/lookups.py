@@ -7,6 +7,7 @@ import re
 
 from flask import current_app, request
 
+from recommender.serving.browse import MAX_OFFSET, Browse
 from recommender.serving.service import MAX_K
 from recommender.serving.title_search import TitleIndex
 from recommender.store import catalogue
@@ -15,17 +16,31 @@ from .db import get_db
 from .errors import ApiError
 
 MAX_QUERY = 200
+MIN_YEAR, MAX_YEAR = 1800, 2100  # a year parameter outside is a typo, not a film
 _INT = re.compile(r"[0-9]{1,6}")
 
 
-def int_arg(name: str, default: int, maximum: int = MAX_K) -> int:
-    """An integer query parameter from 1 to `maximum` (larger is refused, not clamped)."""
+def int_arg(name: str, default: int | None, maximum: int = MAX_K, minimum: int = 1) -> int | None:
+    """An integer query parameter from `minimum` to `maximum` (outside is refused, not clamped)."""
     raw = request.args.get(name)
-    if raw is None:
+    if raw is None or (default is None and raw == ""):
         return default
-    if not _INT.fullmatch(raw) or not 1 <= int(raw) <= maximum:
-        raise ApiError(400, "invalid_parameter", f"{name} must be an integer from 1 to {maximum}")
+    if not _INT.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+        raise ApiError(400, "invalid_parameter", f"{name} must be an integer from {minimum} to {maximum}")
     return int(raw)
+
+
+def browse_args() -> Browse:
+    """The feed's narrowing, order and page: genre (repeatable: any of them), year_from,
+    year_to, sort and offset; 400 for a value that is not one of them."""
+    genres = tuple(dict.fromkeys(genre_arg(value=raw) for raw in request.args.getlist("genre") if raw.strip()))
+    year_from, year_to = (int_arg(name, None, MAX_YEAR, MIN_YEAR) for name in ("year_from", "year_to"))
+    offset = int_arg("offset", 0, MAX_OFFSET, 0)
+    sort = request.args.get("sort", "best").strip() or "best"
+    try:
+        return Browse(genres, year_from, year_to, sort, offset)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_parameter", str(exc)) from None
 
 
 def text_arg(name: str = "q") -> str:
@@ -46,9 +61,10 @@ def all_genres() -> list[str]:
     return current_app.extensions["title_cache"].get(get_db()).genres
 
 
-def genre_arg(name: str = "genre") -> str | None:
-    """A genre of the catalogue, in its own spelling (the match ignores case); empty means none."""
-    raw = request.args.get(name, "").strip()
+def genre_arg(name: str = "genre", value: str | None = None) -> str | None:
+    """A genre of the catalogue, in its own spelling (the match ignores case); empty means none.
+    `value`: the text to read instead of the parameter (one of a repeated parameter's values)."""
+    raw = (request.args.get(name, "") if value is None else value).strip()
     if not raw:
         return None
     for genre in all_genres():

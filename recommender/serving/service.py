@@ -20,6 +20,7 @@ from recommender.models import item_similarity, preferences
 from recommender.models.base import top_rows
 from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
+from recommender.serving.browse import Browse
 from recommender.serving.index import LoadedIndex
 from recommender.store import catalogue
 from recommender.text import content
@@ -107,6 +108,40 @@ class Recommender:
             allowed[rows[rows >= 0]] = False
         return allowed
 
+    def _years(self) -> np.ndarray:
+        """Each item row's year (NaN where unknown), read from the store: only browsing asks."""
+        ids, years = catalogue.years(self.db)
+        out = np.full(len(self.index.items), np.nan)
+        rows = self.index.rows(ids)
+        out[rows[rows >= 0]] = np.array([np.nan if y is None else y for y in years], dtype=np.float64)[rows >= 0]
+        return out
+
+    def _browsed(self, browse: Browse, hide: frozenset[int]) -> np.ndarray:
+        """`_allowed` for a browse: in any of its genres, within its years, not hidden."""
+        allowed = self._allowed(None, hide)
+        if browse.genres:
+            allowed &= np.logical_or.reduce([self.index.genre_mask(g) for g in browse.genres])
+        if browse.by_years:
+            years = self._years()
+            low = -np.inf if browse.year_from is None else browse.year_from
+            high = np.inf if browse.year_to is None else browse.year_to
+            allowed &= (years >= low) & (years <= high)  # NaN (no year) is in no range
+        return allowed
+
+    def _order(self, browse: Browse, rated: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(a score per item row for the browse's sort, predicted stars per row or None); "best"
+        for a user without ratings is popularity."""
+        model, counts = self.index.model, self.index.popularity.astype(np.float64)
+        tie = counts / max(counts.max(), 1.0) * 1e-3  # among equals, the better known first
+        if browse.sort == "predicted" and self.index.rating_model is not None and len(rated):
+            predicted = self.index.rating_model.predict(rated, stars, np.arange(len(self.index.items)))
+            return predicted + tie, predicted
+        if browse.sort in ("top_rated", "predicted") and "quality" in model.parts:
+            return np.asarray(model.parts["quality"].item_scores(), dtype=np.float64) + tie, None
+        if browse.sort == "newest":
+            return np.nan_to_num(self._years(), nan=0.0) + tie, None
+        return counts, None
+
     def _titles(self, movie_ids) -> dict[int, dict]:
         return {m["id"]: m for m in catalogue.movies_by_ids(self.db, [int(i) for i in movie_ids])}
 
@@ -137,26 +172,36 @@ class Recommender:
     # -- the three questions ---------------------------------------------------------------
     @_finite_scores
     def feed(self, user_id: int, k: int = 20, genre: str | None = None, *,
-             hide: frozenset[int] = frozenset(),
-             watchlist: frozenset[int] = frozenset()) -> list[Recommendation]:
+             hide: frozenset[int] = frozenset(), watchlist: frozenset[int] = frozenset(),
+             browse: Browse = Browse()) -> list[Recommendation]:
         """Personalized top-k, never a movie the user rated nor one in `hide` or `watchlist`
         (left out before the top k is taken, so k still come back); popular and varied for a new
-        user. One query for the ratings, one for the catalogue rows of the picks and their reasons."""
+        user. `browse` narrows (genres, years), orders and pages the list; `genre` is one genre
+        to narrow to. One query for the ratings, one for the catalogue rows of the picks."""
+        if genre is not None:
+            browse = Browse(browse.genres + (genre,), browse.year_from, browse.year_to, browse.sort, browse.offset)
         rated_ids, stars = self.user_ratings(user_id, fresh=True)
         history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
-        if self.index is None or len(rated_ids) == 0:
-            return self._popular(set(rated_ids.tolist()) | hide, genre, k)
-        rows = self.index.rows(rated_ids)
+        rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
-        if not known.any():
-            return self._popular(set(rated_ids.tolist()) | hide, genre, k)
+        if self.index is None or (not known.any() and browse == Browse(browse.genres[:1]) and len(browse.genres) < 2):
+            return self._popular(set(rated_ids.tolist()) | hide, browse.genres[0] if browse.genres else None, k)
         model, ids = self.index.model, self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
-        allowed = self._allowed(genre, hide)
+        allowed = self._browsed(browse, hide)
         allowed[rated] = False
-        history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
         liked, _ = preferences.masks_of(stars[known])
-        top, scores, because = model.feed_explained(history, rated[liked], k, allowed, history_stars)
+        wanted = browse.offset + k
+        predicted = None
+        if browse.sort == "best" and len(rated):
+            history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
+            top, scores, because = model.feed_explained(history, rated[liked], wanted, allowed, history_stars)
+        else:
+            order, predicted = self._order(browse, rated, stars[known])
+            top = top_rows(order, allowed, wanted)
+            scores = order[top]
+            because = np.full(len(top), -1, dtype=np.int64)  # the sort put them there: its reason says so
+        top, scores, because = top[browse.offset:], scores[browse.offset:], because[browse.offset:]
         because = because.tolist()
         top_ids = ids[top].tolist()
         cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
@@ -169,6 +214,9 @@ class Recommender:
                 reason = explain.because_you_rated(cause["display_title"], star_of.get(cause_id))
             elif row == BECAUSE_PEERS:
                 reason = explain.PEOPLE_LIKE_YOU
+            elif browse.sort != "best" or not len(rated):  # the order is the sort's, not the model's
+                reason = browse.reason(movies.get(movie_id, {}), None if predicted is None
+                                       else float(predicted[self.index.rows([movie_id])[0]]))
             else:
                 reason = explain.WELL_LIKED
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))

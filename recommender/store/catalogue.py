@@ -84,6 +84,12 @@ def title_rows(db: sqlite_utils.Database) -> list[tuple[int, str, list[str], int
     return [(i, key, g.split("|") if g else [], n) for i, key, g, n in db.execute(_TITLE_ROWS)]
 
 
+def years(db: sqlite_utils.Database) -> tuple[list[int], list[int | None]]:
+    """(movie ids, their years; None where the catalogue has none): browsing by year and by newest."""
+    rows = db.execute("SELECT id, year FROM movies").fetchall()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
 def with_movies(db: sqlite_utils.Database, recs: Sequence) -> list[dict]:
     """Recommendations (movie_id, score, reason) as `{"movie", "score", "reason"}` dicts, in order.
     A recommendation that already carries its catalogue row (`movie`, read by the recommender

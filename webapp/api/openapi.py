@@ -3,8 +3,10 @@ and fuzzers. A static dict kept beside the routes; tests/test_openapi.py fails w
 from flask import jsonify
 
 from recommender.serving import predicted
+from recommender.serving.browse import MAX_OFFSET, SORTS
 from recommender.serving.service import MAX_K
 
+from ..lookups import MAX_YEAR, MIN_YEAR
 from . import bp
 
 
@@ -29,6 +31,16 @@ MOVIE_ID = {"name": "movie_id", "in": "path", "required": True, "schema": {"type
 GENRE = {"name": "genre", "in": "query", "required": False, "schema": {"type": "string"},
          "description": "a genre of the catalogue, any case"}
 Q = {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}}
+BROWSE = [
+    {"name": "genre", "in": "query", "required": False, "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}}, "description": "repeat for any of several genres"},
+    *({"name": name, "in": "query", "required": False,
+       "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}} for name in ("year_from", "year_to")),
+    {"name": "sort", "in": "query", "required": False, "schema": {"type": "string", "enum": list(SORTS),
+                                                                   "default": "best"}},
+    {"name": "offset", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+]
 BEARER = [{"bearer": []}]
 OPTIONAL_BEARER = [{}, {"bearer": []}]  # anyone; with a token, none of its account's hidden films
 CREDENTIALS = {"required": True, "content": {"application/json": {"schema": _ref("Credentials")}}}
@@ -69,7 +81,7 @@ DOCUMENT = {
             "delete": {"summary": "revoke this token", "security": BEARER,
                        "responses": {"204": {"description": "revoked"}, **_errors(401)}}},
         "/api/feed": {"get": {"summary": "personalized feed", "security": BEARER,
-                              "parameters": [_int_param("k", 20), GENRE],
+                              "parameters": [_int_param("k", 20), *BROWSE],
                               "responses": {"200": _json(RECS, "the feed"), **_errors(400, 401)}}},
         "/api/ratings": {"get": {"summary": "my ratings, newest first", "security": BEARER, "responses": {
             "200": _json({"type": "object", "properties": {"results": {"type": "array", "items": {

@@ -5,7 +5,7 @@ from recommender.store import catalogue, hidden, user_ratings, watchlist
 
 from ..db import get_db
 from ..errors import ApiError
-from ..lookups import genre_arg, int_arg, movie_or_404
+from ..lookups import browse_args, int_arg, movie_or_404
 from ..security import token_required
 from ..serving import get_recommender
 from . import bp, json_body
@@ -17,10 +17,10 @@ def feed():
     """Personalized picks, never a movie the user has rated (a rating made just now included:
     Recommender.feed reads the ratings at the call and leaves them out), hid or put on their
     watchlist."""
-    k, genre = int_arg("k", 20), genre_arg()
+    k, browse = int_arg("k", 20), browse_args()
     recommender = get_recommender()
-    recs = recommender.feed(g.account.id, k=k, genre=genre, hide=hidden.id_set(get_db(), g.account.id),
-                            watchlist=watchlist.id_set(get_db(), g.account.id))
+    recs = recommender.feed(g.account.id, k=k, hide=hidden.id_set(get_db(), g.account.id),
+                            watchlist=watchlist.id_set(get_db(), g.account.id), browse=browse)
     return jsonify({"results": catalogue.with_movies(get_db(), recs[:k]),
                             "index_version": recommender.index_version})
 

@@ -1,0 +1,82 @@
+"""The feed narrowed, ordered and paged (CONTRACT.md: genre repeated, year_from, year_to, sort,
+offset), for a user with ratings and a new one, and every bad value refused with a 400."""
+import pytest
+
+from tests.test_api import error_code
+from tests.web_helpers import signup
+
+
+@pytest.fixture
+def client(indexed_app):
+    return indexed_app.test_client()
+
+
+@pytest.fixture
+def rater(client):
+    user = signup(client)
+    for movie, stars in ((1, 5.0), (2, 4.0), (3, 1.0), (4, 4.5), (5, 3.0)):
+        assert client.put(f"/api/ratings/{movie}", json={"rating": stars}, headers=user["headers"]).status_code == 201
+    return user["headers"]
+
+
+def results(client, headers, query: str) -> list[dict]:
+    response = client.get(f"/api/feed?{query}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["results"]
+
+
+def ids(items: list[dict]) -> list[int]:
+    return [item["movie"]["id"] for item in items]
+
+
+@pytest.mark.parametrize("sort", ["best", "predicted", "popular", "newest", "top_rated"])
+def test_offset_pages_on_without_repeating(client, rater, sort):
+    whole = ids(results(client, rater, f"k=12&sort={sort}"))
+    pages = ids(results(client, rater, f"k=6&sort={sort}")) + ids(results(client, rater, f"k=6&offset=6&sort={sort}"))
+    assert len(whole) == 12 and pages == whole
+
+
+def test_any_of_several_genres(client, rater):
+    picks = results(client, rater, "k=20&genre=Comedy&genre=Horror")
+    assert picks and all({"Comedy", "Horror"} & set(item["movie"]["genres"]) for item in picks)
+    assert any("Comedy" in item["movie"]["genres"] for item in picks)
+
+
+def test_a_range_of_years(client, rater):
+    picks = results(client, rater, "k=20&year_from=1990&year_to=1995")
+    assert picks and all(1990 <= item["movie"]["year"] <= 1995 for item in picks)
+    assert all(item["movie"]["year"] >= 1996 for item in results(client, rater, "k=10&year_from=1996"))
+
+
+def test_sorts_order_what_they_say(client, rater):
+    popular = results(client, rater, "k=15&sort=popular")
+    assert [m["movie"]["num_ratings"] for m in popular] == sorted((m["movie"]["num_ratings"] for m in popular),
+                                                                 reverse=True)
+    newest = results(client, rater, "k=15&sort=newest")
+    assert [m["movie"]["year"] for m in newest] == sorted((m["movie"]["year"] for m in newest), reverse=True)
+    predicted = results(client, rater, "k=15&sort=predicted")
+    stars = [m["movie"]["predicted_rating"] for m in predicted]
+    assert all(a >= b - 0.01 for a, b in zip(stars, stars[1:])), stars
+    assert all(m["reason"].startswith("You'd rate it about") for m in predicted)
+    assert all(m["reason"].startswith("Rated ") for m in results(client, rater, "k=5&sort=top_rated"))
+
+
+def test_never_a_rated_film_whatever_the_order(client, rater):
+    for sort in ("popular", "newest", "top_rated", "predicted"):
+        assert not {1, 2, 3, 4, 5} & set(ids(results(client, rater, f"k=30&sort={sort}")))
+
+
+def test_a_new_user_browses_too(client):
+    headers = signup(client, "newcomer")["headers"]
+    newest = results(client, headers, "k=5&sort=newest&genre=Drama")
+    assert newest and all("Drama" in m["movie"]["genres"] for m in newest)
+    assert [m["movie"]["year"] for m in newest] == sorted((m["movie"]["year"] for m in newest), reverse=True)
+    assert len(results(client, headers, "k=5&offset=5")) == 5
+
+
+@pytest.mark.parametrize("query", ["offset=-1", "offset=1001", "offset=x", "year_from=19x5", "year_to=99999",
+                                   "year_from=1999&year_to=1990", "sort=rating", "genre=Comedy&genre=Nope",
+                                   "year_from=1700"])
+def test_bad_values_are_400(client, rater, query):
+    response = client.get(f"/api/feed?{query}", headers=rater)
+    assert error_code(response, 400) in ("invalid_parameter", "unknown_genre"), response.get_json()
