@@ -4,8 +4,9 @@ warm-up a server runs before its first request.
 
 Thread pools: on a few cores, parallelism comes from the server's worker processes. A BLAS or
 OpenMP pool with a thread per core in every worker makes each small matrix-vector product of a
-request wake threads that spin against the other workers' (a bare `gunicorn -w 3` served
-`/api/search` ten times slower before the app set this itself)."""
+request wake threads that spin against the other workers' (a bare `gunicorn -w 3`, which
+reads no limit from anywhere else, served search several times slower before the app set this
+itself: bench/results/serving_bare.md measures both commands)."""
 from __future__ import annotations
 
 import logging

@@ -213,29 +213,26 @@ class ServingModel(Model):
 
 class DiskReader:
     """How load_model reads a saved model's files when nobody hands it a reader: straight from
-    disk, optionally memory-mapped. Only for processes that own the files while they run (the
-    indexer, notebooks, tests): a mapped file truncated under a process kills it with SIGBUS,
-    so serving reads through recommender.serving.index.VersionFiles, into private memory, each file
-    checked against the version's manifest. Any reader offers these three methods."""
-
-    def __init__(self, mmap: bool = False):
-        self.mmap = mmap
+    disk into memory (never memory-mapped: a mapped file truncated under a process kills it with
+    SIGBUS). For processes that own the files while they run (the indexer, notebooks, tests);
+    serving reads through recommender.serving.index.VersionFiles, each file checked against the
+    version's manifest. Any reader offers these three methods."""
 
     def text(self, path: Path) -> str:
         return Path(path).read_text()
 
     def array(self, path: Path) -> np.ndarray:
-        return np.load(path, allow_pickle=False, mmap_mode="r" if self.mmap else None)
+        return np.load(path, allow_pickle=False)
 
     def index(self, path: Path):
-        return faiss_io.load(path, mmap=self.mmap)
+        return faiss_io.load(path)
 
 
-def load_model(directory, mmap: bool = False, reader=None) -> Model:
+def load_model(directory, reader=None) -> Model:
     """Rebuild any saved model from its folder (kind read from model.json). `reader` (default: a
-    DiskReader, memory-mapped when `mmap`) reads every file of it, the parts' too."""
+    DiskReader) reads every file of it, the parts' too."""
     d = Path(directory)
-    reader = reader if reader is not None else DiskReader(mmap)
+    reader = reader if reader is not None else DiskReader()
     meta = json.loads(reader.text(d / "model.json"))
     if meta.get("kind") not in REGISTRY:
         raise ValueError(f"unknown model kind {meta.get('kind')!r} in {d}")

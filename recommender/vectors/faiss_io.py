@@ -19,14 +19,11 @@ def save(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def load(path: Path, mmap: bool = False) -> faiss.Index:
+def load(path: Path) -> faiss.Index:
     """Read whole into memory FAISS owns, for processes that own the file while they run (the
     indexer, tests); serving reads through recommender.serving.index.VersionFiles (checked
     bytes, then from_bytes). Never memory-mapped: a file truncated under a mapping turns the
-    next search into SIGBUS, which kills the process however the call is wrapped. `mmap` is
-    refused; it stays only for callers that still pass it as False (models.base.DiskReader)."""
-    if mmap:
-        raise ValueError("FAISS indices are read into memory, never memory-mapped (SIGBUS on truncation)")
+    next search into SIGBUS, which kills the process however the call is wrapped."""
     return faiss.read_index(str(path))
 
 
