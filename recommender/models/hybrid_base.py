@@ -62,8 +62,10 @@ class HybridBase(ServingModel):
 
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
-        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0, "w_stars": 0.0,
-        "similar_half_ratings": 20.0, "similar_text_floor": 0.4, "similar_lists": 25,  # the first two: unused since issue 17
+        "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0,
+        "w_stars": 0.0, "similar_lists": 25,
+        # read by nothing since item_similarity; kept so that a version saved with them still loads
+        "similar_half_ratings": 20.0, "similar_text_floor": 0.4,
         **item_similarity.DEFAULTS,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
