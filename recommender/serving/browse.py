@@ -25,6 +25,11 @@ class Browse:
             raise ValueError("year_from must not be after year_to")
 
     @property
+    def at_most_a_genre(self) -> bool:
+        """Nothing asked but one genre or none: the plain feed."""
+        return len(self.genres) <= 1 and self == Browse(self.genres)
+
+    @property
     def by_years(self) -> bool:
         return self.year_from is not None or self.year_to is not None
 

@@ -176,15 +176,16 @@ class Recommender:
              browse: Browse = Browse()) -> list[Recommendation]:
         """Personalized top-k, never a movie the user rated nor one in `hide` or `watchlist`
         (left out before the top k is taken, so k still come back); popular and varied for a new
-        user. `browse` narrows (genres, years), orders and pages the list; `genre` is one genre
-        to narrow to. One query for the ratings, one for the catalogue rows of the picks."""
+        user. `browse` narrows (genres, years), orders and pages the list (with no index, only
+        the popular list of one genre or all); `genre` is one genre to narrow to. One query for
+        the ratings, one for the catalogue rows of the picks."""
         if genre is not None:
             browse = Browse(browse.genres + (genre,), browse.year_from, browse.year_to, browse.sort, browse.offset)
         rated_ids, stars = self.user_ratings(user_id, fresh=True)
         history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
         rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
-        if self.index is None or (not known.any() and browse == Browse(browse.genres[:1]) and len(browse.genres) < 2):
+        if self.index is None or (not known.any() and browse.at_most_a_genre):
             return self._popular(set(rated_ids.tolist()) | hide, browse.genres[0] if browse.genres else None, k)
         model, ids = self.index.model, self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
