@@ -231,11 +231,18 @@ class DiskReader:
 def load_model(directory, reader=None) -> Model:
     """Rebuild any saved model from its folder (kind read from model.json). `reader` (default: a
     DiskReader) reads every file of it, the parts' too."""
+    return load_saved(directory, REGISTRY, "model.json", reader)
+
+
+def load_saved(directory, registry: dict, meta_file: str, reader=None):
+    """The saved object of `directory`: its class named by the kind in `meta_file`, looked up in
+    `registry`, restored through `reader` (default: a DiskReader). Models and rating models
+    (recommender.models.rating) are read alike."""
     d = Path(directory)
     reader = reader if reader is not None else DiskReader()
-    meta = json.loads(reader.text(d / "model.json"))
-    if meta.get("kind") not in REGISTRY:
+    meta = json.loads(reader.text(d / meta_file))
+    if meta.get("kind") not in registry:
         raise ValueError(f"unknown model kind {meta.get('kind')!r} in {d}")
-    model = REGISTRY[meta["kind"]](**meta["params"])
+    model = registry[meta["kind"]](**meta["params"])
     model._restore(d, meta, reader)
     return model

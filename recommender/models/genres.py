@@ -74,21 +74,18 @@ class GenreTaste(OneHistoryAtATime, Model):
         w = np.asarray(weights, dtype=np.float64)
         rows = np.asarray(genre_rows, dtype=np.float64)
 
-        def lift(side: np.ndarray) -> np.ndarray:
-            return np.log((side @ rows + prior * base) / (side.sum() + prior) / base)
+        def share(side: np.ndarray) -> np.ndarray:  # smoothed towards everyone's shares
+            return (side @ rows + prior * base) / (side.sum() + prior)
 
-        liked = np.clip(w, 0, None)
-        taste = lift(liked) - np.clip(lift(np.clip(-w, 0, None)), 0, None)
+        liked = share(np.clip(w, 0, None))
+        taste = np.log(liked / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        return taste * self._confidence(liked, rows) * half ** p / (len(w) ** p + half ** p)
+        return taste * self._confidence(liked, base) * half ** p / (len(w) ** p + half ** p)
 
-    def _confidence(self, liked: np.ndarray, rows: np.ndarray) -> float:
-        """0..1: how far the liked films' genres stand from everyone's (the divergence of the two
-        shares, in nats), beyond what a handful of films picked at random already shows."""
-        base = np.asarray(self.arrays["base"], dtype=np.float64)
-        prior = float(self.params["prior_ratings"])
-        share = (liked @ rows + prior * base) / (liked.sum() + prior)
-        divergence = float((share * np.log(share / base)).sum())
+    def _confidence(self, liked_share: np.ndarray, base: np.ndarray) -> float:
+        """0..1: how far the liked films' genre shares stand from everyone's (their divergence,
+        in nats), beyond what a handful of films picked at random already shows."""
+        divergence = float((liked_share * np.log(liked_share / base)).sum())
         low, high = float(self.params["divergence_from"]), float(self.params["divergence_full"])
         return float(np.clip((divergence - low) / (high - low), 0.0, 1.0))
 

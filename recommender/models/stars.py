@@ -12,7 +12,6 @@ import numpy as np
 
 from .base import Model, OneHistoryAtATime
 from .rating import BiasedMF
-from .rating.base import history_arrays
 
 
 class PredictedStars(OneHistoryAtATime, Model):
@@ -34,10 +33,7 @@ class PredictedStars(OneHistoryAtATime, Model):
         self._stars.mean, self._stars.scale = mean, (low, high)
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """(items,) predicted stars of one history, as -1 (the lowest) .. 1 (the highest): the
-        person's bias and factors folded in, then every film at once (BiasedMF.predict, without
-        gathering the whole factor matrix by row)."""
-        mf, (low, high) = self._stars, self._stars.scale
-        user = mf.fold_in(*history_arrays(rated_rows, stars, self.n_items))
-        predicted = mf.mean + user[0] + self.arrays["item_bias"] + self.arrays["item_factors"] @ user[1:]
-        return ((np.clip(predicted, low, high) - (low + high) / 2) / max((high - low) / 2, 1e-12)).astype(np.float32)
+        """(items,) predicted stars of one history, as -1 (the lowest) .. 1 (the highest)."""
+        low, high = self._stars.scale
+        predicted = self._stars.predict_every(rated_rows, stars)
+        return ((predicted - (low + high) / 2) / max((high - low) / 2, 1e-12)).astype(np.float32)

@@ -32,13 +32,3 @@ class Browse:
     @property
     def by_years(self) -> bool:
         return self.year_from is not None or self.year_to is not None
-
-    def reason(self, movie: dict, predicted: float | None = None) -> str:
-        """Why a film is in a list ordered by this sort, when no liked film raised it."""
-        if self.sort == "predicted" and predicted is not None:
-            return f"You'd rate it about {predicted:.1f}★"
-        if self.sort == "newest" and movie.get("year"):
-            return f"From {movie['year']}, among the newest here"
-        if self.sort == "top_rated" and movie.get("avg_rating") is not None:
-            return f"Rated {movie['avg_rating']:.1f}★ on average by {movie['num_ratings']} people"
-        return f"Popular: rated by {movie.get('num_ratings', 0)} people"

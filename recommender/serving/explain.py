@@ -39,6 +39,21 @@ PEOPLE_LIKE_YOU = "Loved by people whose favourites match yours"
 WELL_LIKED = "Popular and well rated"
 
 
+def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
+    """Why a film is in a list the person ordered themselves (the feed's `sort`): the key."""
+    if sort == "predicted" and predicted is not None:
+        return f"You'd rate it about {predicted:.1f}★"
+    if sort == "newest" and movie.get("year"):
+        return f"From {movie['year']}, among the newest here"
+    if sort == "top_rated" and movie.get("avg_rating") is not None:
+        return f"Rated {movie['avg_rating']:.1f}★ on average by {movie['num_ratings']} people"
+    return popular(movie.get("num_ratings", 0))
+
+
+def popular(num_ratings: int) -> str:
+    return f"Popular: rated by {num_ratings} people"
+
+
 @lru_cache(maxsize=16384)
 def because_you_rated(title: str, rating: float | None = None) -> str:
     """"Because you rated Alien 5★"."""

@@ -166,7 +166,7 @@ class Recommender:
             for g in best[2]:
                 shown[g] = shown.get(g, 0) + 1
         top = picked[0][1] if picked else 1
-        return [Recommendation(m, round(count / top, 4), f"Popular: rated by {count} people")
+        return [Recommendation(m, round(count / top, 4), explain.popular(count))
                 for m, count, _ in picked]
 
     # -- the three questions ---------------------------------------------------------------
@@ -216,8 +216,8 @@ class Recommender:
             elif row == BECAUSE_PEERS:
                 reason = explain.PEOPLE_LIKE_YOU
             elif browse.sort != "best" or not len(rated):  # the order is the sort's, not the model's
-                reason = browse.reason(movies.get(movie_id, {}), None if predicted is None
-                                       else float(predicted[self.index.rows([movie_id])[0]]))
+                reason = explain.sorted_by(browse.sort, movies.get(movie_id, {}), None if predicted is None
+                                           else float(predicted[self.index.rows([movie_id])[0]]))
             else:
                 reason = explain.WELL_LIKED
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))

@@ -135,13 +135,6 @@ class RatingModel:
 
 def load_rating_model(directory, reader=None) -> RatingModel:
     """A saved rating model (kind read from rating.json), every file read through `reader`."""
-    from recommender.models.base import DiskReader
+    from recommender.models.base import load_saved  # imported here: models/__init__ imports this package
 
-    d = Path(directory)
-    reader = reader if reader is not None else DiskReader()
-    meta = json.loads(reader.text(d / "rating.json"))
-    if meta.get("kind") not in RATING_REGISTRY:
-        raise ValueError(f"unknown rating model kind {meta.get('kind')!r} in {d}")
-    model = RATING_REGISTRY[meta["kind"]](**meta["params"])
-    model._restore(d, meta, reader)
-    return model
+    return load_saved(directory, RATING_REGISTRY, "rating.json", reader)

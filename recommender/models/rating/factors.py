@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .base import RatingModel
+from .base import RatingModel, history_arrays
 from .baselines import fit_biases
 
 BLOCK_ROWS = 4096  # rows solved in one batched call (memory: BLOCK_ROWS x d^2)
@@ -82,6 +82,11 @@ class BiasedMF(RatingModel):
         p = self.params
         gram = design.T @ design + (len(items) if p["weighted"] else 1.0) * _penalty(d, p["reg"], p["reg_bias"])
         return np.linalg.solve(gram, design.T @ target)
+
+    def predict_every(self, history_items, history_stars) -> np.ndarray:
+        """predict() for every film at once: one product with the factor matrix, no gather."""
+        x = self.fold_in(*history_arrays(history_items, history_stars, self.n_items))
+        return self.clip(self.mean + x[0] + self.arrays["item_bias"] + self.arrays["item_factors"] @ x[1:])
 
     def _predict(self, items, stars, targets):
         x = self.fold_in(items, stars)
