@@ -16,7 +16,7 @@ import io
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from recommender.serving.layout import (
     RATING_DIR,
     users_index,
 )
+from recommender.serving.memo import Memo
 from recommender.vectors import faiss_io
 from recommender.vocab import Vocabulary
 
@@ -320,6 +321,7 @@ class LoadedIndex:
     genre_vectors: np.ndarray  # genres x dim: each genre's description, embedded
     files: VersionFiles  # what was read, and how it looked on disk
     rating_model: RatingModel | None = None  # predicted stars; None in a version built before them
+    memo: Memo = field(default_factory=Memo, repr=False, compare=False)  # answers given while serving
 
     @cached_property
     def users_collab(self) -> faiss.Index:

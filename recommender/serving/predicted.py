@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from recommender.serving.index import LoadedIndex
+from recommender.serving.memo import array_key
 
 FIELD = "predicted_rating"
 DESCRIPTION = ("with a bearer token: the stars the user would give the film (0.5 to 5.0), null when there is "
@@ -36,8 +37,9 @@ def predicted_stars(index: LoadedIndex | None, rated_ids, stars, movie_ids) -> l
     known = rows >= 0
     if not known.any():
         return [None] * len(movie_ids)
-    predicted = model.predict(rows[known], np.asarray(stars, dtype=np.float64)[known], index.rows(movie_ids))
-    return [round(float(p), 2) for p in predicted]
+    history, stars, targets = rows[known], np.asarray(stars, dtype=np.float64)[known], index.rows(movie_ids)
+    return index.memo.get(("stars", array_key(history, stars, targets)),
+                          lambda: [round(float(p), 2) for p in model.predict(history, stars, targets)])
 
 
 def decorate(movies: Iterable[dict], index: LoadedIndex | None, rated_ids, stars) -> None:

@@ -22,6 +22,7 @@ from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
 from recommender.serving.browse import Browse
 from recommender.serving.index import LoadedIndex
+from recommender.serving.memo import array_key
 from recommender.store import catalogue
 from recommender.text import content
 from recommender.vectors import ann, faiss_io
@@ -109,7 +110,11 @@ class Recommender:
         return allowed
 
     def _years(self) -> np.ndarray:
-        """Each item row's year (NaN where unknown), read from the store: only browsing asks."""
+        """Each item row's year (NaN where unknown), read from the store once per index version
+        (its rows are the version's films): only browsing asks."""
+        return self.index.memo.get(("years",), self._read_years)
+
+    def _read_years(self) -> np.ndarray:
         ids, years = catalogue.years(self.db)
         out = np.full(len(self.index.items), np.nan)
         rows = self.index.rows(ids)
@@ -134,7 +139,8 @@ class Recommender:
         model, counts = self.index.model, self.index.popularity.astype(np.float64)
         tie = counts / max(counts.max(), 1.0) * 1e-3  # among equals, the better known first
         if browse.sort == "predicted" and self.index.rating_model is not None and len(rated):
-            predicted = self.index.rating_model.predict(rated, stars, np.arange(len(self.index.items)))
+            predicted = self.index.memo.get(("every star", array_key(rated, stars)), lambda: self.index.rating_model.predict(
+                rated, stars, np.arange(len(self.index.items))))
             return predicted + tie, predicted
         if browse.sort in ("top_rated", "predicted") and "quality" in model.parts:
             return np.asarray(model.parts["quality"].item_scores(), dtype=np.float64) + tie, None
@@ -196,7 +202,9 @@ class Recommender:
         predicted = None
         if browse.sort == "best" and len(rated):
             history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
-            top, scores, because = model.feed_explained(history, rated[liked], wanted, allowed, history_stars)
+            key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed)))
+            top, scores, because = self.index.memo.get(key, lambda: model.feed_explained(
+                history, rated[liked], wanted, allowed, history_stars))
         else:
             order, predicted = self._order(browse, rated, stars[known])
             top = top_rows(order, allowed, wanted)
