@@ -7,7 +7,8 @@ each answer by everything it depends on (the person's ratings, hidden and watchl
 they were read for this request, the filter, the depth), never by who asked, so a new rating,
 a hidden film or a different filter is a different key: it can only miss, never serve a stale
 answer. It belongs to one LoadedIndex, so a new version starts empty and the old one's answers
-go with it. Bounded (least recently used out first) and safe across a worker's threads."""
+go with it. Bounded (least recently used out first) and safe across a worker's threads; only
+small answers (a page of picks, a few stars) go in, never a score per film of the catalogue."""
 from __future__ import annotations
 
 import threading

@@ -139,8 +139,7 @@ class Recommender:
         model, counts = self.index.model, self.index.popularity.astype(np.float64)
         tie = counts / max(counts.max(), 1.0) * 1e-3  # among equals, the better known first
         if browse.sort == "predicted" and self.index.rating_model is not None and len(rated):
-            predicted = self.index.memo.get(("every star", array_key(rated, stars)), lambda: self.index.rating_model.predict(
-                rated, stars, np.arange(len(self.index.items))))
+            predicted = self.index.rating_model.predict(rated, stars, np.arange(len(self.index.items)))
             return predicted + tie, predicted
         if browse.sort in ("top_rated", "predicted") and "quality" in model.parts:
             return np.asarray(model.parts["quality"].item_scores(), dtype=np.float64) + tie, None
