@@ -20,7 +20,7 @@ from recommender.models import item_similarity, preferences
 from recommender.models.base import top_rows
 from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
-from recommender.serving.browse import Browse
+from recommender.serving.browse import Browse, rated_at_least
 from recommender.serving.index import LoadedIndex
 from recommender.serving.memo import array_key
 from recommender.store import catalogue
@@ -131,6 +131,8 @@ class Recommender:
             low = -np.inf if browse.year_from is None else browse.year_from
             high = np.inf if browse.year_to is None else browse.year_to
             allowed &= (years >= low) & (years <= high)  # NaN (no year) is in no range
+        if browse.min_rating is not None:
+            allowed &= rated_at_least(self.db, self.index, browse.min_rating)
         return allowed
 
     def _order(self, browse: Browse, rated: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
