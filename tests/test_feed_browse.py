@@ -1,5 +1,7 @@
 """The feed narrowed, ordered and paged (CONTRACT.md: genre repeated, year_from, year_to, sort,
 offset), for a user with ratings and a new one, and every bad value refused with a 400."""
+from itertools import pairwise
+
 import pytest
 
 from tests.test_api import error_code
@@ -56,7 +58,7 @@ def test_sorts_order_what_they_say(client, rater):
     assert [m["movie"]["year"] for m in newest] == sorted((m["movie"]["year"] for m in newest), reverse=True)
     predicted = results(client, rater, "k=15&sort=predicted")
     stars = [m["movie"]["predicted_rating"] for m in predicted]
-    assert all(a >= b - 0.01 for a, b in zip(stars, stars[1:])), stars
+    assert all(a >= b - 0.01 for a, b in pairwise(stars)), stars
     assert all(m["reason"].startswith("You'd rate it about") for m in predicted)
     assert all(m["reason"].startswith("Rated ") for m in results(client, rater, "k=5&sort=top_rated"))
 
@@ -72,6 +74,29 @@ def test_a_new_user_browses_too(client):
     assert newest and all("Drama" in m["movie"]["genres"] for m in newest)
     assert [m["movie"]["year"] for m in newest] == sorted((m["movie"]["year"] for m in newest), reverse=True)
     assert len(results(client, headers, "k=5&offset=5")) == 5
+
+
+def test_a_minimum_average_rating(client, rater):
+    picks = results(client, rater, "k=30&sort=popular&min_rating=3.5")
+    assert picks and all(item["movie"]["avg_rating"] >= 3.5 for item in picks)
+    everything = results(client, rater, "k=30&sort=popular")
+    assert any(item["movie"]["avg_rating"] < 3.5 for item in everything)  # the filter had work to do
+    best = results(client, rater, "k=10&min_rating=4&genre=Drama")
+    assert all(item["movie"]["avg_rating"] >= 4 and "Drama" in item["movie"]["genres"] for item in best)
+
+
+def test_a_minimum_average_for_a_new_user(client):
+    headers = signup(client, "newcomer")["headers"]
+    picks = results(client, headers, "k=10&min_rating=4")
+    assert picks and all(item["movie"]["avg_rating"] >= 4 for item in picks)
+
+
+@pytest.mark.parametrize("query", ["min_rating=0", "min_rating=5.5", "min_rating=x", "min_rating=-1",
+                                   "min_rating=4.123", "min_rating=nan", "min_rating=1e1"])
+def test_bad_minimum_ratings_are_400(client, rater, query):
+    response = client.get(f"/api/feed?{query}", headers=rater)
+    assert error_code(response, 400) == "invalid_parameter", response.get_json()
+    assert "min_rating" in response.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize("query", ["offset=-1", "offset=1001", "offset=x", "year_from=19x5", "year_to=99999",

@@ -7,7 +7,7 @@ import re
 
 from flask import current_app, request
 
-from recommender.serving.browse import MAX_OFFSET, Browse
+from recommender.serving.browse import MAX_OFFSET, MAX_RATING, MIN_RATING, Browse
 from recommender.serving.service import MAX_K
 from recommender.serving.title_search import TitleIndex
 from recommender.store import catalogue
@@ -18,6 +18,7 @@ from .errors import ApiError
 MAX_QUERY = 200
 MIN_YEAR, MAX_YEAR = 1800, 2100  # a year parameter outside is a typo, not a film
 _INT = re.compile(r"[0-9]{1,6}")
+_STARS = re.compile(r"[0-9](\.[0-9]{1,2})?")
 
 
 def int_arg(name: str, default: int | None, maximum: int = MAX_K, minimum: int = 1) -> int | None:
@@ -30,15 +31,26 @@ def int_arg(name: str, default: int | None, maximum: int = MAX_K, minimum: int =
     return int(raw)
 
 
+def stars_arg(name: str) -> float | None:
+    """A number of stars such as 3.5 (up to two decimals) from 0.5 to 5; empty means none."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not _STARS.fullmatch(raw) or not MIN_RATING <= float(raw) <= MAX_RATING:
+        raise ApiError(400, "invalid_parameter", f"{name} must be a number from {MIN_RATING:g} to {MAX_RATING:g}")
+    return float(raw)
+
+
 def browse_args() -> Browse:
     """The feed's narrowing, order and page: genre (repeatable: any of them), year_from,
-    year_to, sort and offset; 400 for a value that is not one of them."""
+    year_to, min_rating, sort and offset; 400 for a value that is not one of them."""
     genres = tuple(dict.fromkeys(genre_arg(value=raw) for raw in request.args.getlist("genre") if raw.strip()))
     year_from, year_to = (int_arg(name, None, MAX_YEAR, MIN_YEAR) for name in ("year_from", "year_to"))
     offset = int_arg("offset", 0, MAX_OFFSET, 0)
     sort = request.args.get("sort", "best").strip() or "best"
+    min_rating = stars_arg("min_rating")
     try:
-        return Browse(genres, year_from, year_to, sort, offset)
+        return Browse(genres, year_from, year_to, sort, offset, min_rating)
     except ValueError as exc:
         raise ApiError(400, "invalid_parameter", str(exc)) from None
 

@@ -38,6 +38,7 @@ BROWSE = [
        "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}} for name in ("year_from", "year_to")),
     {"name": "sort", "in": "query", "required": False, "schema": {"type": "string", "enum": list(SORTS),
                                                                    "default": "best"}},
+    {"name": "min_rating", "in": "query", "required": False, "schema": {"type": "number", "minimum": 0.5, "maximum": 5}},
     {"name": "offset", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
 ]
