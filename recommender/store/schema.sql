@@ -127,3 +127,15 @@ CREATE TABLE IF NOT EXISTS watchlist (
     PRIMARY KEY (user_id, movie_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS watchlist_movie ON watchlist (movie_id);  -- the cascade when a movie goes
+
+-- A Letterboxd or IMDb file read and matched, waiting for its owner to confirm it
+-- (recommender.store.user_import). In the store, not a worker's memory, so any worker can confirm
+-- what another previewed; gone once confirmed, after PREVIEW_LIFETIME, or with the account.
+CREATE TABLE IF NOT EXISTS import_previews (
+    id TEXT PRIMARY KEY,               -- random and unguessable; asked for with its owner's id
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,       -- seconds since the epoch
+    format TEXT NOT NULL,              -- letterboxd | imdb
+    rows TEXT NOT NULL                 -- JSON: recommender.ingest.user_import.preview_rows
+);
+CREATE INDEX IF NOT EXISTS import_previews_user ON import_previews (user_id);
