@@ -198,6 +198,7 @@ _DELETE_ACCOUNT = (
     "DELETE FROM ratings WHERE user_id = ?",
     "DELETE FROM hidden WHERE user_id = ?",
     "DELETE FROM watchlist WHERE user_id = ?",
+    "DELETE FROM import_previews WHERE user_id = ?",
     "DELETE FROM api_tokens WHERE user_id = ?",
     "DELETE FROM web_sessions WHERE user_id = ?",
 )
