@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from recommender.text.titles import ARTICLES, display_title, search_key, split_year
 
@@ -43,7 +43,7 @@ STATUSES = (MATCHED, AMBIGUOUS, UNMATCHED, DUPLICATE, INVALID)
 _ARTICLE_KEYS = frozenset(search_key(a) for a in ARTICLES)
 _TRAILING_ALTERNATIVES = re.compile(r"(?:\s*\([^()]*\))+\s*$")
 _ALTERNATIVE = re.compile(r"\(([^()]*)\)")
-_AKA = re.compile(r"^\s*a\.?\s*k\.?\s*a\.?\s+", re.I)
+_AKA = re.compile(r"^\s*a\.?\s*k\.?\s*a\.?\s+", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -108,7 +108,7 @@ def _date(text: str) -> int | None:
     if not match:
         return None
     try:
-        day = datetime(*map(int, match.groups()), tzinfo=timezone.utc)
+        day = datetime(*map(int, match.groups()), tzinfo=UTC)
     except ValueError:
         return None
     return int(day.timestamp())
