@@ -21,4 +21,4 @@ def json_body() -> dict:
     return body
 
 
-from . import account, export, hidden, movies, openapi, predicted, ratings, watchlist  # noqa: E402,F401  (routes register on bp)
+from . import account, export, hidden, imports, movies, openapi, predicted, ratings, watchlist  # noqa: E402,F401  (routes register on bp)
