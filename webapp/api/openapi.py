@@ -8,6 +8,7 @@ from recommender.serving.service import MAX_K
 
 from ..lookups import MAX_YEAR, MIN_YEAR
 from . import bp
+from .imports import OPENAPI_PATHS as IMPORT_PATHS
 
 
 def _ref(name: str) -> dict:
@@ -138,6 +139,7 @@ DOCUMENT = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["password"], "properties": {"password": {"type": "string"}}}}}},
             "responses": {"204": {"description": "deleted"}, **_errors(400, 401, 403, 413, 429)}}},
+        **IMPORT_PATHS,
         "/api/openapi.json": {"get": {"summary": "this document",
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
