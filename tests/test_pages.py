@@ -60,8 +60,10 @@ def test_register_then_onboarding_then_feed(client):
     response = client.post("/register", data={"username": "carol", "password": PASSWORD, "confirm": PASSWORD})
     assert response.status_code == 302 and response.location.endswith("/onboarding")
     html = page(client, "/onboarding")
-    ids = re.findall(r'name="rating-(\d+)"', html)
-    assert len(ids) == len(set(ids)) >= 20  # distinct movies, across genres
+    radios = re.findall(r'name="rating-(\d+)" value="([0-9.]*)"', html)
+    ids = list(dict.fromkeys(movie for movie, _ in radios))
+    assert len(ids) >= 20  # distinct movies, across genres
+    assert len(radios) == 11 * len(ids)  # the star widget: ten half stars and "Not seen" per film
     too_few = client.post("/onboarding", data={f"rating-{i}": "4" for i in ids[:4]})
     assert too_few.status_code == 400 and "at least 5" in too_few.get_data(as_text=True)
     done = client.post("/onboarding", data={f"rating-{i}": "4.5" for i in ids[:5]} | {"action": "save"})
@@ -110,7 +112,8 @@ def test_rate_change_remove_from_pages(member):
     assert "You rated Star Wars 4.5" in page(member, "/feed")
     assert 'data-movie-id="3"' not in page(member, "/feed")
     html = page(member, "/ratings")
-    assert "Star Wars" in html and '<option value="4.5" selected>' in html
+    assert "Star Wars" in html and re.search(r'name="rating" value="4.5" checked>', html)
+    assert html.count(" checked>") == 1  # one half star of the one film
     assert "You rated it <strong>4.5</strong>" in page(member, "/movies/3")
     fetched = member.post("/ratings/3", data={"rating": "2"}, headers={"X-Requested-With": "fetch"})
     assert fetched.status_code == 200 and fetched.get_json() == {"movie_id": 3, "rating": 2.0, "created": False}
@@ -189,3 +192,101 @@ def test_cookies_and_security_headers(tmp_path):
     headers = client.get("/").headers
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+
+
+# --- issue 18: the star widget without JavaScript, predicted stars, browse, show more ------------
+
+@pytest.fixture
+def indexed_member(indexed_app):
+    """A logged-in client of an indexed app who rated five films (so there are predicted stars)."""
+    client = indexed_app.test_client()
+    signup(client, "rita")
+    assert login_form(client, "rita").status_code == 302
+    for movie, stars in ((1, 5.0), (2, 4.0), (3, 1.0), (4, 4.5), (5, 3.0)):
+        assert client.post(f"/ratings/{movie}", data={"rating": str(stars)}).status_code == 302
+    return client
+
+
+def test_star_widget_is_a_labelled_radio_group_that_posts_without_javascript(member):
+    html = page(member, "/movies/6")
+    widget = html[html.index('<form class="rate'):html.index("</form>", html.index('<form class="rate'))]
+    assert "<fieldset" in widget and "<legend" in widget and "Your rating" in widget
+    assert re.findall(r'type="radio" class="star-input[^"]*" id="mine-6-(\d+)" name="rating" value="([0-9.]+)"', widget) == [
+        (str(i), f"{i / 2:g}") for i in range(1, 11)]
+    assert all(f'for="mine-6-{i}"' in widget for i in range(1, 11)) and "0.5 stars" in widget and "5 stars" in widget
+    assert 'class="rate-submit"' in widget and 'formaction="/ratings/6/delete"' in widget
+    assert 'formaction="/ratings/6/delete" formnovalidate hidden>' in widget  # nothing to clear yet
+    # what the browser posts without JavaScript: the checked radio's value, to the form's action
+    assert member.post("/ratings/6", data={"rating": "3.5", "next": "/movies/6"}).location == "/movies/6"
+    html = page(member, "/movies/6")
+    assert 'id="mine-6-7" name="rating" value="3.5" checked>' in html
+    assert 'formaction="/ratings/6/delete" formnovalidate>' in html  # now "Clear" shows
+    assert member.post("/ratings/6/delete", data={"next": "/movies/6"}).location == "/movies/6"
+    assert " checked>" not in page(member, "/movies/6")
+
+
+def test_predicted_stars_on_every_server_rendered_list(indexed_member):
+    feed = page(indexed_member, "/feed")
+    assert feed.count('class="predicted"') == 20 and "You'd rate it about <strong>" in feed
+    movie = page(indexed_member, "/movies/6")
+    assert "You'd rate it about" in movie and movie.count('class="predicted"') >= 2  # the film and its likes
+    assert "You rated it <strong>5" in page(indexed_member, "/movies/1")
+    assert 'class="predicted"' in page(indexed_member, "/?q=godfather")
+    assert 'class="predicted"' in page(indexed_member, "/?q=space+opera&mode=text")
+    assert 'class="predicted"' not in page(indexed_member.application.test_client(), "/movies/6")  # a visitor
+
+
+def test_movie_page_charts_how_people_rated_it(indexed_member):
+    html = page(indexed_member, "/movies/3")
+    chart = html[html.index("<svg"):html.index("</svg>")]
+    assert 'role="img"' in chart and "<title" in chart and "<desc" in chart
+    assert chart.count('class="chart-bar"') in (5, 10)
+    assert '<table class="chart-table">' in html and "average" in html
+
+
+def test_feed_shows_more_past_twenty(indexed_member):
+    first = re.findall(r'data-movie-id="(\d+)"', page(indexed_member, "/feed"))
+    html = page(indexed_member, "/feed")
+    assert 'class="show-more" href="/feed?offset=20"' in html
+    second = re.findall(r'data-movie-id="(\d+)"', page(indexed_member, "/feed?offset=20"))
+    assert len(first) == 20 and second and not set(first) & set(second)
+    fragment = page(indexed_member, "/feed/list?offset=0&k=25")
+    assert len(re.findall(r'data-movie-id="(\d+)"', fragment)) == 25
+    for bad in ("offset=-1", "offset=x", "k=0", "k=1000", "offset=5000"):
+        page(indexed_member, f"/feed?{bad}", 400)
+
+
+def test_browse_for_a_visitor(indexed_app):
+    client = indexed_app.test_client()
+    html = page(client, "/browse")
+    assert 'id="browse-form"' in html and 'value="best"' not in html  # personal orders need an account
+    nineties = page(client, "/browse?decade=1990&sort=newest")
+    years = [int(y) for y in re.findall(r'<span class="year">(\d{4})</span>', nineties)]
+    assert years and all(1990 <= y <= 1999 for y in years) and years == sorted(years, reverse=True)
+    picky = page(client, "/browse?sort=top_rated&min_rating=4&genre=Drama&genre=Comedy")
+    assert re.findall(r'data-movie-id="(\d+)"', picky)
+    assert "Log in</a> to sort by" in html
+    asked = page(client, "/browse?sort=predicted")
+    assert "needs an account" in asked and "Most popular" in asked
+
+
+def test_browse_pages_on_for_a_member(indexed_member):
+    html = page(indexed_member, "/browse?sort=best")
+    assert 'value="best" selected' in html and 'class="predicted"' in html
+    first = re.findall(r'data-movie-id="(\d+)"', html)
+    more = re.search(r'class="show-more" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "offset=20" in more and "sort=best" in more
+    second = re.findall(r'data-movie-id="(\d+)"', page(indexed_member, more))
+    assert len(first) == 20 and second and not set(first) & set(second)
+
+
+@pytest.mark.parametrize("query", ["decade=1995", "decade=abc", "year_from=1999&year_to=1990", "min_rating=9",
+                                   "min_rating=x", "sort=rating", "offset=-3", "genre=Polka", "year_from=12"])
+def test_browse_bad_values_give_the_form_back(indexed_app, query):
+    html = page(indexed_app.test_client(), f"/browse?{query}", 400)
+    assert 'id="browse-error"' in html and 'id="browse-form"' in html
+
+
+def test_a_title_lookup_that_finds_nothing_says_how_far_the_catalogue_goes(client):
+    html = page(client, "/?q=oppenheimer")
+    assert "No title matches" in html and "1998" in html and "flask data import --source ml-latest-small" in html

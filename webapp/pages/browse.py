@@ -2,13 +2,14 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from recommender.store import catalogue, user_ratings
+from recommender.store import catalogue, rating_stats, user_ratings
 
 from ..db import get_db
 from ..errors import ApiError
 from ..lookups import genre_arg, text_arg, title_index
 from ..serving import get_recommender
-from . import bp, hidden_ids
+from . import bp, hidden_ids, rating_steps
+from .cards import predict, predict_items
 
 RESULTS = 20
 SIMILAR = 12
@@ -24,18 +25,29 @@ def index():
     db, titles, results, hide = get_db(), [], [], frozenset()
     if text and mode == "text":
         hide = hidden_ids()
-        results = catalogue.with_movies(db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide))
+        results = predict_items(catalogue.with_movies(
+            db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide)))
     elif text:
         hide = hidden_ids()
         titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS, genre=genre))
+        predict(titles)
+    newest = newest_year(db) if text and not (titles or results) else None
     return render_template("index.html", mode=mode, text=text, genre=genre,
-                           titles=titles, results=results, hidden=hide)
+                           titles=titles, results=results, hidden=hide, newest=newest)
+
+
+def newest_year(db) -> int | None:
+    """The year of the catalogue's newest film: a lookup that finds nothing says how far the
+    catalogue goes (the default MovieLens 100K ends in 1998), read only then."""
+    years = [y for y in catalogue.years(db)[1] if y is not None]
+    return max(years, default=None)
 
 
 @bp.get("/movies/<int:movie_id>")
 def movie(movie_id: int):
-    """Details, my rating (when logged in) and movies like this one, each with its reason; none of
-    the similar films is one the user hid, and this one offers "Not interested" or its undo."""
+    """Details, the stars I would give it and how everybody rated it (a chart), my rating (when
+    logged in) and movies like this one, each with its reason; none of the similar films is one
+    the user hid, and this one offers "Not interested" or its undo."""
     db = get_db()
     found = catalogue.movie(db, movie_id)
     if found is None:
@@ -45,5 +57,14 @@ def movie(movie_id: int):
     recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre, hide=hide)
             if r.movie_id != movie_id]
     mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
+    similar = catalogue.with_movies(db, recs)
+    predict([found, *(item["movie"] for item in similar)])
     return render_template("movie.html", movie=found, genre=genre, mine=mine, is_hidden=movie_id in hide,
-                           similar=catalogue.with_movies(db, recs))
+                           similar=similar, spread=chart_rows(rating_stats.distribution(db, movie_id, rating_steps())))
+
+
+def chart_rows(spread: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """The movie page's chart rows, most stars first: per half star when anybody gave half stars,
+    else per star (ML-100K knows whole stars only: five empty bars would say nothing)."""
+    halves = any(n for stars, n in spread if stars % 1)
+    return [(stars, n) for stars, n in reversed(spread) if halves or not stars % 1]

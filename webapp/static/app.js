@@ -1,4 +1,5 @@
-/* Progressive enhancement only: title autocomplete (ARIA combobox), rating in place on the feed,
+/* Progressive enhancement only: title autocomplete (ARIA combobox), the star widget rating in
+   place (the feed's list swapped in afresh), "Show more" appending the next cards,
    "Not interested" (or its undo) in place on every list of movie cards, and "Want to watch" toggled
    in place (or, in the feed and on the watchlist, taking the card out of its list).
    Data is always written with textContent; server HTML fragments are parsed, never assigned to innerHTML. */
@@ -92,36 +93,156 @@
     if (genre) genre.addEventListener("change", function () { if (input.value.trim()) lookup(); });
   }
 
-  /* ---- rate in place on the feed: POST with the CSRF token, then swap in the fresh list ---- */
+  /* ---- the star widget (a radio group, _macros.html rating_select): a click or tap rates at
+     once; the arrow keys choose, and the choice is saved when they rest, on Enter, or when focus
+     leaves the stars. The form's own submit button is hidden (CSS, under .js) ---- */
+  var RESTING_MS = 1200;
+  function showValue(fieldset, value) {
+    var out = fieldset && fieldset.querySelector(".star-value");
+    if (out) out.textContent = value || "";
+  }
+  function saveStars(form) {
+    clearTimeout(form._starTimer); form._starTimer = null;
+    var button = form.querySelector(".rate-submit");
+    if (form.requestSubmit) form.requestSubmit(button); else button.click();
+  }
+  function setupStars() {
+    var pointer = false;
+    document.addEventListener("pointerdown", function (e) {
+      pointer = !!(e.target.closest && e.target.closest(".star-row"));
+    }, true);
+    document.addEventListener("keydown", function (e) {
+      pointer = false;
+      var input = e.target;
+      if (e.key !== "Enter" || !input.classList || !input.classList.contains("star-input")) return;
+      var form = input.form;
+      if (form && form.classList.contains("js-rate")) { e.preventDefault(); if (input.checked) saveStars(form); }
+    });
+    document.addEventListener("change", function (e) {
+      var input = e.target;
+      if (!input.classList || !(input.classList.contains("star-input") || input.classList.contains("star-none-input"))) return;
+      showValue(input.closest("[data-stars]"), input.value);
+      var form = input.form;
+      if (!form || !form.classList.contains("js-rate")) return;  // onboarding: one big form
+      clearTimeout(form._starTimer);
+      if (pointer) { pointer = false; saveStars(form); }
+      else form._starTimer = setTimeout(function () { saveStars(form); }, RESTING_MS);
+    });
+    document.addEventListener("focusout", function (e) {
+      var form = e.target.form;
+      if (form && form._starTimer && !(e.relatedTarget && form.contains(e.relatedTarget))) saveStars(form);
+    });
+  }
+
+  /* Rating or clearing a rating in place, outside the feed: the card stays (on the watchlist it
+     leaves, as rating takes a film off it), the widget keeps the value, the status region says so. */
+  function setupRating() {
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (!form.classList || !form.classList.contains("js-rate") || form.closest("#feed")) return;
+      e.preventDefault();
+      var clearing = !!(e.submitter && e.submitter.classList.contains("rate-clear"));
+      var title = form.dataset.title, checked = form.querySelector(".star-input:checked");
+      var value = checked ? checked.value : "";
+      var clear = form.querySelector(".rate-clear"), card = form.closest("li.card");
+      var said = form.closest("section") && form.closest("section").querySelector(".my-rating");
+      form.classList.add("is-saving");
+      post(clearing ? e.submitter.formAction : form.action, new FormData(form))
+        .then(function () {
+          if (clearing) {
+            form.querySelectorAll(".star-input").forEach(function (i) { i.checked = false; });
+            showValue(form.querySelector("[data-stars]"), "");
+            clear.hidden = true;
+            form.querySelector(".star-input").focus();
+            if (said) said.textContent = "Not rated yet.";
+            announce("Your rating of " + title + " is removed.");
+            return;
+          }
+          clear.hidden = false;
+          if (said) said.textContent = "You rated it " + value + " out of 5.";
+          if (card && card.querySelector(".js-leave")) {  // the watchlist: a rated film is off it
+            var after = card.nextElementSibling || card.previousElementSibling;
+            card.remove(); focusCard(after);
+          }
+          announce("You rated " + title + " " + value + " out of 5.");
+        })
+        .catch(function (err) { announce("Could not save the rating: " + err.message); })
+        .finally(function () { form.classList.remove("is-saving"); });
+    });
+  }
+
+  /* ---- rate in place on the feed: POST with the CSRF token, then swap in the fresh list (as
+     many cards as were shown, from the same place), focus on the card now where the rated one was ---- */
   function setupFeed(feed) {
-    function refresh() {
-      return fetch(feed.dataset.listUrl, {headers: {"X-Requested-With": "fetch"}, credentials: "same-origin"})
+    function refresh(count) {
+      var list = document.getElementById("feed-list");
+      var url = new URL(feed.dataset.listUrl, window.location.href);
+      url.searchParams.set("offset", (list && list.dataset.offset) || "0");
+      url.searchParams.set("k", String(Math.min(Math.max(count, 1), 100)));
+      return fetch(url, {headers: {"X-Requested-With": "fetch"}, credentials: "same-origin"})
         .then(function (r) {
           if (!r.ok) throw new Error("feed " + r.status);
           return r.text();
         })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          var fresh = doc.getElementById("feed-list");
-          var old = document.getElementById("feed-list");
-          if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+          ["feed-list", "feed-list-more"].forEach(function (id) {
+            var fresh = doc.getElementById(id), old = document.getElementById(id);
+            if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+          });
         });
     }
     feed.addEventListener("submit", function (e) {
       var form = e.target;
       if (!form.classList.contains("js-rate")) return;
       e.preventDefault();
-      var title = form.dataset.title, value = form.elements.rating.value;
-      var button = form.querySelector("button");
-      button.disabled = true; feed.classList.add("is-updating");
+      var title = form.dataset.title, checked = form.querySelector(".star-input:checked");
+      if (!checked) return;
+      var value = checked.value, card = form.closest("li.card");
+      var list = document.getElementById("feed-list");
+      var position = card ? Array.prototype.indexOf.call(list.children, card) : 0;
+      var count = list.children.length;
+      form.classList.add("is-saving"); feed.classList.add("is-updating");
       post(form.action, new FormData(form))
-        .then(refresh)
+        .then(function () { return refresh(count); })
         .then(function () {
           announce("You rated " + title + " " + value + " out of 5. Your feed is updated.");
-          document.getElementById("feed-heading").focus();
+          var fresh = document.getElementById("feed-list");
+          var next = fresh && fresh.tagName === "OL" ? (fresh.children[position] || fresh.lastElementChild) : null;
+          if (next) focusCard(next); else document.getElementById("feed-heading").focus();
         })
-        .catch(function (err) { announce("Could not save the rating: " + err.message); button.disabled = false; })
+        .catch(function (err) { announce("Could not save the rating: " + err.message); form.classList.remove("is-saving"); })
         .finally(function () { feed.classList.remove("is-updating"); });
+    });
+  }
+
+  /* ---- "Show more": the link's page fetched, its cards appended to the list, its own "Show
+     more" put in place of this one, focus on the first new card. A failure follows the link. ---- */
+  function setupShowMore() {
+    document.addEventListener("click", function (e) {
+      var link = e.target.closest ? e.target.closest("a.show-more") : null;
+      var list = link && document.getElementById(link.dataset.list);
+      if (!list || list.tagName !== "OL") return;
+      e.preventDefault();
+      link.setAttribute("aria-disabled", "true");
+      fetch(link.href, {credentials: "same-origin"})
+        .then(function (r) { if (!r.ok) throw new Error("more " + r.status); return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(link.dataset.list), first = null, added = 0;
+          if (fresh && fresh.tagName === "OL") {
+            Array.prototype.slice.call(fresh.children).forEach(function (li) {
+              var node = document.adoptNode(li);
+              if (list.querySelector("li[data-movie-id='" + node.dataset.movieId + "']")) return;  // already shown
+              list.append(node); added += 1; first = first || node;
+            });
+          }
+          var more = doc.getElementById(link.dataset.list + "-more"), old = document.getElementById(link.dataset.list + "-more");
+          if (old) { if (more) old.replaceWith(document.adoptNode(more)); else old.replaceChildren(); }
+          if (first) focusCard(first);
+          announce(added ? added + " more films." : "No more films.");
+        })
+        .catch(function () { window.location.assign(link.href); });
     });
   }
 
@@ -188,7 +309,11 @@
     });
   }
 
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
+    setupStars();
+    setupRating();
+    setupShowMore();
     setupHiding();
     setupWatching();
     var input = document.getElementById("title-q");

@@ -1,0 +1,78 @@
+"""`/browse`: the catalogue narrowed (several genres, a decade or a range of years, a minimum
+average rating), ordered (best for you, predicted stars, popularity, newest, highest rated) and
+paged ("show more"). Visitors browse too, by the orders that need no account."""
+import dataclasses
+from urllib.parse import urlencode
+
+from flask import render_template, request
+from flask_login import current_user
+
+from recommender.serving.browse import MAX_OFFSET, Browse
+from recommender.store import catalogue
+
+from ..db import get_db
+from ..errors import ApiError
+from ..lookups import MAX_YEAR, MIN_YEAR, browse_args, int_arg
+from ..serving import get_recommender
+from . import bp, hidden_ids, watchlist_ids
+from .cards import predict_items
+
+PAGE = 20
+VISITOR = 0  # no account has id 0 (SQLite ids start at 1): no ratings, so the orders are the catalogue's
+PERSONAL = ("best", "predicted")
+SORT_LABELS = {"best": "Best for you", "predicted": "Predicted stars", "popular": "Most popular",
+               "newest": "Newest", "top_rated": "Highest rated"}
+MIN_RATINGS = (3.0, 3.5, 4.0, 4.5)
+
+
+def decade_browse(browse: Browse) -> Browse:
+    """`browse` within the decade asked for (`decade=1990`: 1990 to 1999), which sets both years."""
+    decade = int_arg("decade", None, MAX_YEAR, MIN_YEAR)
+    if decade is None:
+        return browse
+    if decade % 10:
+        raise ApiError(400, "invalid_parameter", "decade must be a year ending in 0, such as 1990")
+    return dataclasses.replace(browse, year_from=decade, year_to=decade + 9)
+
+
+def browse_items(browse: Browse) -> list[dict]:
+    """A page of films for the browse, with predicted stars for a logged-in person (whose rated,
+    hidden and watchlisted films are left out, as in the feed)."""
+    if current_user.is_authenticated:
+        recs = get_recommender().feed(current_user.id, k=PAGE, hide=hidden_ids(), watchlist=watchlist_ids(),
+                                      browse=browse)
+    else:
+        recs = get_recommender().feed(VISITOR, k=PAGE, browse=browse)
+    return predict_items(catalogue.with_movies(get_db(), recs))
+
+
+@bp.get("/browse")
+def browse():
+    """The browse form and a page of its films. A bad value gives the form back with what is wrong
+    (status 400), never an error page; a personal order asked by a visitor falls back to the most
+    popular, with a word on logging in."""
+    error, note, items = None, None, []
+    try:
+        asked = decade_browse(browse_args())
+    except ApiError as exc:
+        error, asked = exc.message, Browse(sort="popular")
+    if not current_user.is_authenticated and asked.sort in PERSONAL:
+        if "sort" in request.args:
+            note = f"“{SORT_LABELS[asked.sort]}” needs an account: log in to get it. Here are the most popular."
+        asked = dataclasses.replace(asked, sort="popular")
+    if error is None:
+        items = browse_items(asked)
+    more = asked.offset + PAGE if len(items) == PAGE and asked.offset + PAGE <= MAX_OFFSET else None
+    more_url = None
+    if more is not None:
+        args = request.args.to_dict(flat=False)
+        args["offset"] = [str(more)]
+        more_url = request.path + "?" + _query(args)
+    return render_template("browse.html", browse=asked, items=items, error=error, note=note, more_url=more_url,
+                           decade=request.args.get("decade", ""), sort_labels=SORT_LABELS,
+                           personal=PERSONAL, min_ratings=MIN_RATINGS), 400 if error else 200
+
+
+def _query(args: dict[str, list[str]]) -> str:
+    """The query string of `args` (repeated names kept), escaped."""
+    return urlencode([(name, value) for name, values in args.items() for value in values])
