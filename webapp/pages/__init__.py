@@ -70,4 +70,4 @@ def on_watchlist(movie_id: int) -> bool:
     return movie_id in watchlist_ids()
 
 
-from . import account, browse, hide, imports, mine, onboarding, rate, watch  # noqa: E402,F401  (routes register on bp)
+from . import account, browse, explore, hide, imports, mine, onboarding, rate, watch  # noqa: E402,F401  (routes register on bp)
