@@ -106,9 +106,13 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--similar", is_flag=True,
               help='"Movies like X" on the item-to-item protocol (docs/protocol.md): the chosen model beside '
                    "the anchors (EASE weights, item-kNN cosine, text alone, fixed blends, the product before it).")
+@click.option("--onboarding", is_flag=True,
+              help="The adaptive onboarding simulated on the cold protocol's users: ndcg_liked after 5 and 10 "
+                   "answers beside the fixed popular list and random picks.")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
-                 model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None) -> None:
+                 model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None,
+                 onboarding: bool = False) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the ratings of the imported release (not those of the
@@ -119,6 +123,10 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
     Rating prediction (RMSE, MAE; 5-fold CV and the warm split without --train/--test):
 
         flask --app wsgi eval --ratings --dump-predictions predictions.csv
+
+    The onboarding questionnaire, simulated on held-out new users:
+
+        flask --app wsgi eval --onboarding
     """
     from indexer.build import movie_vectors
     from recommender.evaluation import offline as offline_eval
@@ -127,6 +135,10 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         raise click.UsageError("--train and --test go together")
     if similar:
         return _eval_similar(k)
+    if onboarding:
+        from webapp.eval_onboarding import eval_onboarding
+
+        return eval_onboarding()
     if dump_predictions and not rating_prediction:
         raise click.UsageError("--dump-predictions goes with --ratings")
     if rating_prediction:
