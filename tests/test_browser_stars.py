@@ -1,0 +1,111 @@
+"""The star widget in a real browser (issue 18): one click on a half star rates, the arrow keys
+choose and Enter (or a rest) saves, in the feed (the list swapped in place, focus kept in it) and
+on the movie page (the value kept, "Clear" removes it); the predicted stars are on the cards.
+
+The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
+# ruff: noqa: F811  (the fixtures imported below are the tests' arguments, as pytest wants)
+from __future__ import annotations
+
+from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, star  # noqa: F401  (fixtures)
+from tests.web_helpers import PASSWORD
+
+
+def sign_up_and_rate_five(page, server: str, name: str = "stars") -> None:
+    """A new account through the pages, onboarding answered with the star widget."""
+    page.goto(f"{server}/register")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    cards = page.locator("#onboarding li.card")
+    for i, value in enumerate(["5", "4", "4.5", "2", "3"]):
+        star(cards.nth(i), value).click()
+    page.get_by_role("button", name="Save and see my feed").click()
+
+
+def focus_is_in(page, selector: str) -> bool:
+    return page.evaluate(f"document.activeElement.closest('{selector}') !== null")
+
+
+def test_rate_in_the_feed_with_a_click_on_a_half_star(live_server, page):
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server)
+    expect(page).to_have_url(f"{live_server}/feed")
+    cards = page.locator("#feed-list > li")
+    expect(cards.locator(".predicted")).to_have_count(20)  # "You'd rate it about 4.2★" on every card
+    expect(cards.first.locator(".predicted")).to_contain_text("You'd rate it about")
+    before = feed_ids(page)
+    title = cards.nth(1).get_by_role("heading").inner_text()
+    page.evaluate("window.__noReload = true")
+    expect(cards.nth(1).get_by_role("button", name="Rate")).to_be_hidden()  # the click is enough
+    star(cards.nth(1), "3.5").click()  # the left half of the fourth star
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[1]}']")).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 3.5 out of 5. Your feed is updated.")
+    assert page.evaluate("window.__noReload") is True
+    assert focus_is_in(page, "#feed-list")  # focus stays in the list: on the card now in that place
+    assert before[1] not in feed_ids(page)
+    shot(page, "21-feed-rated-by-click.png")
+    page.goto(f"{live_server}/ratings")
+    expect(page.get_by_role("radio", name="3.5 stars").and_(page.locator(":checked"))).to_have_count(1)
+    assert page.console_errors == []
+
+
+def test_rate_in_the_feed_with_the_keyboard(live_server, page):
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "keys")
+    expect(page).to_have_url(f"{live_server}/feed")
+    first = page.locator("#feed-list > li").first
+    movie_id, title = first.get_attribute("data-movie-id"), first.get_by_role("heading").inner_text()
+    group = first.get_by_role("group", name=f"Your rating for {title}")
+    expect(group.get_by_role("radio")).to_have_count(10)
+    first.get_by_role("link", name=title).focus()
+    page.keyboard.press("Tab")  # into the star group (one Tab stop): its first half star
+    assert page.evaluate("document.activeElement.classList.contains('star-input')")
+    for _ in range(8):  # 0.5 is focused (not yet chosen); the arrows choose 1 .. 4.5
+        page.keyboard.press("ArrowRight")
+    expect(group.get_by_role("radio", name="4.5 stars")).to_be_checked()
+    assert page.locator(f"#feed-list > li[data-movie-id='{movie_id}']").count() == 1  # not saved while choosing
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#feed-list > li[data-movie-id='{movie_id}']")).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 4.5 out of 5")
+    assert focus_is_in(page, "#feed-list")
+    assert page.console_errors == []
+
+
+def test_rate_and_clear_on_the_movie_page(live_server, page):
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "movie")
+    page.goto(f"{live_server}/movies/6")
+    panel = page.locator("section[aria-labelledby='mine-heading']")
+    expect(page.locator(".movie > .scores .predicted")).to_contain_text("You'd rate it about")
+    clear = panel.get_by_role("button", name="Clear")
+    expect(clear).to_be_hidden()
+    star(panel, "2.5").click()
+    expect(page.locator("#status")).to_contain_text("You rated The Godfather 2.5 out of 5.")
+    expect(panel.get_by_role("radio", name="2.5 stars")).to_be_checked()
+    expect(panel.locator(".my-rating")).to_have_text("You rated it 2.5 out of 5.")
+    expect(clear).to_be_visible()
+    shot(page, "22-movie-rated.png")
+    page.reload()
+    expect(panel.get_by_role("radio", name="2.5 stars")).to_be_checked()  # saved, not just drawn
+
+    panel.get_by_role("radio", name="2.5 stars").focus()  # the keyboard: the checked star has the Tab stop
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(panel.get_by_role("radio", name="1.5 stars")).to_be_checked()
+    expect(page.locator("#status")).to_contain_text("You rated The Godfather 1.5 out of 5.")  # saved when the keys rest
+    page.reload()
+    expect(panel.get_by_role("radio", name="1.5 stars")).to_be_checked()
+
+    panel.get_by_role("button", name="Clear").click()
+    expect(page.locator("#status")).to_contain_text("Your rating of The Godfather is removed.")
+    expect(panel.locator(".star-input:checked")).to_have_count(0)
+    page.reload()
+    expect(panel.locator(".star-input:checked")).to_have_count(0)
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "23-movie-phone.png")
+    assert page.console_errors == []
