@@ -49,15 +49,15 @@ def catalogue_titles(db: sqlite_utils.Database) -> list[tuple[int, str, int | No
     return db.execute(_CATALOGUE_TITLES).fetchall()
 
 
-def save_preview(db: sqlite_utils.Database, user_id: int, fmt: str, rows: list[dict]) -> str:
-    """Keep a preview for its owner to confirm; its new random id. Expired previews of every
+def save_preview(db: sqlite_utils.Database, user_id: int, fmt: str, rows: list[dict]) -> Preview:
+    """Keep a preview for its owner to confirm, under a new random id. Expired previews of every
     user are cleared on the way."""
     preview_id, now = secrets.token_urlsafe(16), user_ratings.now()
     with store.write_transaction(db) as conn:
         conn.execute(_DELETE_EXPIRED, (now - PREVIEW_LIFETIME,))
         cursor = conn.execute(_INSERT_PREVIEW, (preview_id, user_id, now, fmt, orjson.dumps(rows).decode()))
         store.expect_one_change(cursor, "import preview")
-    return preview_id
+    return Preview(preview_id, fmt, rows, now)
 
 
 def load_preview(db: sqlite_utils.Database, user_id: int, preview_id: str) -> Preview:

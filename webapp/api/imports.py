@@ -4,6 +4,8 @@ recommender.ingest.user_import, the preview and the writes in recommender.store.
 the import page (webapp/pages/imports.py) uses the helpers below too."""
 from __future__ import annotations
 
+import logging
+
 from flask import g, jsonify, request
 
 from recommender.ingest import user_import
@@ -15,6 +17,7 @@ from ..errors import ApiError
 from ..security import token_required
 from . import bp, json_body
 
+log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small fields beside the file
 MAX_MB = user_import.MAX_BYTES // (1024 * 1024)
 
@@ -58,8 +61,7 @@ def make_preview(user_id: int, data: bytes, fmt: str | None) -> import_store.Pre
         raise ApiError(400, "invalid_import", str(exc)) from None
     db = get_db()
     rows = user_import.preview_rows(file_rows, user_import.CatalogueTitles(import_store.catalogue_titles(db)))
-    preview_id = import_store.save_preview(db, user_id, found, rows)
-    return import_store.Preview(preview_id, found, rows, 0)
+    return import_store.save_preview(db, user_id, found, rows)
 
 
 def preview_json(preview: import_store.Preview) -> dict:
@@ -80,12 +82,14 @@ def confirm_preview(user_id: int, import_id: str, choices: dict[int, int | None]
     try:
         preview = import_store.load_preview(db, user_id, import_id)
         ratings = user_import.ratings_to_write(preview.rows, choices)
-        return import_store.confirm(db, user_id, import_id, ratings, overwrite)
+        done = import_store.confirm(db, user_id, import_id, ratings, overwrite)
     except import_store.PreviewNotFound:
         raise ApiError(404, "import_not_found", "no such import to confirm: it expired, was confirmed "
                                                 "already or is not yours; upload the file again") from None
     except user_import.InvalidChoice as exc:
         raise ApiError(400, "invalid_choice", str(exc)) from None
+    log.info("user %s imported a %s file: %s", user_id, preview.format, done)
+    return done
 
 
 def _json_choices(value: object) -> dict[int, int | None]:
