@@ -324,6 +324,9 @@ def test_bad_files_get_clear_4xx(api):
     assert upload(client, account, LETTERBOXD, fmt="imdb").status_code == 400
     assert upload(client, account, LETTERBOXD, fmt="excel").get_json()["error"]["code"] == "invalid_parameter"
     assert upload(client, account, b"\xef\xbb\xbf" + LETTERBOXD, fmt="letterboxd").status_code == 200
+    in_query = client.post("/api/import?format=imdb", data={"file": (io.BytesIO(LETTERBOXD), "r.csv")},
+                           headers=account["headers"])
+    assert in_query.status_code == 400 and "not an IMDb" in in_query.get_json()["error"]["message"]
     missing = client.post("/api/import", data={"other": "x"}, headers=account["headers"])
     assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "invalid_import"
     as_json = client.post("/api/import", json={"file": "x"}, headers=account["headers"])

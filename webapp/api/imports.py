@@ -44,8 +44,9 @@ def uploaded_file() -> bytes:
 
 
 def chosen_format() -> str | None:
-    """The optional form field `format` (letterboxd or imdb); empty means: read from the header."""
-    fmt = (request.form.get("format") or "").strip().lower()
+    """The optional `format` (letterboxd or imdb), a form field or in the query string; empty
+    means: read from the header."""
+    fmt = (request.form.get("format") or request.args.get("format") or "").strip().lower()
     if fmt and fmt not in user_import.FORMATS:
         raise ApiError(400, "invalid_parameter", "format must be letterboxd or imdb")
     return fmt or None
