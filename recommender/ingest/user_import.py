@@ -187,6 +187,8 @@ def _spell_out_other_scripts(text: str) -> str:
     """search_key keeps Latin letters and digits only. Each letter of another script (Cyrillic,
     Greek, Japanese…) becomes an ASCII word of its code point, which search_key keeps, so two
     titles in those scripts compare like any other (and never all as the empty key)."""
+    if text.isascii():  # most titles: nothing to spell out
+        return text
     folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(f" u{ord(ch):x} " if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN")
                    else ch for ch in folded)
