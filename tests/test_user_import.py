@@ -368,3 +368,34 @@ def test_the_openapi_document_describes_the_routes(api):
     client, _ = api
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert "post" in paths["/api/import"] and "post" in paths["/api/import/{import_id}"]
+
+
+# --- the page, through the login (the browser walk is tests/test_browser_import.py) ---------------
+
+def test_the_page_checks_csrf_and_answers_bad_files_on_the_form(tmp_path):
+    from tests.web_helpers import csrf_token, imported_app, login_form
+
+    app = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    signup(client)
+    login_form(client, token=csrf_token(client))
+    assert client.get("/import").status_code == 200
+    token = csrf_token(client, "/import")
+
+    def post(data: bytes, **fields):
+        return client.post("/import", data={"file": (io.BytesIO(data), "ratings.csv"), **fields},
+                           content_type="multipart/form-data")
+
+    assert post(LETTERBOXD).status_code == 400  # no CSRF token: refused, nothing read
+    refused = post((IMPORTS / "not_ratings.csv").read_bytes(), csrf_token=token)
+    assert refused.status_code == 400 and 'role="alert"' in refused.get_data(as_text=True)
+    too_big = post(LETTERBOXD_HEADER.encode() + b"x" * (user_import.MAX_BYTES + 1), csrf_token=token)
+    assert too_big.status_code == 413 and "over 5 MB" in too_big.get_data(as_text=True)
+    page = post(LETTERBOXD, csrf_token=token)
+    assert page.status_code == 200 and "6</strong> matched" in page.get_data(as_text=True)
+    import_id = page.get_data(as_text=True).split('action="/import/', 1)[1].split('"', 1)[0]
+    wrong = client.post(f"/import/{import_id}", data={"csrf_token": token, "choice-9": "6"})
+    assert wrong.status_code == 400 and "not one of the films" in wrong.get_data(as_text=True)
+    done = client.post(f"/import/{import_id}", data={"csrf_token": token, "choice-9": "skip"})
+    assert done.status_code == 302 and done.headers["Location"] == "/ratings"
+    assert "Imported 6 ratings" in client.get("/ratings").get_data(as_text=True)
