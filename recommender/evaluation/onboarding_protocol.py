@@ -9,8 +9,8 @@ films in batches; a film in the visible half is answered with its rating, any ot
 MAX_QUESTIONS questions), the feed the model gives for those answers (its `feed_top`, the
 answered films left out) is scored with `ndcg_liked` on the test part. Strategies, side by side
 on the same users and the same model: the adaptive picker (recommender.serving.onboarding),
-today's fixed popular list (the order of recommender.store.catalogue.onboarding_picks) and
-random picks (fixed seed). A user who runs out of questions before 5 answers is scored on the
+today's fixed popular list (the order of recommender.store.catalogue.onboarding_picks),
+random picks (fixed seed), and as an anchor the plain most-rated order (no variety at all). A user who runs out of questions before 5 answers is scored on the
 answers given (none: the most-rated films)."""
 from __future__ import annotations
 
@@ -126,12 +126,13 @@ def run(ratings: pd.DataFrame, movies: pd.DataFrame, item_vectors: np.ndarray, p
     pool = QuestionPool.build(model.item_vectors("collab"), counts, genres, years)
     popular_rows = items.index(np.asarray(popular_ids, np.int64))
     rng = np.random.default_rng(SEED)
+    by_popularity = np.argsort(-counts, kind="stable")
     strategies: dict[str, Strategy] = {
         "adaptive": pool.next_batch,
         "popular (fixed list)": fixed_list(popular_rows[popular_rows >= 0]),
         "random": fixed_list(rng.permutation(len(items))),
+        "most-rated first (anchor)": fixed_list(by_popularity),
     }
-    by_popularity = np.argsort(-counts, kind="stable")
     rows = []
     for name, strategy in strategies.items():
         recs = {c: {} for c in CHECKPOINTS}

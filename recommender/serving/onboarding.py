@@ -10,8 +10,9 @@ the version's collaborative item vectors (recommender.models.factors: co-viewing
 hits do not own every direction).
 
 A greedy pick builds each batch: the best-scoring film, then the next best once each remaining
-film is penalised for resembling the films already picked or answered and for a genre or
-decade already well covered. Everything that does not depend on the answers (the pool, its
+film is penalised for resembling the films already in the batch and for a genre or decade the
+batch already covers well. Half of a batch leans harder on the likes; the other half covers
+other kinds. Everything that does not depend on the answers (the pool, its
 vectors, genres, decades and how well known each film is) is worked out once per index version
 (`pool_for`); a request costs a few small matrix products over the pool. Deterministic: the
 same answers give the same batch."""
@@ -33,10 +34,12 @@ WEIGHTS = {
     "known": 1.0,           # how well known the film is (log ratings, 0..1 over the pool)
     "seen_near": 0.3,       # closeness to a film the person rated: they watch films like it
     "liked_near": 0.3,      # closeness to a film they liked (5 stars counts fully, 3 not at all)
+    "leaning": 1.0,         # ... and more in the leaning part of a batch
+    "lean_share": 0.5,      # the share of a batch that leans on the likes (the rest covers other kinds)
     "unseen_near": 0.3,     # closeness to a film they marked "not seen"
-    "redundant": 0.1,       # closeness to a film already picked or answered
-    "genre_covered": 0.1,   # share of the picks and answers already in the film's genres
-    "decade_covered": 0.05,  # share already in its decade
+    "redundant": 0.2,       # closeness to a film already in the batch
+    "genre_covered": 0.2,   # share of the batch already in the film's genres
+    "decade_covered": 0.05,  # share of the batch already in its decade
 }
 
 
@@ -50,6 +53,7 @@ class QuestionPool:
     known: np.ndarray  # (pool,) log ratings scaled to 0..1
     genres: np.ndarray  # (pool, genres) 0/1 float32
     decades: np.ndarray  # (pool,) decade index; -1 unknown
+    hub: np.ndarray  # (pool,) mean closeness to the pool: what a film shares with any film
     vectors: np.ndarray  # (items, dims) unit rows
 
     @classmethod
@@ -62,11 +66,14 @@ class QuestionPool:
         logs = np.log1p(counts[rows])
         span = max(float(logs.max(initial=0.0) - logs.min(initial=0.0)), 1e-12)
         years = np.asarray(years, dtype=np.float64)[rows]
+        vectors = unit_rows(item_vectors)
+        mine = vectors[rows]
         return cls(rows=rows.astype(np.int64),
                    known=((logs - logs.min(initial=0.0)) / span).astype(np.float32),
                    genres=np.asarray(genre_matrix, dtype=np.float32)[rows],
                    decades=np.where(np.isnan(years), -1, np.nan_to_num(years) // 10).astype(np.int64),
-                   vectors=unit_rows(item_vectors))
+                   hub=np.clip(mine @ mine.T, 0.0, None).mean(axis=1).astype(np.float32),
+                   vectors=vectors)
 
     def next_batch(self, rated_rows, stars, not_seen_rows, n: int = BATCH,
                    weights: dict | None = None) -> np.ndarray:
@@ -82,44 +89,44 @@ class QuestionPool:
             return np.zeros(0, dtype=np.int64)
         mine = self.vectors[self.rows[candidates]]
         score = w["known"] * self.known[candidates]
+        liked_pull = np.zeros(len(candidates), dtype=np.float32)
         if len(rated):
             near = np.clip(mine @ self.vectors[rated].T, 0.0, None)  # (candidates, rated)
             liking = np.clip((stars - 3.0) / 2.0, 0.0, 1.0)  # 3 stars: seen, not liked; 5: liked most
-            score = score + w["seen_near"] * near.max(axis=1) + w["liked_near"] * (near * liking).max(axis=1)
+            # closeness beyond what the film shares with any film: a big hit is near everything
+            liked_pull = (np.clip(near - self.hub[candidates, None], 0.0, None) * liking).max(axis=1)
+            score = score + w["seen_near"] * near.max(axis=1) + w["liked_near"] * liked_pull
         if len(unseen):
             score = score - w["unseen_near"] * np.clip(mine @ self.vectors[unseen].T, 0.0, None).max(axis=1)
-        return self._greedy(candidates, score, mine, rated, n, w)
+        leaning = round(n * w["lean_share"]) if liked_pull.any() else 0
+        return self._greedy(candidates, score, score + w["leaning"] * liked_pull, leaning, mine, n, w)
 
-    def _greedy(self, candidates: np.ndarray, score: np.ndarray, mine: np.ndarray,
-                rated: np.ndarray, n: int, w: dict) -> np.ndarray:
-        """Pick the best, then the best once resemblance to what is already picked or answered
-        and crowded genres and decades are penalised, `n` times."""
-        in_pool = np.isin(self.rows, rated)  # rated films outside the pool count for closeness only
+    def _greedy(self, candidates: np.ndarray, score: np.ndarray, lean_score: np.ndarray, leaning: int,
+                mine: np.ndarray, n: int, w: dict) -> np.ndarray:
+        """Pick the best, then the best once resemblance to the films already in the batch and
+        its crowded genres and decades are penalised, `n` times; the first `leaning` picks by
+        `lean_score` (the likes' neighbours weigh more), the others by `score`, so the rest of
+        the batch covers other kinds. (Resemblance to the answers is in the scores already.)"""
         redundancy = np.zeros(len(candidates), dtype=np.float32)
-        if len(rated):
-            redundancy = np.clip(mine @ self.vectors[rated].T, 0.0, None).max(axis=1)
-        genre_count = self.genres[in_pool].sum(axis=0)
-        decade_count = np.bincount(self.decades[in_pool][self.decades[in_pool] >= 0],
-                                   minlength=int(self.decades.max(initial=0)) + 1).astype(np.float32)
         my_genres = self.genres[candidates]
         genre_n = np.maximum(my_genres.sum(axis=1), 1.0)
+        genre_count = np.zeros(my_genres.shape[1], dtype=np.float32)
         my_decades = self.decades[candidates]
+        decade_count = np.zeros(int(self.decades.max(initial=0)) + 2, dtype=np.float32)  # last: unknown
         taken = np.zeros(len(candidates), dtype=bool)
         picked: list[int] = []
         for step in range(min(n, len(candidates))):
-            shown = float(in_pool.sum() + step) + 1.0
-            genre_share = (my_genres @ genre_count) / genre_n / shown
-            decade_share = np.where(my_decades >= 0, decade_count[np.maximum(my_decades, 0)], 0.0) / shown
-            value = (score - w["redundant"] * redundancy - w["genre_covered"] * genre_share
-                     - w["decade_covered"] * decade_share)
+            shown = float(step) + 1.0
+            value = ((lean_score if step < leaning else score) - w["redundant"] * redundancy
+                     - w["genre_covered"] * (my_genres @ genre_count) / genre_n / shown
+                     - w["decade_covered"] * decade_count[my_decades] / shown)
             value[taken] = -np.inf
             best = int(np.argmax(value))  # ties: the better-known film (pool order)
             taken[best] = True
             picked.append(best)
             redundancy = np.maximum(redundancy, np.clip(mine @ mine[best], 0.0, None))
-            genre_count = genre_count + my_genres[best]
-            if my_decades[best] >= 0:
-                decade_count[my_decades[best]] += 1.0
+            genre_count += my_genres[best]
+            decade_count[my_decades[best]] += 1.0
         return self.rows[candidates[picked]]
 
 
