@@ -87,6 +87,7 @@ def test_rate_and_clear_on_the_movie_page(live_server, page):
     expect(page.locator("#status")).to_contain_text("You rated The Godfather 2.5 out of 5.")
     expect(panel.get_by_role("radio", name="2.5 stars")).to_be_checked()
     expect(panel.locator(".my-rating")).to_have_text("You rated it 2.5 out of 5.")
+    expect(page.locator(".movie > .scores .given")).to_have_text("You rated it 2.5★")  # no longer predicted
     expect(clear).to_be_visible()
     shot(page, "22-movie-rated.png")
     page.reload()

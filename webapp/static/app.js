@@ -136,6 +136,16 @@
 
   /* Rating or clearing a rating in place, outside the feed: the card stays (on the watchlist it
      leaves, as rating takes a film off it), the widget keeps the value, the status region says so. */
+  /* The card's (or the movie page's) own line about the person's stars, after a rating changed. */
+  function sayGiven(form, value) {
+    var scope = form.closest("li.card, article"), line = scope && scope.querySelector(".scores .given, .scores .predicted");
+    if (!line) return;
+    line.className = "given";
+    if (!value) { line.textContent = "Rating removed"; return; }
+    var strong = document.createElement("strong");
+    strong.textContent = value + "★";
+    line.replaceChildren("You rated it ", strong);
+  }
   function setupRating() {
     document.addEventListener("submit", function (e) {
       var form = e.target;
@@ -155,11 +165,13 @@
             clear.hidden = true;
             form.querySelector(".star-input").focus();
             if (said) said.textContent = "Not rated yet.";
+            sayGiven(form, "");
             announce("Your rating of " + title + " is removed.");
             return;
           }
           clear.hidden = false;
           if (said) said.textContent = "You rated it " + value + " out of 5.";
+          sayGiven(form, value);
           if (card && card.querySelector(".js-leave")) {  // the watchlist: a rated film is off it
             var after = card.nextElementSibling || card.previousElementSibling;
             card.remove(); focusCard(after);
