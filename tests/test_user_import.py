@@ -247,7 +247,10 @@ def test_ratings_made_here_win_unless_overwrite_is_asked(api):
     client, account = api
     assert client.put("/api/ratings/6", json={"rating": 2.0}, headers=account["headers"]).status_code == 201
     assert client.put("/api/watchlist/19", headers=account["headers"]).status_code == 201
-    first = confirm(client, account, upload(client, account, IMDB).get_json()["import_id"]).get_json()
+    preview = upload(client, account, IMDB).get_json()
+    rated_here = {r["line"]: r["rated_here"] for r in preview["rows"]}
+    assert rated_here[4] == 2.0 and rated_here[2] is None  # the preview says what stays
+    first = confirm(client, account, preview["import_id"]).get_json()
     assert first == {"imported": 7, "updated": 0, "unchanged": 1}
     ratings = my_ratings(client, account)
     assert ratings[6][0] == 2.0 and ratings[19] == (4.5, "2022-05-10T00:00:00Z")

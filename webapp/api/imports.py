@@ -8,6 +8,7 @@ import logging
 
 from flask import g, jsonify, request
 
+from recommender import store
 from recommender.ingest import user_import
 from recommender.store import catalogue
 from recommender.store import user_import as import_store
@@ -65,13 +66,19 @@ def make_preview(user_id: int, data: bytes, fmt: str | None) -> import_store.Pre
     return import_store.save_preview(db, user_id, found, rows)
 
 
-def preview_json(preview: import_store.Preview) -> dict:
-    """The contract's preview: counts, and every line with its movie (or candidates) as movie objects."""
+def preview_json(preview: import_store.Preview, user_id: int) -> dict:
+    """The contract's preview: counts, and every line with its movie (or candidates) as movie
+    objects, and `rated_here`: the user's rating of that film on this site, which the import
+    keeps unless told to overwrite it (null when there is none)."""
+    db = get_db()
     ids = {r["movie"] for r in preview.rows if r["movie"]} | {c for r in preview.rows for c in r["candidates"]}
-    movies = {m["id"]: m for m in catalogue.movies_by_ids(get_db(), sorted(ids))}
+    movies = {m["id"]: m for m in catalogue.movies_by_ids(db, sorted(ids))}
+    rated_ids, rated_stars = store.user_rating_arrays(db, user_id, newest_first=False)
+    rated = dict(zip(rated_ids.tolist(), rated_stars.tolist()))
     rows = [{"line": r["line"], "title": r["title"], "year": r["year"], "rating": r["rating"],
              "status": r["status"], "movie": movies.get(r["movie"]),
-             "candidates": [movies[c] for c in r["candidates"] if c in movies], "note": r["note"]}
+             "candidates": [movies[c] for c in r["candidates"] if c in movies], "note": r["note"],
+             "rated_here": rated.get(r["movie"])}
             for r in preview.rows]
     return {"import_id": preview.id, "format": preview.format, **user_import.counts(preview.rows), "rows": rows}
 
@@ -113,7 +120,7 @@ def import_preview():
     """Read a Letterboxd or IMDb ratings file and show how it matches the catalogue; nothing is
     written until the preview is confirmed."""
     data = uploaded_file()
-    return jsonify(preview_json(make_preview(g.account.id, data, chosen_format())))
+    return jsonify(preview_json(make_preview(g.account.id, data, chosen_format()), g.account.id))
 
 
 @bp.post("/import/<import_id>")
@@ -150,7 +157,9 @@ OPENAPI_PATHS = {
                     "status": {"type": "string", "enum": list(user_import.STATUSES)},
                     "movie": {"oneOf": [{"$ref": "#/components/schemas/Movie"}, {"type": "null"}]},
                     "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Movie"}},
-                    "note": {"type": ["string", "null"]}}}}}}}}},
+                    "note": {"type": ["string", "null"]},
+                    "rated_here": {"type": ["number", "null"],
+                                   "description": "my rating of the film on this site, kept unless overwrite"}}}}}}}}},
             **{str(s): {"$ref": "#/components/responses/Error"} for s in (400, 401, 413)}}}},
     "/api/import/{import_id}": {"post": {
         "summary": "confirm an import preview: every rating written in one transaction",

@@ -37,7 +37,7 @@ def import_upload():
         preview = api_import.make_preview(current_user.id, data, api_import.chosen_format())
     except ApiError as exc:
         return _page(error=exc.message, status=exc.status)
-    return _page(preview=api_import.preview_json(preview))
+    return _page(preview=api_import.preview_json(preview, current_user.id))
 
 
 @bp.post("/import/<import_id>")
