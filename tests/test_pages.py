@@ -62,10 +62,10 @@ def test_register_then_onboarding_then_feed(client):
     html = page(client, "/onboarding")
     radios = re.findall(r'name="rating-(\d+)" value="([0-9.]*)"', html)
     ids = list(dict.fromkeys(movie for movie, _ in radios))
-    assert len(ids) >= 20  # distinct movies, across genres
+    assert 8 <= len(ids) <= 12  # one batch of distinct movies, across genres (issue 19)
     assert len(radios) == 11 * len(ids)  # the star widget: ten half stars and "Not seen" per film
     too_few = client.post("/onboarding", data={f"rating-{i}": "4" for i in ids[:4]})
-    assert too_few.status_code == 400 and "at least 5" in too_few.get_data(as_text=True)
+    assert too_few.status_code == 302  # five ratings are a hint now, not a wall (issue 19)
     done = client.post("/onboarding", data={f"rating-{i}": "4.5" for i in ids[:5]} | {"action": "save"})
     assert done.status_code == 302 and done.location.endswith("/feed")
     feed = page(client, "/feed")
