@@ -110,3 +110,22 @@ def test_rate_and_clear_on_the_movie_page(live_server, page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot(page, "23-movie-phone.png")
     assert page.console_errors == []
+
+
+def test_without_javascript_the_stars_still_post(live_server, page):
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "nojs")
+    context = page.context.browser.new_context(java_script_enabled=False, storage_state=page.context.storage_state())
+    plain = context.new_page()
+    plain.goto(f"{live_server}/movies/6")
+    panel = plain.locator("section[aria-labelledby='mine-heading']")
+    star(panel, "4").click()  # a label checks its radio without any script
+    panel.get_by_role("button", name="Rate").click()  # the button a script would hide
+    expect(plain).to_have_url(f"{live_server}/movies/6")
+    expect(plain.locator("#status")).to_contain_text("You rated The Godfather 4 out of 5.")
+    expect(panel.get_by_role("radio", name="4 stars")).to_be_checked()
+    panel.get_by_role("button", name="Clear").click()
+    expect(plain.locator("#status")).to_contain_text("Your rating of The Godfather is removed.")
+    expect(panel.locator(".star-input:checked")).to_have_count(0)
+    context.close()
