@@ -32,6 +32,8 @@ def eval_onboarding() -> None:
 
     db = store.connect(current_app.config["DATABASE"])
     try:
+        if not {"movies", "ratings"} <= set(db.table_names()):  # a store never imported into
+            raise click.ClickException("the store holds no ratings: run `flask data import` first")
         movies = store.movies_frame(db)
         ratings = ratings_stream.ratings_frame(db)
         popular = [m["id"] for m in catalogue.onboarding_picks(db, n=onboarding_protocol.MAX_QUESTIONS)]
