@@ -290,3 +290,8 @@ def test_browse_bad_values_give_the_form_back(indexed_app, query):
 def test_a_title_lookup_that_finds_nothing_says_how_far_the_catalogue_goes(client):
     html = page(client, "/?q=oppenheimer")
     assert "No title matches" in html and "1998" in html and "flask data import --source ml-latest-small" in html
+
+
+def test_browse_without_an_index_says_so(client):
+    html = page(client, "/browse?sort=newest&decade=1990")
+    assert "need the index" in html and 'class="show-more"' not in html and 'data-movie-id="' in html

@@ -60,9 +60,13 @@ def browse():
         if "sort" in request.args:
             note = f"“{SORT_LABELS[asked.sort]}” needs an account: log in to get it. Here are the most popular."
         asked = dataclasses.replace(asked, sort="popular")
+    indexed = get_recommender().index is not None
+    if error is None and not indexed:  # the filters and orders work on an index version's arrays
+        note = "Filters and orders need the index (`flask index rebuild`): here are the most popular films."
+        asked = Browse(sort="popular")
     if error is None:
         items = browse_items(asked)
-    more = asked.offset + PAGE if len(items) == PAGE and asked.offset + PAGE <= MAX_OFFSET else None
+    more = asked.offset + PAGE if indexed and len(items) == PAGE and asked.offset + PAGE <= MAX_OFFSET else None
     more_url = None
     if more is not None:
         args = request.args.to_dict(flat=False)
