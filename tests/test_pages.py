@@ -295,3 +295,7 @@ def test_a_title_lookup_that_finds_nothing_says_how_far_the_catalogue_goes(clien
 def test_browse_without_an_index_says_so(client):
     html = page(client, "/browse?sort=newest&decade=1990")
     assert "need the index" in html and 'class="show-more"' not in html and 'data-movie-id="' in html
+
+
+def test_feed_without_an_index_does_not_offer_more(member):
+    assert 'data-movie-id="' in (html := page(member, "/feed")) and 'class="show-more"' not in html

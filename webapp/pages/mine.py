@@ -32,7 +32,8 @@ def feed_page(template: str):
     offset = int_arg("offset", 0, MAX_OFFSET, 0)
     k = int_arg("k", FEED_SIZE, MAX_K)
     items = feed_items(genre, offset, k)
-    more = offset + k if len(items) == k and offset + k <= MAX_OFFSET else None
+    pages_on = get_recommender().index is not None  # without one, the feed is one popular list
+    more = offset + k if pages_on and len(items) == k and offset + k <= MAX_OFFSET else None
     return render_template(template, items=items, genre=genre, offset=offset, more=more)
 
 
