@@ -89,14 +89,16 @@ class _Fold:
 
     def fitted(self, name: str, params: dict):
         """The Hybrid's part `name` fitted by its own fit_named; cached by what it depends on
-        (EASE warm and cold at one lambda are the same part)."""
+        (EASE warm and cold at one lambda are the same part; "peers" and "avoid" by the very
+        parts they are fitted on)."""
         part = Hybrid.make_part(name, params)
-        key = (name == "ease_liked", part.kind, tuple(sorted(part.params.items())))
+        factors = self.fitted("factors", params) if name == "peers" else None
+        liked = self.fitted("ease_liked", params) if name == "avoid" else None
+        key = (name == "ease_liked", part.kind, tuple(sorted(part.params.items())), id(factors), id(liked))
         if key not in self._parts:
             gram = self.gram(params["session_weight"], params["session_seconds"]) if part.kind == "ease" else None
-            factors = self.fitted("factors", params) if name == "peers" else None
             self._parts[key] = Hybrid.fit_named(name, params, self.x, self.times, self.item_vectors, gram=gram,
-                                                item_genres=self.item_genres, factors=factors)
+                                                item_genres=self.item_genres, factors=factors, liked=liked)
         return self._parts[key]
 
     def part(self, name: str, params: dict) -> np.ndarray:

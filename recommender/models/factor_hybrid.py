@@ -52,7 +52,8 @@ class FactorHybrid(HybridBase):
         self._popularity_after: np.ndarray | None = None
 
     # -- fitting -----------------------------------------------------------------------------
-    def _fit_collab(self, matrix, times, item_vectors, shared: dict[str, faiss.Index] | None = None):
+    def _fit_collab(self, matrix, times, item_vectors, item_genres=None,
+                    shared: dict[str, faiss.Index] | None = None):
         p = self.params
         self.indices, self.index_info = {}, {}
         self._popularity_scores = self._popularity_after = None

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import item_similarity, preferences
+from .avoid import AvoidNeighbours
 from .base import Model, top_rows
 from .content import ContentModel
 from .ease import EASE, gram_matrix
@@ -49,10 +50,13 @@ class Hybrid(HybridBase):
         # on the protocol, whose cold nDCG rewards the popular films everyone rates next
         "w_genre": 1.5,
         "w_peers": 1.5, "peer_neighbours": 50, "w_stars": 0.4,
+        # what a person said no to stays down while they are new (recommender.models.avoid);
+        # not tuned either: the protocol's few dislikes per held-out user cannot weigh it
+        "w_avoid": 3.0, "avoid_neighbours": 5,
         "knn_shrink": 10.0, "factor_dims": 64,
     }
     BLENDED: ClassVar[tuple[str, ...]] = ("ease", "ease_cold", "rp3", "liked", "dislike", "quality", "genres",
-                                          "peers", "stars", "content", "popularity")
+                                          "peers", "stars", "avoid", "content", "popularity")
     READS: ClassVar[dict[str, tuple[str, str]]] = {
         "ease": ("ease", "kept"), "ease_cold": ("ease_cold", "kept"), "rp3": ("rp3", "kept"),
         "liked": ("ease_liked", "liked"), "dislike": ("ease_liked", "disliked"), "peers": ("peers", "liked")}
@@ -76,14 +80,16 @@ class Hybrid(HybridBase):
             "genres": GenreTaste,
             "peers": lambda: PeerTaste(neighbours=params["peer_neighbours"]),
             "stars": PredictedStars,
+            "avoid": lambda: AvoidNeighbours(neighbours=params["avoid_neighbours"]),
         }[name]()
 
     @classmethod
     def fit_named(cls, name: str, params: dict, matrix, times=None, item_vectors=None, gram=None,
-                  item_genres=None, factors: ItemFactors | None = None) -> Model:
+                  item_genres=None, factors: ItemFactors | None = None, liked: EASE | None = None) -> Model:
         """make_part + fit_part, on what the part learns from: the likes alone for
         "ease_liked" (its own Gram matrix), the genre matrix for "genres", the fitted "factors"
-        (fitted here when not given) for "peers", every rating for the rest."""
+        for "peers" and "ease_liked" and the genre matrix for "avoid" (each fitted part fitted
+        here when not given), every rating for the rest."""
         part = cls.make_part(name, params)
         if name == "ease_liked":
             return part.fit(preferences.liked_matrix(matrix))
@@ -92,6 +98,9 @@ class Hybrid(HybridBase):
         if name == "peers":
             factors = factors or cls.fit_named("factors", params, matrix)
             return part.fit(matrix, item_vectors=factors.item_vectors)
+        if name == "avoid":
+            liked = liked or cls.fit_named("ease_liked", params, matrix)
+            return part.fit(matrix, item_weights=liked.arrays["B"], item_genres=item_genres)
         return cls.fit_part(part, matrix, times, item_vectors, gram)
 
     @staticmethod
@@ -101,13 +110,15 @@ class Hybrid(HybridBase):
             return part.fit(matrix, times, gram=gram)
         return part.fit(matrix, times, item_vectors=item_vectors)
 
-    def _fit_collab(self, matrix, times, item_vectors, gram=None):
+    def _fit_collab(self, matrix, times, item_vectors, item_genres=None, gram=None):
         p = self.params
         if gram is None:
             gram = gram_matrix(matrix, times, p["session_weight"], p["session_seconds"])
         parts = {name: self.fit_named(name, p, matrix, times, gram=gram)
                  for name in ("ease", "ease_cold", "rp3", "ease_liked", "knn", "factors", "stars")}
         parts["peers"] = self.fit_named("peers", p, matrix, factors=parts["factors"])
+        if item_genres is not None:
+            parts["avoid"] = self.fit_named("avoid", p, matrix, item_genres=item_genres, liked=parts["ease_liked"])
         return parts
 
     def _precompute(self, **kw) -> None:
@@ -204,7 +215,7 @@ class Hybrid(HybridBase):
         sources = {name: rows[~disliked] for name in ITEM_ITEM_TERMS}  # a dislike pulls nothing up
         if "ease_liked" in self.parts:  # a version built before the likes' EASE has neither term
             sources.update(liked=rows[liked], dislike=rows[disliked])
-        names = list(sources) + [name for name in ("genres", "peers", "stars", "content") if name in self.parts]
+        names = list(sources) + [name for name in ("genres", "peers", "stars", "avoid", "content") if name in self.parts]
         stack = np.empty((len(names), self.n_items), dtype=np.float32)
         for i, name in enumerate(names):
             if name == "content":
@@ -213,8 +224,8 @@ class Hybrid(HybridBase):
                 stack[i] = self.parts["genres"].score_one(rows, stars)
             elif name == "peers":
                 stack[i] = self.parts["peers"].score_one(rows[liked])
-            elif name == "stars":
-                stack[i] = self.parts["stars"].score_one(rows, stars)
+            elif name in ("stars", "avoid"):
+                stack[i] = self.parts[name].score_one(rows, stars)
             else:
                 np.sum(self._weights(name)[sources[name]], axis=0, out=stack[i])
         peaks = np.maximum(np.abs(stack).max(axis=1), 1e-12)
@@ -252,6 +263,11 @@ class Hybrid(HybridBase):
             peers = (1 - a) * self.params["w_peers"] * parts["peers"][0, top]
             because[(peers > 0) & (peers > shares.max(axis=1))] = BECAUSE_PEERS
         return top, scores[top], because
+
+    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if "peers" not in self.parts:  # a version built before people like you
+            return super().shared_love(liked_rows, item_rows)
+        return self.parts["peers"].shared_love(liked_rows, item_rows)
 
     # -- explanations ------------------------------------------------------------------------
     def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,

@@ -5,14 +5,17 @@ its collaborative term: the parts it fits, how they blend, and how alike two mov
 are.
 
 score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality + w_genre Genres
-        + w_stars Stars + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity),
+        + w_stars Stars + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity
+        - w_avoid Avoid),
         a(n) = n^g / (n^g + half_ratings^g)
 
 Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
 predict, Disliked what their disliked films (and those they marked "not interested") predict,
 pushed down; Genres (the genres the stars say they like) steers the feed of someone with few
 ratings; Peers (what people whose liked films resemble theirs liked) serves them too; Stars
-(the stars a rating model predicts for the user) keeps films they would rate low down; Content
+(the stars a rating model predicts for the user) keeps films they would rate low down; Avoid
+(the films nearest to one they disliked, recommender.models.avoid) keeps a newcomer's "no"
+from being overruled by what everyone else likes; Content
 is signed by stars; Quality (how well liked a film is) breaks ties. Each term is divided by its
 row maximum. n is the number of movies the user rated: a new user
 leans on what the subclass's collaborative term makes of few ratings and on popularity.
@@ -63,7 +66,7 @@ class HybridBase(ServingModel):
     defaults: ClassVar[dict] = {
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
         "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0,
-        "w_stars": 0.0, "similar_lists": 25,
+        "w_stars": 0.0, "w_avoid": 0.0, "similar_lists": 25,
         # read by nothing since item_similarity; kept so that a version saved with them still loads
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4,
         **item_similarity.DEFAULTS,
@@ -107,12 +110,13 @@ class HybridBase(ServingModel):
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, matrix, times=None, item_vectors=None, item_genres=None, item_titles=None,
             item_genre_lists=None, **kw):
-        self.arrays = {}
         """Fit every part, then precompute what serving reads (the stored similar lists, and the
         subclass's `_precompute`), so that loading a saved model computes nothing.
-        `item_genres`: items x genres 0/1, for the genre-taste term; `item_titles` (as published,
-        "Alien (1979)") and `item_genre_lists`: for "movies like X" (series, artefacts)."""
-        self.parts = {**self._fit_collab(matrix, times, item_vectors, **kw),
+        `item_genres`: items x genres 0/1, for the genre-taste term (and what the subclass's
+        collaborative parts make of it); `item_titles` (as published, "Alien (1979)") and
+        `item_genre_lists`: for "movies like X" (series, artefacts)."""
+        self.arrays = {}
+        self.parts = {**self._fit_collab(matrix, times, item_vectors, item_genres=item_genres, **kw),
                       "popularity": Popularity().fit(matrix), "quality": Quality().fit(matrix)}
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
@@ -151,7 +155,7 @@ class HybridBase(ServingModel):
     # default (term, "all")
     READS: ClassVar[dict[str, tuple[str, str]]] = {}
     PRIORS = ("popularity", "quality")  # the same for every user, already 0..1
-    SELF_SCALED = PRIORS + ("genres", "stars")  # on the blend's scale as they come
+    SELF_SCALED = PRIORS + ("genres", "stars", "avoid")  # on the blend's scale as they come
 
     @classmethod
     def part_scores(cls, name: str, part: Model, histories) -> np.ndarray:
@@ -178,6 +182,8 @@ class HybridBase(ServingModel):
             s = s + params["w_content"] * parts["content"]
         if "peers" in parts and params["w_peers"]:
             s = s + (1 - a) * params["w_peers"] * parts["peers"]
+        if "avoid" in parts and params["w_avoid"]:
+            s = s - (1 - a) * params["w_avoid"] * parts["avoid"]
         if params["w_pop_cold"]:
             s = s + (1 - a) * params["w_pop_cold"] * parts["popularity"]
         return s.astype(np.float32)
