@@ -43,3 +43,25 @@ def test_no_liked_film_no_peers():
     model = fitted()
     assert not model.score_one(np.zeros(0, np.int64)).any()
     assert not model.score(sp.csr_matrix((2, 120), dtype=np.float32)).any()
+
+
+def test_shared_love_counts_the_nearest_users_who_loved_both():
+    model = fitted()
+    liked, items = np.array([3, 5, 40, 77]), np.array([0, 9, 50, 119])
+    best, count = model.shared_love(liked, items)
+    profile = model.arrays["V"][liked].sum(axis=0)
+    sims = model.user_profiles @ (profile / np.linalg.norm(profile))
+    near = np.argsort(-sims)[:20]
+    near = near[sims[near] > 0]
+    indptr, likes = model.arrays["likes_indptr"], model.arrays["likes"]
+    loves = [set(likes[indptr[u]:indptr[u + 1]].tolist()) for u in near]
+    for item, b, c in zip(items, best, count):
+        both = {film: sum(item in s and film in s for s in loves) for film in liked.tolist()}
+        assert c == max(both.values())
+        assert b == (-1 if c == 0 else liked[liked.tolist().index(b)]) and (c == 0 or both[b] == c)
+
+
+def test_no_shared_love_without_likes_or_picks():
+    model = fitted()
+    assert model.shared_love(np.zeros(0, np.int64), np.array([1, 2]))[0].tolist() == [-1, -1]
+    assert len(model.shared_love(np.array([1]), np.zeros(0, np.int64))[0]) == 0

@@ -100,7 +100,7 @@ def test_the_family_viewer_who_hates_thrillers_gets_family_films(app, catalogue)
 
 
 @pytest.mark.parametrize("genre", ["Children's", "Western", pytest.param("War", marks=MANY_GENRED_HITS), "Horror",
-                                   pytest.param("Sci-Fi", marks=MANY_GENRED_HITS), "Musical", "Film-Noir",
+                                   "Sci-Fi", "Musical", "Film-Noir",
                                    "Documentary", pytest.param("Romance", marks=MANY_GENRED_HITS)])
 def test_a_one_genre_fan_gets_at_least_half_of_the_feed_in_that_genre(app, catalogue, genre):
     person = Person(app)

@@ -40,23 +40,52 @@ class PeerTaste(OneHistoryAtATime, Model):
         """Unit profiles of 0/1 liked histories (a zero row for no liked film)."""
         return unit_rows(sp.csr_matrix(liked_histories, dtype=np.float32) @ self.arrays["V"])
 
-    def _votes(self, profile: np.ndarray) -> np.ndarray:
-        """(items,) the similarity-weighted likes of the users nearest to one profile."""
-        sims = self.user_profiles @ profile
+    def _nearest(self, liked_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(training users nearest to the profile of `liked_rows`, their similarities), only
+        those with a positive one."""
+        profile = self.arrays["V"][np.asarray(liked_rows, dtype=np.int64)].sum(axis=0)
+        sims = self.user_profiles @ (profile / max(float(np.linalg.norm(profile)), 1e-12))
         k = min(int(self.params["neighbours"]), len(sims))
         near = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
         near = near[sims[near] > 0]
+        return near, sims[near]
+
+    def _likes_of(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in `users` of each like, the liked item row) of every like of `users`."""
         indptr, likes = self.arrays["likes_indptr"], self.arrays["likes"]
-        starts, counts = indptr[near], indptr[near + 1] - indptr[near]
-        # the positions of the neighbours' likes in `likes`, one run per neighbour, without a loop
+        starts, counts = indptr[users], indptr[users + 1] - indptr[users]
+        # the positions of the users' likes in `likes`, one run per user, without a loop
         runs = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-        cells = likes[runs + np.arange(int(counts.sum()))]
-        return np.bincount(cells, weights=np.repeat(sims[near], counts), minlength=self.n_items).astype(np.float32)
+        return np.repeat(np.arange(len(users)), counts), likes[runs + np.arange(int(counts.sum()))]
 
     def score_one(self, liked_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
-        """(items,) scores of one history given by its liked rows (the blend hands this part
-        the liked side: `stars`, all 1, say nothing more)."""
+        """(items,) the similarity-weighted likes of the users nearest to one history, given by
+        its liked rows (the blend hands this part the liked side: `stars`, all 1, say nothing
+        more)."""
         if len(liked_rows) == 0:
             return np.zeros(self.n_items, dtype=np.float32)
-        profile = self.arrays["V"][np.asarray(liked_rows, dtype=np.int64)].sum(axis=0)
-        return self._votes(profile / max(float(np.linalg.norm(profile)), 1e-12))
+        near, sims = self._nearest(liked_rows)
+        owner, cells = self._likes_of(near)
+        return np.bincount(cells, weights=sims[owner], minlength=self.n_items).astype(np.float32)
+
+    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each of `item_rows`, the one of `liked_rows` that most of the nearest users
+        (those score_one asks) loved along with it, and how many of them did: the evidence of
+        "Loved by 23 people who also loved Toy Story". (-1, 0) where none did."""
+        liked_rows = np.asarray(liked_rows, dtype=np.int64)
+        item_rows = np.asarray(item_rows, dtype=np.int64)
+        best, count = np.full(len(item_rows), -1, np.int64), np.zeros(len(item_rows), np.int64)
+        if len(liked_rows) == 0 or len(item_rows) == 0:
+            return best, count
+        near, _ = self._nearest(liked_rows)
+        owner, cells = self._likes_of(near)
+        asked = np.unique(np.concatenate([item_rows, liked_rows]))  # only these columns matter
+        at = np.minimum(np.searchsorted(asked, cells), len(asked) - 1)
+        kept = asked[at] == cells
+        loved = np.zeros((len(near), len(asked)), dtype=np.float32)
+        loved[owner[kept], at[kept]] = 1.0
+        both = loved[:, np.searchsorted(asked, item_rows)].T @ loved[:, np.searchsorted(asked, liked_rows)]
+        pick = both.argmax(axis=1)
+        count = both[np.arange(len(item_rows)), pick].astype(np.int64)
+        best = np.where(count > 0, liked_rows[pick], -1)
+        return best, count

@@ -36,6 +36,15 @@ def stars(rating: float) -> str:
 
 
 PEOPLE_LIKE_YOU = "Loved by people whose favourites match yours"
+
+
+@lru_cache(maxsize=16384)
+def loved_along_with(title: str, people: int) -> str:
+    """"Loved by 23 people who also loved Toy Story": the people whose favourites are nearest
+    the user's, counted."""
+    return f"Loved by {people} {'person' if people == 1 else 'people'} who also loved {title}"
+
+
 WELL_LIKED = "Popular and well rated"
 
 

@@ -194,7 +194,7 @@ class Recommender:
         known = rows >= 0
         if self.index is None or (not known.any() and browse.at_most_a_genre):
             return self._popular(set(rated_ids.tolist()) | hide, browse.genres[0] if browse.genres else None, k)
-        model, ids = self.index.model, self.index.movie_ids
+        ids = self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._browsed(browse, hide)
         allowed[rated] = False
@@ -204,26 +204,32 @@ class Recommender:
         if browse.sort == "best" and len(rated):
             history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
             key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed)))
-            top, scores, because = self.index.memo.get(key, lambda: model.feed_explained(
-                history, rated[liked], wanted, allowed, history_stars))
+            top, scores, because, loved_with, loved_by = self.index.memo.get(key, lambda: self._explained(
+                history, history_stars, rated[liked], wanted, allowed))
         else:
             order, predicted = self._order(browse, rated, stars[known])
             top = top_rows(order, allowed, wanted)
             scores = order[top]
             because = np.full(len(top), -1, dtype=np.int64)  # the sort put them there: its reason says so
+            loved_with, loved_by = because, np.zeros(len(top), dtype=np.int64)
         top, scores, because = top[browse.offset:], scores[browse.offset:], because[browse.offset:]
+        loved_with, loved_by = loved_with[browse.offset:].tolist(), loved_by[browse.offset:].tolist()
         because = because.tolist()
         top_ids = ids[top].tolist()
         cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
-        movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids if c is not None]))
+        shared_ids = [int(ids[b]) if b >= 0 else None for b in loved_with]
+        movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids + shared_ids if c is not None]))
         star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
         out = []
-        for movie_id, score, cause_id, row in zip(top_ids, scores.tolist(), cause_ids, because):
+        for movie_id, score, cause_id, row, shared_id, people in zip(top_ids, scores.tolist(), cause_ids, because,
+                                                                     shared_ids, loved_by):
             cause = movies.get(cause_id)
             if cause is not None:
                 reason = explain.because_you_rated(cause["display_title"], star_of.get(cause_id))
             elif row == BECAUSE_PEERS:
-                reason = explain.PEOPLE_LIKE_YOU
+                shared = movies.get(shared_id)
+                reason = (explain.loved_along_with(shared["display_title"], people) if shared is not None
+                          else explain.PEOPLE_LIKE_YOU)
             elif browse.sort != "best" or not len(rated):  # the order is the sort's, not the model's
                 reason = explain.sorted_by(browse.sort, movies.get(movie_id, {}), None if predicted is None
                                            else float(predicted[self.index.rows([movie_id])[0]]))
@@ -231,6 +237,19 @@ class Recommender:
                 reason = explain.WELL_LIKED
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
+
+    def _explained(self, history: np.ndarray, history_stars: np.ndarray, liked: np.ndarray, k: int,
+                   allowed: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The model's top k with, per pick, the liked row that raised it most (or BECAUSE_PEERS),
+        and for the picks people like the user raised, the liked film most of them also loved and
+        how many did (-1 and 0 elsewhere)."""
+        model = self.index.model
+        top, scores, because = model.feed_explained(history, liked, k, allowed, history_stars)
+        loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
+        by_peers = np.flatnonzero(because == BECAUSE_PEERS)
+        if len(by_peers):
+            loved_with[by_peers], loved_by[by_peers] = model.shared_love(liked, top[by_peers])
+        return top, scores, because, loved_with, loved_by
 
     def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int],
                  watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
