@@ -1,10 +1,12 @@
 """feed / similar / search on the fixture release, as the app calls them (no Flask)."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recommender import store
 from recommender.serving.index import current_version, load_index
+from recommender.serving.memo import Memo
 from recommender.serving.service import Recommender
 from recommender.store import user_ratings
 from recommender.text import embedders
@@ -180,3 +182,23 @@ def test_movies_by_ids_keeps_order_duplicates_and_exact_averages(rec):
     rec.db["movies"].insert({"id": 998, "title": "Nobody Rated (2001)", "display_title": "Nobody Rated",
                              "year": None, "genres": "", "search_key": "nobody rated"})
     assert catalogue.movie(rec.db, 998)["avg_rating"] is None and catalogue.movie(rec.db, 998)["genres"] == []
+
+
+def test_the_feed_does_not_show_what_its_stars_say_the_user_would_dislike(rec, monkeypatch):
+    """A pick the rating model predicts at one star (shown on its card) goes after the others."""
+    user = new_user(rec)
+    for movie_id in (GODFATHER, 10, 18):
+        user_ratings.put(rec.db, user, movie_id, 4.0)
+    first = [r.movie_id for r in rec.feed(user, 6)]
+    doomed = rec.index.rows([first[0]])[0]
+    model = rec.index.rating_model
+    real = model.predict
+
+    def predict(history, stars, targets):
+        out = real(history, stars, targets)
+        return np.where(np.asarray(targets) == doomed, 1.0, np.maximum(out, 3.5))
+
+    monkeypatch.setattr(model, "predict", predict)
+    monkeypatch.setattr(rec.index, "memo", Memo())
+    after = [r.movie_id for r in rec.feed(user, 6)]
+    assert first[0] not in after and after[:5] == first[1:6]

@@ -10,8 +10,10 @@ A film added since the rebuild gets the person's own level (mean + their bias).
 
 How it agrees with the feed: the feed ranks by the hybrid's preference scores, these stars
 come from a separate model of the same ratings read the same way (higher stars, more liked),
-so the two agree on what a person likes without one being computed from the other; the feed's
-`sort=predicted` orders by these very numbers."""
+so the two agree on what a person likes without one being computed from the other; where they
+would not (a pick these stars call a dislike on the person's own scale), the feed puts the pick
+after the others (Recommender._explained); the feed's `sort=predicted` orders by these very
+numbers."""
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -205,7 +205,7 @@ class Recommender:
             history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
             key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed)))
             top, scores, because, loved_with, loved_by = self.index.memo.get(key, lambda: self._explained(
-                history, history_stars, rated[liked], wanted, allowed))
+                history, history_stars, len(rated), rated[liked], wanted, allowed))
         else:
             order, predicted = self._order(browse, rated, stars[known])
             top = top_rows(order, allowed, wanted)
@@ -238,13 +238,26 @@ class Recommender:
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    def _explained(self, history: np.ndarray, history_stars: np.ndarray, liked: np.ndarray, k: int,
-                   allowed: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The model's top k with, per pick, the liked row that raised it most (or BECAUSE_PEERS),
-        and for the picks people like the user raised, the liked film most of them also loved and
-        how many did (-1 and 0 elsewhere)."""
+    def _explained(self, history: np.ndarray, history_stars: np.ndarray, n_rated: int, liked: np.ndarray,
+                   k: int, allowed: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The model's top k (the first `n_rated` of `history` are the user's ratings, the rest
+        hidden and watchlisted films) with, per pick, the liked row that raised it most (or
+        BECAUSE_PEERS), and for the picks people like the user raised, the liked film most of
+        them also loved and how many did (-1 and 0 elsewhere).
+
+        A pick whose predicted stars (the rating model every card shows) read as a dislike on
+        this person's own scale (preferences.classify) goes after the others: a feed "for you"
+        showing "You'd rate it about 1.9★" contradicts itself. The model ranks a few more than k
+        for that; the order is otherwise the model's."""
         model = self.index.model
-        top, scores, because = model.feed_explained(history, liked, k, allowed, history_stars)
+        top, scores, because = model.feed_explained(history, liked, k + k // 2, allowed, history_stars)
+        if self.index.rating_model is not None and n_rated:
+            stars = np.asarray(history_stars[:n_rated], dtype=np.float64)
+            predicted = self.index.rating_model.predict(history[:n_rated], stars, top)
+            _, disliked = preferences.classify(predicted, float(stars.mean()))
+            order = np.concatenate([np.flatnonzero(~disliked), np.flatnonzero(disliked)])
+            top, scores, because = top[order], scores[order], because[order]
+        top, scores, because = top[:k], scores[:k], because[:k]
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
         by_peers = np.flatnonzero(because == BECAUSE_PEERS)
         if len(by_peers):
