@@ -10,8 +10,9 @@ and disliking Liar Liar says nothing against Contact), except where a liked film
 itself among those nearest: a person who loves Star Wars and gave Return of the Jedi one star
 has said "not that one", nothing against The Empire Strikes Back. A liked film elsewhere does
 not speak for them (Toy Story's nearest include Star Wars, as every hit's do). Scores are 1
-(marked) or 0: the blend subtracts them, faded by warmth, since a long history carries its
-dislikes in every other term."""
+(marked) or 0: the blend subtracts them, faded by the square of (1 - warmth): a long history
+carries its dislikes in every other term (faded once, the term cost the warm protocol's
+all-ratings nDCG; squared, nothing measurable, and a newcomer's feed is the same)."""
 from __future__ import annotations
 
 import numpy as np

@@ -5,8 +5,8 @@ its collaborative term: the parts it fits, how they blend, and how alike two mov
 are.
 
 score = collab(a(n)) + w_liked Liked - w_dislike Disliked + w_quality Quality + w_genre Genres
-        + w_stars Stars + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity
-        - w_avoid Avoid),
+        + w_stars Stars + w_content Content + (1 - a(n)) (w_peers Peers + w_pop_cold Popularity)
+        - (1 - a(n))^2 w_avoid Avoid,
         a(n) = n^g / (n^g + half_ratings^g)
 
 Ratings are preferences (recommender.models.preferences): Liked is what the user's liked films
@@ -182,8 +182,8 @@ class HybridBase(ServingModel):
             s = s + params["w_content"] * parts["content"]
         if "peers" in parts and params["w_peers"]:
             s = s + (1 - a) * params["w_peers"] * parts["peers"]
-        if "avoid" in parts and params["w_avoid"]:
-            s = s - (1 - a) * params["w_avoid"] * parts["avoid"]
+        if "avoid" in parts and params["w_avoid"]:  # faded faster: a long history says no in every term
+            s = s - (1 - a) ** 2 * params["w_avoid"] * parts["avoid"]
         if params["w_pop_cold"]:
             s = s + (1 - a) * params["w_pop_cold"] * parts["popularity"]
         return s.astype(np.float32)
