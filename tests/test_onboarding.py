@@ -95,11 +95,15 @@ def token_of(html: str) -> str:
     return re.search(r'name="s" value="([^"]*)"', html).group(1)
 
 
-@pytest.fixture(params=["indexed", "popularity"])
+@pytest.fixture(params=["indexed", "factor", "popularity"])
 def newcomer(request):
-    """A logged-in new account, on a built index version (the picker) and without one (the
-    popular round-robin)."""
-    app = request.getfixturevalue("indexed_app" if request.param == "indexed" else "app")
+    """A logged-in new account, on a built index version (the picker; the dense hybrid, and the
+    large-catalogue model) and without one (the popular round-robin)."""
+    app = request.getfixturevalue("app")
+    if request.param != "popularity":
+        app.config["MODEL_FAMILY"] = "dense" if request.param == "indexed" else "factor"
+        result = app.test_cli_runner().invoke(args=["index", "rebuild"])
+        assert result.exit_code == 0 and f"model family: {app.config['MODEL_FAMILY']}" in result.output
     client = app.test_client()
     signup(client, "newcomer")
     assert login_form(client, "newcomer").status_code == 302
