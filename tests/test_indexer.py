@@ -1,5 +1,6 @@
 """`flask index rebuild` on the fixture release: versions, atomic switch, caches, hot swap."""
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -109,7 +110,11 @@ def test_a_new_version_loads_off_the_request_path(indexed_app, monkeypatch):
     release, started = threading.Event(), threading.Event()
     real_load = index_holder.load_index
 
+    interval = sys.getswitchinterval()
+    seen = []
+
     def slow_load(folder):
+        seen.append(sys.getswitchinterval())  # the loader yields the interpreter more often
         started.set()
         assert release.wait(30)
         return real_load(folder)
@@ -122,6 +127,7 @@ def test_a_new_version_loads_off_the_request_path(indexed_app, monkeypatch):
     release.set()
     holder.wait_for_load(30)
     assert client.get("/healthz").get_json()["index_version"] == current_version(root(indexed_app)) != first
+    assert seen == [index_holder.LOADING_SWITCH_INTERVAL] and sys.getswitchinterval() == interval
 
 
 def test_corrupt_version_degrades_health_and_feed_falls_back(indexed_app, caplog):
