@@ -49,6 +49,8 @@ def test_onboarding_with_search_a_batch_and_the_feed(live_server, page):  # noqa
     page.set_viewport_size({"width": 390, "height": 844})
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "onboarding-phone.png")
+    page.locator("#onb-progress").scroll_into_view_if_needed()
+    shot(page, "onboarding-phone-actions.png")
     page.set_viewport_size({"width": 1000, "height": 800})
 
     page.get_by_role("button", name="Next films").click()
