@@ -68,12 +68,15 @@ class QuestionPool:
         years = np.asarray(years, dtype=np.float64)[rows]
         vectors = unit_rows(item_vectors)
         mine = vectors[rows]
-        return cls(rows=rows.astype(np.int64),
+        pool = cls(rows=rows.astype(np.int64),
                    known=((logs - logs.min(initial=0.0)) / span).astype(np.float32),
                    genres=np.asarray(genre_matrix, dtype=np.float32)[rows],
                    decades=np.where(np.isnan(years), -1, np.nan_to_num(years) // 10).astype(np.int64),
                    hub=np.clip(mine @ mine.T, 0.0, None).mean(axis=1).astype(np.float32),
                    vectors=vectors)
+        for array in (pool.rows, pool.known, pool.genres, pool.decades, pool.hub, pool.vectors):
+            array.flags.writeable = False  # shared by every request of the version's threads
+        return pool
 
     def next_batch(self, rated_rows, stars, not_seen_rows, n: int = BATCH,
                    weights: dict | None = None) -> np.ndarray:
