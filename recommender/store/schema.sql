@@ -139,3 +139,21 @@ CREATE TABLE IF NOT EXISTS import_previews (
     rows TEXT NOT NULL                 -- JSON: recommender.ingest.user_import.preview_rows
 );
 CREATE INDEX IF NOT EXISTS import_previews_user ON import_previews (user_id);
+
+-- tags.csv and links.csv of a ratings.csv-layout release (recommender.store.movie_tags): a movie's
+-- most frequent tags join the text the content index embeds; links map IMDb ids to movies.
+CREATE TABLE IF NOT EXISTS movie_tags (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,                 -- as the user typed it; counted case-folded
+    timestamp INTEGER NOT NULL,
+    PRIMARY KEY (user_id, movie_id, tag)  -- a re-import replaces, never doubles
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS movie_tags_movie ON movie_tags (movie_id);
+
+CREATE TABLE IF NOT EXISTS movie_links (
+    movie_id INTEGER PRIMARY KEY REFERENCES movies (id) ON DELETE CASCADE,
+    imdb_id INTEGER,                   -- "tt0114709" is 114709
+    tmdb_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS movie_links_imdb ON movie_links (imdb_id);
