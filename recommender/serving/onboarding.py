@@ -11,8 +11,8 @@ hits do not own every direction).
 
 A greedy pick builds each batch: the best-scoring film, then the next best once each remaining
 film is penalised for resembling the films already in the batch and for a genre or decade the
-batch already covers well. Half of a batch leans harder on the likes; the other half covers
-other kinds. Everything that does not depend on the answers (the pool, its
+batch already covers well. Half of a batch leans harder on the likes (their neighbours, and
+films sharing their genres); the other half covers other kinds. Everything that does not depend on the answers (the pool, its
 vectors, genres, decades and how well known each film is) is worked out once per index version
 (`pool_for`); a request costs a few small matrix products over the pool. Deterministic: the
 same answers give the same batch."""
@@ -34,7 +34,8 @@ WEIGHTS = {
     "known": 1.0,           # how well known the film is (log ratings, 0..1 over the pool)
     "seen_near": 0.3,       # closeness to a film the person rated: they watch films like it
     "liked_near": 0.3,      # closeness to a film they liked (5 stars counts fully, 3 not at all)
-    "leaning": 1.0,         # ... and more in the leaning part of a batch
+    "leaning": 2.0,         # ... and more in the leaning part of a batch
+    "genre_lean": 0.5,      # in the leaning part: sharing genres with a liked film
     "lean_share": 0.5,      # the share of a batch that leans on the likes (the rest covers other kinds)
     "unseen_near": 0.3,     # closeness to a film they marked "not seen"
     "redundant": 0.2,       # closeness to a film already in the batch
@@ -55,6 +56,7 @@ class QuestionPool:
     decades: np.ndarray  # (pool,) decade index; -1 unknown
     hub: np.ndarray  # (pool,) mean closeness to the pool: what a film shares with any film
     vectors: np.ndarray  # (items, dims) unit rows
+    item_genres: np.ndarray  # (items, genres) each row's genres, unit length (0: none)
 
     @classmethod
     def build(cls, item_vectors: np.ndarray, counts: np.ndarray, genre_matrix: np.ndarray,
@@ -73,8 +75,8 @@ class QuestionPool:
                    genres=np.asarray(genre_matrix, dtype=np.float32)[rows],
                    decades=np.where(np.isnan(years), -1, np.nan_to_num(years) // 10).astype(np.int64),
                    hub=np.clip(mine @ mine.T, 0.0, None).mean(axis=1).astype(np.float32),
-                   vectors=vectors)
-        for array in (pool.rows, pool.known, pool.genres, pool.decades, pool.hub, pool.vectors):
+                   vectors=vectors, item_genres=unit_rows(np.asarray(genre_matrix, dtype=np.float32)))
+        for array in (pool.rows, pool.known, pool.genres, pool.decades, pool.hub, pool.vectors, pool.item_genres):
             array.flags.writeable = False  # shared by every request of the version's threads
         return pool
 
@@ -93,16 +95,20 @@ class QuestionPool:
         mine = self.vectors[self.rows[candidates]]
         score = w["known"] * self.known[candidates]
         liked_pull = np.zeros(len(candidates), dtype=np.float32)
+        genre_pull = np.zeros(len(candidates), dtype=np.float32)
         if len(rated):
             near = np.clip(mine @ self.vectors[rated].T, 0.0, None)  # (candidates, rated)
             liking = np.clip((stars - 3.0) / 2.0, 0.0, 1.0)  # 3 stars: seen, not liked; 5: liked most
             # closeness beyond what the film shares with any film: a big hit is near everything
             liked_pull = (np.clip(near - self.hub[candidates, None], 0.0, None) * liking).max(axis=1)
             score = score + w["seen_near"] * near.max(axis=1) + w["liked_near"] * liked_pull
+            shared = self.item_genres[self.rows[candidates]] @ self.item_genres[rated].T  # genre cosine
+            genre_pull = (shared * liking).max(axis=1)
         if len(unseen):
             score = score - w["unseen_near"] * np.clip(mine @ self.vectors[unseen].T, 0.0, None).max(axis=1)
         leaning = round(n * w["lean_share"]) if liked_pull.any() else 0
-        return self._greedy(candidates, score, score + w["leaning"] * liked_pull, leaning, mine, n, w)
+        lean_score = score + w["leaning"] * liked_pull + w["genre_lean"] * genre_pull
+        return self._greedy(candidates, score, lean_score, leaning, mine, n, w)
 
     def _greedy(self, candidates: np.ndarray, score: np.ndarray, lean_score: np.ndarray, leaning: int,
                 mine: np.ndarray, n: int, w: dict) -> np.ndarray:
