@@ -18,6 +18,8 @@ import orjson
 import pandas as pd
 import sqlite_utils
 
+from recommender.store import movie_tags
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -95,12 +97,14 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def movies_frame(db: sqlite_utils.Database) -> pd.DataFrame:
-    """The catalogue, genres as lists, ordered by id."""
+    """The catalogue, genres and most frequent tags as lists, ordered by id."""
     frame = pd.read_sql_query(
         "SELECT id, title, display_title, year, genres, release_date, imdb_url FROM movies ORDER BY id",
         db.conn)
     frame["genres"] = [g.split("|") if g else [] for g in frame["genres"]]
     frame["year"] = frame["year"].astype("Int64")
+    tags = movie_tags.top_tags(db, movie_tags.TAGS_PER_MOVIE)  # part of each movie's text
+    frame["tags"] = [tags.get(i, []) for i in frame["id"].tolist()]
     return frame
 
 
@@ -146,4 +150,5 @@ def movie_for_text(db: sqlite_utils.Database, movie_id: int) -> dict | None:
     if row is None:
         return None
     return {"id": row[0], "title": row[1], "display_title": row[2], "year": row[3],
-            "genres": row[4].split("|") if row[4] else []}
+            "genres": row[4].split("|") if row[4] else [],
+            "tags": movie_tags.top_tags_of(db, movie_id, movie_tags.TAGS_PER_MOVIE)}

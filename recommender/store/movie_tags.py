@@ -9,6 +9,8 @@ from collections.abc import Iterable
 import orjson
 import sqlite_utils
 
+TAGS_PER_MOVIE = 10  # how many of a movie's most frequent tags its text carries
+_HAS_TAGS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'movie_tags'"
 INSERT_TAG = "INSERT OR REPLACE INTO movie_tags (user_id, movie_id, tag, timestamp) VALUES (?, ?, ?, ?)"
 UPSERT_LINK = (
     "INSERT INTO movie_links (movie_id, imdb_id, tmdb_id) VALUES (?, ?, ?) "
@@ -45,10 +47,15 @@ def write_links(db: sqlite_utils.Database, rows: Iterable[tuple[int, int | None,
 
 
 def top_tags(db: sqlite_utils.Database, limit: int) -> dict[int, list[str]]:
-    """Each tagged movie's `limit` most frequent tags, lower-cased, most frequent first."""
+    """Each tagged movie's `limit` most frequent tags, lower-cased, most frequent first (none from
+    a store opened read-only that was made before tags were stored)."""
+    if db.execute(_HAS_TAGS).fetchone() is None:
+        return {}
     return {movie_id: orjson.loads(tags) for movie_id, tags in db.execute(_TOP_TAGS, (limit,))}
 
 
 def top_tags_of(db: sqlite_utils.Database, movie_id: int, limit: int) -> list[str]:
     """One movie's `limit` most frequent tags, as `top_tags` gives them."""
+    if db.execute(_HAS_TAGS).fetchone() is None:
+        return []
     return [tag for (tag,) in db.execute(_TOP_TAGS_OF_ONE, (movie_id, limit))]
