@@ -1,7 +1,8 @@
 """Item text for the sentence-transformers model: what a movie is, in words a query would use.
 
 The text joins the display title, year, genres spelled the way people search ("science
-fiction", "animated", "kids") and whatever else the catalogue holds (tags, plot, overview).
+fiction", "animated", "kids") and whatever else the catalogue holds (plot, overview, and the
+tags people gave the film in a release's tags.csv, most frequent first: store.movie_tags).
 The model is loaded lazily and offline: nothing downloads at run time.
 """
 from __future__ import annotations
