@@ -50,9 +50,10 @@ def validation(train: pd.DataFrame):
 
 
 class Fold:
-    """One split as matrices over `items`: train stars, test likes, popularity weights."""
+    """One split as matrices over `items`: train stars, test likes, popularity weights, and the
+    films' genres (items x genres, boolean; `genre_lists` in `items` order) for the kind columns."""
 
-    def __init__(self, train: pd.DataFrame, test: pd.DataFrame, items: Vocabulary):
+    def __init__(self, train: pd.DataFrame, test: pd.DataFrame, items: Vocabulary, genre_lists=None):
         users = Vocabulary(np.union1d(train["user_id"].unique(), test["user_id"].unique()))
         self.items = items
         self.train, self.times = ev.interaction_matrices(train, users, items)
@@ -63,6 +64,27 @@ class Fold:
         liked.eliminate_zeros()
         self.test_liked = liked
         self.popularity = np.asarray((self.train > 0).sum(axis=0)).ravel().astype(np.float64)
+        self.genres = None if genre_lists is None else isim.genre_sets(genre_lists) > 0
+
+
+def kind_agreement(genres: np.ndarray, queries: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per query X (row of `top`, its listed films): the mean Jaccard of the listed films' genre
+    sets with X's, and the share of them having X's rarest genre (Western for Dances with
+    Wolves: Adventure|Drama|Western). NaN for a film without genres."""
+    gx = genres[queries][:, None, :]
+    gt = genres[top]
+    inter = (gx & gt).sum(axis=2)
+    union = (gx | gt).sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jaccard = np.where(union > 0, inter / np.maximum(union, 1), np.nan).mean(axis=1)
+    df = genres.sum(axis=0).astype(np.float64)
+    rarity = np.where(genres[queries], df[None, :], np.inf)
+    rarest = rarity.argmin(axis=1)
+    has = np.isfinite(rarity.min(axis=1))
+    share = np.where(has, np.take_along_axis(gt, rarest[:, None, None].repeat(top.shape[1], 1), axis=2)[:, :, 0]
+                     .mean(axis=1), np.nan)
+    jaccard[~has] = np.nan
+    return jaccard, share
 
 
 def evaluate(scores: np.ndarray | Callable[[np.ndarray], np.ndarray], fold: Fold, k: int = K,
@@ -75,7 +97,7 @@ def evaluate(scores: np.ndarray | Callable[[np.ndarray], np.ndarray], fold: Fold
     head[np.argsort(-fold.popularity, kind="stable")[:tail_from]] = True
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     x, t, stars_of = fold.train, fold.test_liked, fold.test_stars
-    per_user = {"hit": [], "ndcg": [], "wrecall": [], "tail_hit": []}
+    per_user = {"hit": [], "ndcg": [], "wrecall": [], "tail_hit": [], "jaccard": [], "rarest": []}
     shares = []
     covered = set()
     for u in range(x.shape[0]):
@@ -98,6 +120,11 @@ def evaluate(scores: np.ndarray | Callable[[np.ndarray], np.ndarray], fold: Fold
         per_user["ndcg"].append(((hits * disc).sum(axis=1) / ideal).mean())
         per_user["wrecall"].append(((hits * weight[top]).sum(axis=1) / weight[rel].sum()).mean())
         per_user["tail_hit"].append((hits & ~head[top]).any(axis=1).mean())
+        if fold.genres is not None:
+            jaccard, rarest = kind_agreement(fold.genres, loved, top)
+            if np.isfinite(jaccard).any():
+                per_user["jaccard"].append(np.nanmean(jaccard))
+                per_user["rarest"].append(np.nanmean(rarest))
         test_stars = np.zeros(x.shape[1], dtype=np.float32)
         test_stars[stars_of.indices[stars_of.indptr[u]:stars_of.indptr[u + 1]]] = \
             stars_of.data[stars_of.indptr[u]:stars_of.indptr[u + 1]]
@@ -107,7 +134,8 @@ def evaluate(scores: np.ndarray | Callable[[np.ndarray], np.ndarray], fold: Fold
             shares.append(((test_stars[top] >= preferences.LIKED_STARS).sum(axis=1)[some] / rated.sum(axis=1)[some]).mean())
     mean = {name: float(np.mean(v)) if v else 0.0 for name, v in per_user.items()}
     return {f"wrecall@{k}": mean["wrecall"], "liked_share": float(np.mean(shares)) if shares else 0.0,
-            f"tail_hit@{k}": mean["tail_hit"], f"hit@{k}": mean["hit"], f"ndcg@{k}": mean["ndcg"],
+            f"tail_hit@{k}": mean["tail_hit"], f"genre_jaccard@{k}": mean["jaccard"],
+            f"rarest_genre@{k}": mean["rarest"], f"hit@{k}": mean["hit"], f"ndcg@{k}": mean["ndcg"],
             "coverage": len(covered), "users": len(per_user["hit"])}
 
 

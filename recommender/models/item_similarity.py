@@ -12,13 +12,18 @@
   "Die Hard" / "Die Hard 2" / "Die Hard: With a Vengeance", weighed by each word's rarity (IDF),
   so "Love" or "Man" alone says little and "Godfather" a lot;
 - text: cosine of the MiniLM embeddings of title, year and genres;
-- genres: cosine of the genre sets (weight 0: the protocol chose none; kept for the reasons'
-  sake and for tuning on another release).
+- genres: cosine of the genre sets, each genre weighed by its rarity (sharing "Western" says
+  more than sharing "Drama");
+- kind: the films having X's rarest genre (westerns for Dances with Wolves, horror for Scream)
+  are sure of sim_kind_slots places among the first sim_kind_rank: the protocol, from ratings
+  given within seven months, rewards the season's hits that X's raters also rated (Liar Liar
+  and The Rock under Scream), and a list of them is not "movies like X".
 
 Each signal's row (X against every film) is standardised (mean 0, sd 1 over the catalogue,
 X left out), then
 
-    score = z(co-ratings) + w_text(n) z(text) + w_genre z(genres) + w_series series,
+    score = z(co-ratings) + w_text(n) z(text) + w_genre z(genres) + w_series series
+            (+ the kind boost on the films of X's kind),
     w_text(n) = text_min + (text_max - text_min) h / (n + h), n = X's ratings:
 
 a film few people rated leans on its text, a well-known one on its co-ratings, and a shared
@@ -39,8 +44,9 @@ from .base import binary
 
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
 # item-to-item protocol (`flask eval --similar` prints the run); sim_series and sim_shrink are set, not tuned
-DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 5.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
-            "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0}
+DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 5.0, "sim_adjusted": 0.25, "sim_genre": 0.1,
+            "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
+            "sim_kind_slots": 4, "sim_kind_rank": 8}
 
 # -- titles ------------------------------------------------------------------------------------
 
@@ -185,15 +191,27 @@ def collaborative_similarity(matrix, params: dict) -> np.ndarray:
 
 # -- genres ------------------------------------------------------------------------------------
 
-def genre_vectors(genre_lists) -> np.ndarray:
-    """Unit rows of each film's genres ("unknown" left out; a film with none: a zero row): the
-    cosine of two rows is how alike their genres are."""
-    lists = [[g for g in (gs or []) if g not in ("unknown", "(no genres listed)")] for gs in genre_lists]
+NO_GENRE = ("unknown", "(no genres listed)")
+
+
+def genre_sets(genre_lists) -> np.ndarray:
+    """items x genres 0/1 ("unknown" and "(no genres listed)" are no genre), columns by name."""
+    lists = [[g for g in (gs or []) if g not in NO_GENRE] for gs in genre_lists]
     names = sorted({g for gs in lists for g in gs})
     column = {g: j for j, g in enumerate(names)}
     out = np.zeros((len(lists), max(len(names), 1)), dtype=np.float32)
     for row, gs in enumerate(lists):
         out[row, [column[g] for g in gs]] = 1.0
+    return out
+
+
+def genre_vectors(genre_lists) -> np.ndarray:
+    """Unit rows of each film's genres, each weighed by its rarity (IDF, log(films / films of
+    the genre)): the cosine of two rows is how alike their genres are, sharing "Western" counting
+    far more than sharing "Drama". A film with none: a zero row."""
+    sets = genre_sets(genre_lists)
+    df = sets.sum(axis=0)
+    out = sets * np.log(len(sets) / np.maximum(df, 1)).astype(np.float32)[None, :]
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
@@ -214,25 +232,72 @@ def text_weight(n: float, params: dict) -> float:
 
 
 def blend(collab_z: np.ndarray, text_z: np.ndarray | None, genre_z: np.ndarray | None,
-          series: np.ndarray | None, n: float, params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(score, co-rating part, content part (text and genres), series part) of candidate rows,
-    from the standardised co-rating, text and genre rows, the series row and X's ratings."""
+          series: np.ndarray | None, n: float, params: dict, kind: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(score, co-rating part, text part, series part, kind part (genres and `kind_boost`)) of
+    candidate rows, from the standardised co-rating, text and genre rows, the series row, X's
+    ratings and which rows are of X's kind (`kind_rows`)."""
     c = np.asarray(collab_z, dtype=np.float32)
     t = np.zeros_like(c) if text_z is None else np.float32(text_weight(n, params)) * np.asarray(text_z, np.float32)
+    g = np.zeros_like(c)
     if genre_z is not None and params["sim_genre"]:
-        t = t + np.float32(params["sim_genre"]) * np.asarray(genre_z, np.float32)
+        g = np.float32(params["sim_genre"]) * np.asarray(genre_z, np.float32)
     s = np.zeros_like(c) if series is None else np.float32(params["sim_series"]) * np.asarray(series, np.float32)
-    return c + t + s, c, t, s
+    score = c + t + g + s
+    if kind is not None:
+        boost = kind_boost(score, kind, params)
+        score, g = score + boost, g + boost
+    return score, c, t, s, g
+
+
+def kind_rows(genres: np.ndarray | None, item_row: int, rows: np.ndarray) -> np.ndarray | None:
+    """Which `rows` are of X's kind: they have X's rarest genre (the largest weight of X's
+    `genre_vectors` row: Western for Dances with Wolves, Horror for Scream, Animation for Toy
+    Story). None without genres or when X has none."""
+    if genres is None:
+        return None
+    own = np.asarray(genres[item_row])
+    if not own.any():
+        return None
+    return np.asarray(genres[rows])[:, int(np.argmax(own))] > 0
+
+
+def kind_boost(score: np.ndarray, kind: np.ndarray, params: dict) -> np.ndarray:
+    """What is added to the rows of X's kind so that the sim_kind_slots-th best of them ranks
+    with the sim_kind_rank-th best film overall (0 when it already does): the season's hits
+    that X's raters also rated keep the other places, a film of X's kind is sure of some.
+    The same for every row of X's kind, so their order among themselves is the blend's."""
+    slots, rank = int(params["sim_kind_slots"]), int(params["sim_kind_rank"])
+    out = np.zeros(len(score), dtype=np.float32)
+    if slots <= 0 or kind.sum() < slots or len(score) < rank:
+        return out
+    at_rank = np.partition(score, len(score) - rank)[len(score) - rank]
+    own = score[kind]
+    slot = np.partition(own, len(own) - slots)[len(own) - slots]
+    gap = np.float32(at_rank - slot)
+    if gap >= 0:
+        out[kind] = gap + KIND_TIE
+    return out
+
+
+KIND_TIE = np.float32(1e-3)  # the boosted film ranks just above the film it reaches
 
 
 SERIES_CUT = 0.75  # a series value from here on is the same title, not a shared word or two
 
 
-def sources(collab: np.ndarray, text: np.ndarray, series: np.ndarray) -> np.ndarray:
-    """Which signal put each row there: 2 the same series (`series` >= SERIES_CUT), 1 text
-    (its part positive and above the co-ratings'), else 0 co-ratings."""
+SOURCE_KIND = 3  # a film of X's kind: "Also a western, like Dances with Wolves"
+
+
+def sources(collab: np.ndarray, text: np.ndarray, series: np.ndarray, kind: np.ndarray | None = None) -> np.ndarray:
+    """Which signal put each row there: 2 the same series (`series` >= SERIES_CUT), 3 X's kind
+    (its part, the genres and the kind boost, positive and above the co-ratings' and the
+    text's), 1 text (its part positive and above the co-ratings'), else 0 co-ratings."""
     collab, text = np.asarray(collab), np.asarray(text)
     out = np.where((text > collab) & (text > 0), 1, 0)
+    if kind is not None:
+        kind = np.asarray(kind)
+        out = np.where((kind > collab) & (kind > text) & (kind > 0), SOURCE_KIND, out)
     return np.where(np.asarray(series) >= SERIES_CUT, 2, out).astype(np.int64)
 
 
@@ -244,7 +309,7 @@ def artefacts(titles: Sequence[str], genre_lists, counts: np.ndarray) -> np.ndar
     for i, title in enumerate(titles):
         bare = _YEAR.sub("", str(title or "")).strip().lower()
         genres = [] if genre_lists is None else [g for g in (genre_lists[i] or [])
-                                                 if g not in ("unknown", "(no genres listed)")]
+                                                 if g not in NO_GENRE]
         out[i] = bare in ("", "unknown") or (genre_lists is not None and not genres and counts[i] <= 1)
     return out
 
@@ -302,7 +367,7 @@ def row_stats(values: np.ndarray, exclude: int | None = None) -> tuple[float, fl
 def dense_scores(collab: np.ndarray, text: np.ndarray | None, genres: np.ndarray | None,
                  series: sp.csr_matrix | None, counts: np.ndarray, params: dict) -> np.ndarray:
     """items x items: the blend for every X at once (the protocol's rows; the model computes the
-    same per row). `collab`: collaborative_similarity; `text`: text cosine; `genres`:
+    same per row, `blend`). `collab`: collaborative_similarity; `text`: text cosine; `genres`:
     genre_vectors."""
     score = row_standardised(collab).astype(np.float64)
     if text is not None:
@@ -313,5 +378,14 @@ def dense_scores(collab: np.ndarray, text: np.ndarray | None, genres: np.ndarray
         score += float(params["sim_genre"]) * row_standardised(g @ g.T)
     if series is not None:
         score += float(params["sim_series"]) * series.toarray()
+    score = score.astype(np.float32)
+    if genres is not None and int(params["sim_kind_slots"]) > 0:
+        others = np.ones(len(score), dtype=bool)
+        for x in range(len(score)):
+            others[x] = False
+            kind = kind_rows(genres, x, np.flatnonzero(others))
+            if kind is not None:
+                score[x, others] += kind_boost(score[x, others], kind, params)
+            others[x] = True
     np.fill_diagonal(score, -np.inf)
-    return score.astype(np.float32)
+    return score
