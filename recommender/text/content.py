@@ -83,9 +83,7 @@ def _present(value) -> bool:
         return False
     if isinstance(value, float) and np.isnan(value):
         return False
-    if isinstance(value, (str, list, tuple)) and len(value) == 0:
-        return False
-    return True
+    return not (isinstance(value, (str, list, tuple)) and len(value) == 0)
 
 
 def _listish(value) -> list[str]:
