@@ -218,7 +218,7 @@ def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarr
                "tuning on a validation split of train")
     tuned = similar_tuning.tune(train, items, vectors, item_titles, item_genres,
                                 report=(lambda line: report("  " + line)) if report else None)
-    fold = Fold(train, test, items)
+    fold = Fold(train, test, items, item_genres)
     models = anchors(fold, vectors)
     models[CHOSEN] = similar_tuning.candidate_scores(fold, vectors, item_titles, item_genres, tuned["params"])
     return table(models, fold, k), tuned["params"]

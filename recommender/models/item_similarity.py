@@ -192,11 +192,13 @@ def collaborative_similarity(matrix, params: dict) -> np.ndarray:
 # -- genres ------------------------------------------------------------------------------------
 
 NO_GENRE = ("unknown", "(no genres listed)")
+NOT_A_KIND = (*NO_GENRE, "IMAX")  # a format, not a kind of film
 
 
 def genre_sets(genre_lists) -> np.ndarray:
-    """items x genres 0/1 ("unknown" and "(no genres listed)" are no genre), columns by name."""
-    lists = [[g for g in (gs or []) if g not in NO_GENRE] for gs in genre_lists]
+    """items x genres 0/1, columns by name; "unknown", "(no genres listed)" and "IMAX" are no
+    genre."""
+    lists = [[g for g in (gs or []) if g not in NOT_A_KIND] for gs in genre_lists]
     names = sorted({g for gs in lists for g in gs})
     column = {g: j for j, g in enumerate(names)}
     out = np.zeros((len(lists), max(len(names), 1)), dtype=np.float32)

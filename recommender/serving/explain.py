@@ -5,8 +5,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING
+from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (service reads explain.SOURCE_CONTENT)
 from recommender.models.hybrid_base import SOURCE_SERIES
+from recommender.models.item_similarity import SOURCE_KIND
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
              "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}
@@ -104,6 +105,26 @@ def alike_phrase(query_genres: Sequence[str], genres: Sequence[str], query_year=
     return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
 
 
+# genres from the rarest to the commonest in MovieLens (ML-100K's counts): a film of X's kind
+# has X's rarest genre (item_similarity.kind_rows), and its reason names that genre
+GENRE_RARITY = ["Fantasy", "Film-Noir", "Western", "Animation", "Documentary", "Musical", "Mystery", "War",
+                "Horror", "Sci-Fi", "Crime", "Children's", "Adventure", "Romance", "Action", "Thriller",
+                "Comedy", "Drama"]
+NOUN_GENRES = ("comedy", "drama", "thriller", "musical", "western", "documentary", "romance", "film noir")
+
+
+def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[str]) -> str | None:
+    """"Also a western, like Dances with Wolves": the rarest genre both films have; None when
+    they share none."""
+    shared = shared_genres(query_genres, genres)
+    if not shared:
+        return None
+    genre = min(shared, key=lambda g: GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY))
+    word = GENRE_PHRASE.get(genre, genre.lower())
+    phrase = word + ("" if word in NOUN_GENRES else " film")
+    return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {query_title}"
+
+
 def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),
                    genres: Sequence[str] = (), title: str = "", *, evidence: tuple[int, float] | None = None,
                    query_year=None, year=None) -> str:
@@ -111,7 +132,9 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     there (`source`, as HybridBase.similar_items returns it), with evidence a person can check:
 
     series: "Same series as Alien"; co-ratings with `evidence` (how many who loved X rated it,
-    their mean stars): "People who loved Heat gave it 4.3★ on average (212 of them)"; text:
+    their mean stars): "People who loved Heat gave it 4.3★ on average (212 of them)"; X's kind
+    (the genre X is rarest in): "Also a western, like Dances with Wolves: 4.1★ from 23 who loved
+    it" (the evidence when there is some); text:
     "Also a 1970s crime drama" (the decade and genres both share), else the title words both
     share ("Matches: alien").
     """
@@ -123,6 +146,10 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
             return (f"People who loved {query_title} gave it {mean:.1f}★ on average "
                     f"({fans} {'of them' if fans > 1 else 'person'})")
         return f"Often liked together with {query_title}"
+    if source == SOURCE_KIND and (kind := kind_phrase(query_title, query_genres, genres)):
+        if evidence is not None and evidence[0] > 0:
+            return f"{kind}: {evidence[1]:.1f}★ from {evidence[0]} who loved it"
+        return kind
     alike = alike_phrase(query_genres, genres, query_year, year)
     if alike:
         return alike
