@@ -2,6 +2,7 @@
 the network), its cache, every way a download fails, and a release's tags.csv and links.csv."""
 import http.server
 import io
+import logging
 import socket
 import threading
 import zipfile
@@ -88,11 +89,13 @@ def downloads(app) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_named_source_downloads_once_then_uses_the_cache(empty_app, server, no_fallback):
+def test_named_source_downloads_once_then_uses_the_cache(empty_app, server, no_fallback, caplog):
     path = "/datasets/movielens/ml-latest-small.zip"
     server.routes[path] = (200, release_zip(CSV_MINI, "ml-latest-small"), "ok")
+    caplog.set_level(logging.INFO, logger="recommender.ingest.sources")
     first = run_import(empty_app, "ml-latest-small")
     assert first.exit_code == 0, first.output
+    assert any("ml-latest-small.zip: 100%" in m for m in caplog.messages)  # progress, through logging
     assert "ratings.csv layout" in first.output and "ml-latest-small.zip" in first.output
     assert "30 movies, 30 users, 304 ratings, 32 tags, 29 links" in first.output
     assert downloads(empty_app) == ["ml-latest-small.zip"]  # no temporary file left behind
