@@ -261,3 +261,11 @@ def test_a_bad_tag_or_link_imports_nothing(app, tmp_path, file, line, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert snapshot(Path(app.config["DATABASE"])) == before
+
+
+def test_import_help_names_the_releases_and_the_1998_limit(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["data", "import", "--help"])
+    assert result.exit_code == 0
+    assert "ends in 1998" in result.output
+    assert "flask --app wsgi data import --source ml-latest-small\n" in result.output
+    assert "auto|ml-latest-small|ml-25m|ml-32m|ml-100k|PATH|URL" in result.output

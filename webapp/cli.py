@@ -34,6 +34,7 @@ def import_command(source: str) -> None:
     The default ML-100K catalogue ends in 1998; name a newer release for recent films.
     Running it twice adds nothing twice. Example:
 
+    \b
         flask --app wsgi data import --source auto
         flask --app wsgi data import --source ml-latest-small
     """
