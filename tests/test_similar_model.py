@@ -5,6 +5,8 @@ import numpy as np
 from recommender.evaluation import item_protocol as ip
 from recommender.models import Hybrid
 from recommender.models import item_similarity as isim
+from recommender.models.factor_hybrid import FactorHybrid
+from recommender.serving import explain
 
 from .test_models import N_ITEMS, synthetic
 
@@ -38,3 +40,48 @@ def test_an_artefact_never_leads_a_list():
         assert model.similar_items(item, 5)[0][0] != 1
         if item != 1:  # ranked after every real film
             assert model._rank(item, None, N_ITEMS - 1, None)[0][-1] == 1
+
+
+def _kind_catalogue():
+    """The synthetic ratings with genres: items 0-9 comedies, 10-19 dramas, and three westerns
+    (5, 6, 7) among the comedies that the co-ratings do not single out."""
+    x, t, e = synthetic()
+    e = e / np.linalg.norm(e, axis=1, keepdims=True)
+    genres = [["Comedy"] if i < 10 else ["Drama"] for i in range(N_ITEMS)]
+    for i in (5, 6, 7, 15):
+        genres[i] = [*genres[i], "Western"]
+    words = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett", "Kilo",
+             "Lima", "Mike", "November", "Oscar", "Papa", "Quebec", "Romeo", "Sierra", "Tango", "Uniform"]
+    titles = [f"{w} (1990)" for w in words[:N_ITEMS]]  # no two of one series
+    return x, t, e, genres, titles
+
+
+def _models(x, t, e, genres, titles, **params):
+    yield Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8, **params).fit(
+        x, t, e, item_titles=titles, item_genre_lists=genres)
+    yield FactorHybrid(factors=8, iterations=8, feed_candidates=N_ITEMS, **params).fit(
+        x, item_vectors=e, item_titles=titles, item_genre_lists=genres)
+
+
+def test_films_of_xs_kind_are_sure_of_their_places_in_both_families():
+    """A western's list has the other westerns among its first sim_kind_rank films (at least
+    sim_kind_slots of them, when there are), in the dense and the large-catalogue family alike,
+    and a film put there by its kind says so (source SOURCE_KIND, 'Also a western')."""
+    x, t, e, genres, titles = _kind_catalogue()
+    for model in _models(x, t, e, genres, titles, sim_kind_slots=3, sim_kind_rank=4):
+        rows, _, source = model.similar_items(15, 4)
+        assert {5, 6, 7} <= set(rows.tolist()), (type(model).__name__, rows)
+        kind_listed = [r for r, s in zip(rows.tolist(), source.tolist()) if s == isim.SOURCE_KIND]
+        assert kind_listed and set(kind_listed) <= {5, 6, 7}
+        reason = explain.similar_reason(int(source[rows.tolist().index(kind_listed[0])]), "Papa",
+                                        genres[15], genres[kind_listed[0]], titles[kind_listed[0]])
+        assert reason == "Also a western, like Papa"
+    for model in _models(x, t, e, genres, titles, sim_kind_slots=0):  # without the slots: the co-ratings' dramas
+        assert not {5, 6, 7} & set(model.similar_items(15, 4)[0].tolist())
+
+
+def test_kind_reasons_name_the_rarest_shared_genre_and_the_evidence():
+    assert explain.similar_reason(isim.SOURCE_KIND, "Scream", ["Horror", "Thriller"], ["Horror", "Mystery", "Thriller"],
+                                  evidence=(12, 3.75)) == "Also a horror film, like Scream: 3.8★ from 12 who loved it"
+    assert explain.similar_reason(isim.SOURCE_KIND, "Toy Story", ["Animation", "Children's", "Comedy"],
+                                  ["Animation", "Children's", "Musical"]) == "Also an animated film, like Toy Story"

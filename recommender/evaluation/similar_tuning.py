@@ -38,7 +38,10 @@ GRID = {
     "sim_alpha": [0.6, 0.7],
     "sim_adjusted": [0.25],
     "sim_genre": [0.0, 0.1, 0.25],
-    "sim_kind": [(0, 8), (3, 10), (4, 8)],  # (sim_kind_slots, sim_kind_rank)
+    # (sim_kind_slots, sim_kind_rank): films of X's kind are sure of at least 3 of the first 8
+    # places whatever the protocol says (the average kind floor below leaves some lists without
+    # one western under Dances with Wolves); the grid chooses how many and how high
+    "sim_kind": [(3, 6), (4, 6), (4, 8)],
     "sim_text": [(0.2, 1.0, 20.0), (0.3, 1.0, 50.0)],  # (sim_text_min, sim_text_max, sim_text_half)
 }
 OBJECTIVE = ip.MAIN

@@ -266,17 +266,20 @@ def kind_rows(genres: np.ndarray | None, item_row: int, rows: np.ndarray) -> np.
 
 def kind_boost(score: np.ndarray, kind: np.ndarray, params: dict) -> np.ndarray:
     """What is added to the rows of X's kind so that the sim_kind_slots-th best of them ranks
-    with the sim_kind_rank-th best film overall (0 when it already does): the season's hits
-    that X's raters also rated keep the other places, a film of X's kind is sure of some.
-    The same for every row of X's kind, so their order among themselves is the blend's."""
+    within the first sim_kind_rank (ahead of the (rank - slots + 1)-th best other film; 0 when
+    it already does): the season's hits that X's raters also rated keep the other places, a
+    film of X's kind is sure of some. The same for every row of X's kind, so their order among
+    themselves is the blend's."""
     slots, rank = int(params["sim_kind_slots"]), int(params["sim_kind_rank"])
     out = np.zeros(len(score), dtype=np.float32)
-    if slots <= 0 or kind.sum() < slots or len(score) < rank:
+    others = score[~kind]
+    ahead = rank - slots + 1  # the other film the slots-th of X's kind must pass
+    if slots <= 0 or kind.sum() < slots or len(others) < ahead:
         return out
-    at_rank = np.partition(score, len(score) - rank)[len(score) - rank]
+    to_pass = np.partition(others, len(others) - ahead)[len(others) - ahead]
     own = score[kind]
     slot = np.partition(own, len(own) - slots)[len(own) - slots]
-    gap = np.float32(at_rank - slot)
+    gap = np.float32(to_pass - slot)
     if gap >= 0:
         out[kind] = gap + KIND_TIE
     return out
