@@ -123,7 +123,7 @@ def test_sign_up_rate_search_log_out(live_server, page):
     expect(box).to_have_attribute("aria-expanded", "true")
     shot(page, "06-search.png", "search.png")
     box.press("ArrowDown")
-    expect(box).to_have_attribute("aria-activedescendant", "title-option-0")
+    expect(box).to_have_attribute("aria-activedescendant", "title-q-option-0")
     box.press("Enter")
 
     expect(page).to_have_url(f"{live_server}/movies/3")

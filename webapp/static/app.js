@@ -38,10 +38,14 @@
       });
   }
 
-  /* ---- title autocomplete: combobox + listbox (WAI-ARIA APG pattern) ---- */
-  function setupCombobox(input) {
+  /* ---- title autocomplete: combobox + listbox (WAI-ARIA APG pattern). `pick(movieId)` is what
+     choosing a suggestion does (default: open the film's page); `genre`, a select narrowing the
+     suggestions. The home page's search and onboarding's both use it (window.titleCombobox). ---- */
+  function setupCombobox(input, options) {
+    options = options || {};
     var list = document.getElementById(input.getAttribute("aria-controls"));
-    var genre = document.getElementById("title-genre");
+    var genre = options.genre || null;
+    var chosen = options.pick || function (id) { window.location.assign("/movies/" + encodeURIComponent(id)); };
     var items = [], active = -1, timer = null, seq = 0;
 
     function close() {
@@ -54,11 +58,11 @@
       if (index >= 0) { input.setAttribute("aria-activedescendant", items[index].id); items[index].scrollIntoView({block: "nearest"}); }
       else input.removeAttribute("aria-activedescendant");
     }
-    function pick(li) { window.location.assign("/movies/" + encodeURIComponent(li.dataset.id)); }
+    function pick(li) { close(); chosen(li.dataset.id); }
     function render(movies) {
       items = movies.map(function (m, i) {
         var li = document.createElement("li");
-        li.id = "title-option-" + i; li.setAttribute("role", "option"); li.setAttribute("aria-selected", "false");
+        li.id = input.id + "-option-" + i; li.setAttribute("role", "option"); li.setAttribute("aria-selected", "false");
         li.dataset.id = m.id;
         var name = document.createElement("span"); name.textContent = m.display_title || m.title;
         var meta = document.createElement("span"); meta.className = "option-meta";
@@ -322,6 +326,8 @@
   }
 
   document.documentElement.classList.add("js");
+  window.titleCombobox = setupCombobox;
+
   document.addEventListener("DOMContentLoaded", function () {
     setupStars();
     setupRating();
@@ -329,7 +335,7 @@
     setupHiding();
     setupWatching();
     var input = document.getElementById("title-q");
-    if (input) setupCombobox(input);
+    if (input) setupCombobox(input, {genre: document.getElementById("title-genre")});
     var feed = document.getElementById("feed");
     if (feed) setupFeed(feed);
   });
