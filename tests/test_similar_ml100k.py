@@ -1,7 +1,7 @@
 """"Movies like X" on the real ML-100K with the real text model, as a person would judge it
-(issue 17): a sequel finds its series, a children's film finds children's films, Scream finds
-other horror, reasons say which signal put each film there, and catalogue artefacts never lead
-a list nor a search."""
+(issue 17): a sequel finds its series, a film finds films of its kind (westerns under Dances
+with Wolves, horror under Scream, children's films under Toy Story), reasons say which signal
+put each film there, and catalogue artefacts never lead a list nor a search."""
 import functools
 import re
 from pathlib import Path
@@ -64,19 +64,69 @@ def genres_of(recs) -> list[list[str]]:
     return [r.movie["genres"] for r in recs]
 
 
-def test_toy_story_finds_childrens_films(rec):
-    recs = similar(rec, "Toy Story (1995)")
-    family = [g for g in genres_of(recs) if {"Animation", "Children's"} & set(g)]
-    assert len(family) >= 4, titles(recs)
+def count_kind(recs, genres: set[str]) -> int:
+    return sum(bool(genres & set(g)) for g in genres_of(recs))
 
 
-@pytest.mark.xfail(strict=True, reason="the item-to-item protocol rewards the season's hits that Scream's fans "
-                   "also rated (Liar Liar, The Rock, Fargo) over films of its kind, and chose no genre term "
-                   "(docs/protocol.md, Limits)")
-def test_scream_finds_other_horror_not_the_seasons_hits(rec):
+# Films of X's kind, as a film buff would sign them: (film, its kind, how many of the top 10 at
+# least). The first are the issue's; the second group was not looked at while choosing the blend.
+KINDS = [
+    ("Dances with Wolves (1990)", {"Western"}, 3),
+    ("Scream (1996)", {"Horror"}, 4),
+    ("Toy Story (1995)", {"Animation", "Children's"}, 4),
+    ("Lion King, The (1994)", {"Animation", "Children's"}, 5),
+    ("Alien (1979)", {"Sci-Fi"}, 5),
+    ("Heat (1995)", {"Crime"}, 3),
+    ("GoodFellas (1990)", {"Crime"}, 4),
+    # not tuned on
+    ("Unforgiven (1992)", {"Western"}, 3),
+    ("Shining, The (1980)", {"Horror"}, 4),
+    ("Maltese Falcon, The (1941)", {"Film-Noir"}, 3),
+    ("Full Metal Jacket (1987)", {"War"}, 3),
+    ("Singin' in the Rain (1952)", {"Musical"}, 3),
+    ("Aladdin (1992)", {"Animation", "Children's"}, 4),
+]
+
+
+@pytest.mark.parametrize("query, kind, at_least", KINDS, ids=[k[0] for k in KINDS])
+def test_a_film_lists_films_of_its_kind(rec, query, kind, at_least):
+    recs = similar(rec, query)
+    assert count_kind(recs, kind) >= at_least, list(zip(titles(recs), genres_of(recs)))
+
+
+def test_scream_finds_other_horror_among_the_seasons_hits(rec):
+    """Scream's raters rated 1997's hits too (Liar Liar, The Rock, Air Force One): horror still
+    takes 4 of the 10 places, 3 of them in the first 8."""
     recs = similar(rec, "Scream (1996)")
-    assert sum("Horror" in g for g in genres_of(recs)) >= 4, titles(recs)
-    assert "Liar Liar (1997)" not in titles(recs)[:5]  # a comedy everyone rated that season
+    assert count_kind(recs[:8], {"Horror"}) >= 3 and count_kind(recs, {"Horror"}) >= 4, titles(recs)
+
+
+@pytest.mark.xfail(strict=True, reason="films of X's kind are ordered by the same blend as the rest: the "
+                   "best co-rated horror (Jaws, The Devil's Advocate) come before the teen slashers, and "
+                   "Liar Liar, which most of Scream's raters also rated, stays second")
+def test_scream_finds_slashers_before_the_seasons_comedy(rec):
+    recs = similar(rec, "Scream (1996)")
+    assert {"Craft, The (1996)", "I Know What You Did Last Summer (1997)"} & set(titles(recs)), titles(recs)
+    assert "Liar Liar (1997)" not in titles(recs)[:5]
+
+
+def test_a_film_of_xs_kind_says_so_with_evidence(rec):
+    """'Also a western, like Dances with Wolves': only under films that are westerns, and the
+    fans' stars it cites are the ratings'."""
+    recs = similar(rec, "Dances with Wolves (1990)")
+    kind = [r for r in recs if r.reason.startswith("Also a western, like Dances with Wolves")]
+    assert kind, [r.reason for r in recs]
+    assert all("Western" in r.movie["genres"] for r in kind)
+    wolves = movie_id(rec, "Dances with Wolves (1990)")
+    for r in kind:
+        cited = re.fullmatch(r"Also a western, like Dances with Wolves: (\d\.\d)★ from (\d+) who loved it", r.reason)
+        if cited is None:
+            continue
+        expected_n, expected_mean = rec.db.execute(
+            "SELECT count(*), avg(b.rating) FROM ratings a JOIN ratings b ON a.user_id = b.user_id "
+            "WHERE a.movie_id = ? AND a.rating >= 4 AND b.movie_id = ? AND a.user_id < ?",
+            (wolves, r.movie_id, accounts.ACCOUNT_ID_FLOOR)).fetchone()
+        assert int(cited.group(2)) == expected_n and abs(float(cited.group(1)) - expected_mean) <= 0.051
 
 
 def test_heat_finds_crime_films(rec):
