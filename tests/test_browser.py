@@ -71,6 +71,15 @@ def star(scope, value: str):
     return scope.locator(f"label.star[title='{value} of 5']")
 
 
+def sign_up(page, server: str, name: str) -> None:
+    """A new account through the register page, as a person makes one (onboarding comes next)."""
+    page.goto(f"{server}/register")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+
 def feed_ids(page) -> list[str]:
     return page.locator("#feed-list > li").evaluate_all("items => items.map(li => li.dataset.movieId)")
 

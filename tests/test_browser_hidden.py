@@ -4,16 +4,11 @@ card, the status message's Undo brings it back; the hidden list undoes too.
 The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
 from __future__ import annotations
 
-from tests.test_browser import feed_ids, live_server, page, pytestmark, shot  # noqa: F401  (fixtures)
-from tests.web_helpers import PASSWORD
+from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, sign_up  # noqa: F401  (fixtures)
 
 
 def sign_up_and_skip_onboarding(page, server: str) -> None:
-    page.goto(f"{server}/register")
-    page.get_by_label("Username").fill("hider")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up(page, server, "hider")
     page.get_by_role("button", name="Skip for now").click()
 
 

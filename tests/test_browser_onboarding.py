@@ -2,8 +2,7 @@
 answer a batch, get the next one, reach the feed. Screenshots at desktop and phone width."""
 from __future__ import annotations
 
-from tests.test_browser import live_server, page, pytestmark, shot, star  # noqa: F401  (fixtures)
-from tests.web_helpers import PASSWORD
+from tests.test_browser import live_server, page, pytestmark, shot, sign_up, star  # noqa: F401  (fixtures)
 
 
 def batch_ids(tab) -> list[str]:
@@ -13,11 +12,7 @@ def batch_ids(tab) -> list[str]:
 def test_onboarding_with_search_a_batch_and_the_feed(live_server, page):  # noqa: F811  (the fixtures)
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server}/register")
-    page.get_by_label("Username").fill("newcomer")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up(page, live_server, "newcomer")
     expect(page).to_have_url(f"{live_server}/onboarding")
     first = batch_ids(page)
     assert 8 <= len(first) <= 12

@@ -6,17 +6,20 @@ The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
 # ruff: noqa: F811  (the fixtures imported below are the tests' arguments, as pytest wants)
 from __future__ import annotations
 
-from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, star  # noqa: F401  (fixtures)
-from tests.web_helpers import PASSWORD
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    feed_ids,
+    live_server,
+    page,
+    pytestmark,
+    shot,
+    sign_up,
+    star,
+)
 
 
 def sign_up_and_rate_five(page, server: str, name: str = "stars") -> None:
     """A new account through the pages, onboarding answered with the star widget."""
-    page.goto(f"{server}/register")
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up(page, server, name)
     cards = page.locator("#onboarding li.card")
     for i, value in enumerate(["5", "4", "4.5", "2", "3"]):
         star(cards.nth(i), value).click()

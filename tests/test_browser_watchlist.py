@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 
-from tests.test_browser import feed_ids, live_server, page, pytestmark, shot  # noqa: F401  (fixtures)
+from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, sign_up  # noqa: F401  (fixtures)
 from tests.web_helpers import PASSWORD
 
 
 def sign_up_and_skip_onboarding(page, server: str, name: str = "watcher") -> None:
-    page.goto(f"{server}/register")
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up(page, server, name)
     page.get_by_role("button", name="Skip for now").click()
 
 
