@@ -232,16 +232,16 @@ class HybridBase(ServingModel):
             same = series.indices[series.indptr[item_row]:series.indptr[item_row + 1]]
             rows = np.union1d(rows, same[~excluded[same]] if excluded is not None else same)
         rows = rows[rows != item_row]
-        score, collab, text, shared, kind = self._similar_blend(item_row, rows)
+        score, collab, text, shared, kind, lifted = self._similar_blend(item_row, rows)
         artefact = self.arrays.get("similar_artefact")
         if artefact is not None and len(score):  # never ahead of a real film
             score = np.where(artefact[rows] > 0, np.minimum(score, score.min()) - 1.0, score)
         order = np.argsort(-score, kind="stable")[:k]  # equal scores in row order
-        source = item_similarity.sources(collab[order], text[order], shared[order], kind[order])
+        source = item_similarity.sources(collab[order], text[order], shared[order], kind[order], lifted[order])
         return rows[order].astype(np.int64), score[order].astype(np.float32), source.astype(np.int64)
 
     def _similar_blend(self, item_row: int, rows: np.ndarray):
-        """(score, co-rating part, text part, series row, kind part) of `rows` as neighbours of
+        """(score, co-rating part, text part, series row, kind part, lifted by X's kind) of `rows` as neighbours of
         `item_row`: item_similarity.blend of the co-rating, text and genre rows standardised over
         the catalogue (`_similar_stats`), the shared-title row and which rows are of X's kind."""
         n = float(self.parts["popularity"].counts[item_row])
@@ -251,9 +251,9 @@ class HybridBase(ServingModel):
             z[space] = item_similarity.standardise(values, *self._similar_stats(space, item_row))
         shared = item_similarity.series_row(self._series(), item_row, rows)
         kind = item_similarity.kind_rows(self.arrays.get("similar_genres"), item_row, rows)
-        score, collab, text, _, genre = item_similarity.blend(z["collab"], z.get("content"), z.get("genres"), shared,
-                                                             n, self.params, kind)
-        return score, collab, text, np.zeros_like(score) if shared is None else shared, genre
+        score, collab, text, _, genre, lifted = item_similarity.blend(
+            z["collab"], z.get("content"), z.get("genres"), shared, n, self.params, kind)
+        return score, collab, text, np.zeros_like(score) if shared is None else shared, genre, lifted
 
     def _similar_spaces(self) -> list[str]:
         """The signals this model has: co-ratings, and text and genres when it was given them."""
