@@ -43,7 +43,7 @@ from . import preferences
 from .base import binary
 
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
-# item-to-item protocol (`flask eval --similar` prints the run); sim_series, sim_shrink and
+# item-to-item protocol (`flask eval --similar` prints the run); sim_series and
 # sim_kind_slots are set, not tuned
 DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 5.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
             "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
@@ -236,10 +236,11 @@ def text_weight(n: float, params: dict) -> float:
 
 def blend(collab_z: np.ndarray, text_z: np.ndarray | None, genre_z: np.ndarray | None,
           series: np.ndarray | None, n: float, params: dict, kind: np.ndarray | None = None
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(score, co-rating part, text part, series part, kind part (genres and `kind_boost`)) of
-    candidate rows, from the standardised co-rating, text and genre rows, the series row, X's
-    ratings and which rows are of X's kind (`kind_rows`)."""
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(score, co-rating part, text part, series part, kind part (genres and `kind_boost`),
+    lifted: the rows of X's kind that rank where they do only by the boost) of candidate rows,
+    from the standardised co-rating, text and genre rows, the series row, X's ratings and which
+    rows are of X's kind (`kind_rows`)."""
     c = np.asarray(collab_z, dtype=np.float32)
     t = np.zeros_like(c) if text_z is None else np.float32(text_weight(n, params)) * np.asarray(text_z, np.float32)
     g = np.zeros_like(c)
@@ -247,10 +248,12 @@ def blend(collab_z: np.ndarray, text_z: np.ndarray | None, genre_z: np.ndarray |
         g = np.float32(params["sim_genre"]) * np.asarray(genre_z, np.float32)
     s = np.zeros_like(c) if series is None else np.float32(params["sim_series"]) * np.asarray(series, np.float32)
     score = c + t + g + s
+    lifted = np.zeros(len(c), dtype=bool)
     if kind is not None:
-        boost = kind_boost(score, kind, params)
+        boost, to_pass = kind_boost(score, kind, params)
+        lifted = kind & (boost > 0) & (score < to_pass)  # behind the film they had to pass, unboosted
         score, g = score + boost, g + boost
-    return score, c, t, s, g
+    return score, c, t, s, g, lifted
 
 
 def kind_rows(genres: np.ndarray | None, item_row: int, rows: np.ndarray) -> np.ndarray | None:
@@ -265,25 +268,25 @@ def kind_rows(genres: np.ndarray | None, item_row: int, rows: np.ndarray) -> np.
     return np.asarray(genres[rows])[:, int(np.argmax(own))] > 0
 
 
-def kind_boost(score: np.ndarray, kind: np.ndarray, params: dict) -> np.ndarray:
-    """What is added to the rows of X's kind so that the sim_kind_slots-th best of them ranks
-    within the first sim_kind_rank (ahead of the (rank - slots + 1)-th best other film; 0 when
-    it already does): the season's hits that X's raters also rated keep the other places, a
-    film of X's kind is sure of some. The same for every row of X's kind, so their order among
-    themselves is the blend's."""
+def kind_boost(score: np.ndarray, kind: np.ndarray, params: dict) -> tuple[np.ndarray, float]:
+    """(what is added to the rows of X's kind, the score they had to pass): the
+    sim_kind_slots-th best of them is lifted within the first sim_kind_rank, just ahead of the
+    (rank - slots + 1)-th best other film (nothing added when it already is). The season's hits
+    that X's raters also rated keep the other places, a film of X's kind is sure of some. The
+    same for every row of X's kind, so their order among themselves is the blend's."""
     slots, rank = int(params["sim_kind_slots"]), int(params["sim_kind_rank"])
     out = np.zeros(len(score), dtype=np.float32)
     others = score[~kind]
     ahead = rank - slots + 1  # the other film the slots-th of X's kind must pass
     if slots <= 0 or kind.sum() < slots or len(others) < ahead:
-        return out
-    to_pass = np.partition(others, len(others) - ahead)[len(others) - ahead]
+        return out, -np.inf
+    to_pass = float(np.partition(others, len(others) - ahead)[len(others) - ahead])
     own = score[kind]
     slot = np.partition(own, len(own) - slots)[len(own) - slots]
     gap = np.float32(to_pass - slot)
     if gap >= 0:
         out[kind] = gap + KIND_TIE
-    return out
+    return out, to_pass
 
 
 KIND_TIE = np.float32(1e-3)  # the boosted film ranks just above the film it reaches
@@ -295,15 +298,18 @@ SERIES_CUT = 0.75  # a series value from here on is the same title, not a shared
 SOURCE_KIND = 3  # a film of X's kind: "Also a western, like Dances with Wolves"
 
 
-def sources(collab: np.ndarray, text: np.ndarray, series: np.ndarray, kind: np.ndarray | None = None) -> np.ndarray:
+def sources(collab: np.ndarray, text: np.ndarray, series: np.ndarray, kind: np.ndarray | None = None,
+            lifted: np.ndarray | None = None) -> np.ndarray:
     """Which signal put each row there: 2 the same series (`series` >= SERIES_CUT), 3 X's kind
-    (its part, the genres and the kind boost, positive and above the co-ratings' and the
-    text's), 1 text (its part positive and above the co-ratings'), else 0 co-ratings."""
+    (lifted by the kind boost, or its part, the genres, positive and above the co-ratings' and
+    the text's), 1 text (its part positive and above the co-ratings'), else 0 co-ratings."""
     collab, text = np.asarray(collab), np.asarray(text)
     out = np.where((text > collab) & (text > 0), 1, 0)
     if kind is not None:
         kind = np.asarray(kind)
         out = np.where((kind > collab) & (kind > text) & (kind > 0), SOURCE_KIND, out)
+    if lifted is not None:
+        out = np.where(np.asarray(lifted), SOURCE_KIND, out)
     return np.where(np.asarray(series) >= SERIES_CUT, 2, out).astype(np.int64)
 
 
@@ -391,7 +397,7 @@ def dense_scores(collab: np.ndarray, text: np.ndarray | None, genres: np.ndarray
             others[x] = False
             kind = kind_rows(genres, x, np.flatnonzero(others))
             if kind is not None:
-                score[x, others] += kind_boost(score[x, others], kind, params)
+                score[x, others] += kind_boost(score[x, others], kind, params)[0]
             others[x] = True
     np.fill_diagonal(score, -np.inf)
     return score
