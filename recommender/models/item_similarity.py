@@ -45,7 +45,7 @@ from .base import binary
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
 # item-to-item protocol (`flask eval --similar` prints the run); sim_series and
 # sim_kind_slots are set, not tuned
-DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 5.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
+DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 20.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
             "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
             "sim_kind_slots": 4, "sim_kind_rank": 10}
 
