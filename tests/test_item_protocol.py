@@ -89,3 +89,20 @@ def test_artefacts():
     flags = isim.artefacts(["unknown", "Good Morning (1971)", "Heat (1995)", "Obscure (1990)"],
                            [["unknown"], ["unknown"], [], ["Drama"]], np.array([9, 1, 1, 1]))
     assert flags.tolist() == [True, True, True, False]
+
+
+def test_kind_columns_worked_out_by_hand():
+    """X = film 0 (Drama, Western); its list: a western (1), a drama (2), a comedy (3).
+    Jaccard: 1/2, 1/2, 0 -> 1/3; X's rarest genre is Western (one other film has it) -> 1/3."""
+    genres = isim.genre_sets([["Drama", "Western"], ["Western"], ["Drama"], ["Comedy"], ["Drama"]]) > 0
+    jaccard, rarest = ip.kind_agreement(genres, np.array([0]), np.array([[1, 2, 3]]))
+    assert jaccard[0] == pytest.approx(1 / 3) and rarest[0] == pytest.approx(1 / 3)
+
+
+def test_the_protocol_scores_the_kind_columns():
+    train = frame([(1, 0, 5, 0), (1, 1, 2, 0)])
+    test = frame([(1, 2, 5, 0)])
+    genre_lists = [["Drama"], ["Comedy"], ["Drama"], ["Drama", "Western"], ["Comedy"], ["Drama"]]
+    m = ip.evaluate(scores_preferring(2, 3, 5), ip.Fold(train, test, Vocabulary(range(6)), genre_lists), k=3)
+    # X is film 0 (Drama); listed 2, 3, 5, all dramas: rarest share 1; Jaccard 1, 1/2, 1
+    assert m["rarest_genre@3"] == pytest.approx(1.0) and m["genre_jaccard@3"] == pytest.approx(5 / 6)
