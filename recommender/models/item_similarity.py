@@ -1,4 +1,4 @@
-""""Movies like X": which films are like X, from four signals, blended by how much each knows.
+""""Movies like X": which films are like X, from five signals, blended by how much each knows.
 
 - co-ratings: people who rated X rated Y more often than Y's popularity alone predicts:
   co(X, Y) / (n_X^a n_Y^(1-a) + shrink), an asymmetric cosine (a = 1/2: the cosine; a = 1:
@@ -13,7 +13,8 @@
   so "Love" or "Man" alone says little and "Godfather" a lot;
 - text: cosine of the MiniLM embeddings of title, year and genres;
 - genres: cosine of the genre sets, each genre weighed by its rarity (sharing "Western" says
-  more than sharing "Drama");
+  more than sharing "Drama"; on ML-100K the tuning gave it weight 0, the kind places below
+  doing its work at less cost to the protocol);
 - kind: the films having X's rarest genre (westerns for Dances with Wolves, horror for Scream)
   are sure of sim_kind_slots places among the first sim_kind_rank: the protocol, from ratings
   given within seven months, rewards the season's hits that X's raters also rated (Liar Liar
