@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from recommender.vectors import ann
 
 from .als import ALS
-from .base import Model, top_rows
-from .hybrid_base import HybridBase, strongest, unit_rows, warmth
+from .base import top_rows, unit_rows
+from .hybrid_base import HybridBase, strongest, warmth
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from recommender.vectors import faiss_io
 
 from . import item_similarity, preferences
-from .base import Model, ServingModel, row_max_normalise, unit_rows
+from .base import Model, ServingModel, row_max_normalise
 from .content import ContentModel
 from .genres import GenreTaste
 from .popularity import Popularity, Quality
