@@ -170,6 +170,16 @@ def test_search_finds_a_film_to_rate_and_keeps_the_answers(newcomer):
     assert "No film matches" in get_page(newcomer, "/onboarding?q=zzzzqqq")
 
 
+def test_a_search_does_not_count_the_films_beside_it_as_not_seen(newcomer):
+    """Searching with a batch half answered: the films left unanswered may come again."""
+    first = get_page(newcomer)
+    batch = batch_of(first)
+    found = answer(newcomer, first, {batch[0]: "4", batch[1]: "3"}, action="search", q="toy story")
+    html = get_page(newcomer, found.location)
+    assert set(batch[2:]) & set(batch_of(html)), (batch, batch_of(html))
+    assert "you have rated 2" in html
+
+
 def test_a_forged_or_foreign_not_seen_field_is_ignored(newcomer, request):
     first = get_page(newcomer)
     batch = batch_of(first)

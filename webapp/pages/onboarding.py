@@ -148,7 +148,9 @@ def answer():
         return _page(not_seen, error=error, chosen=chosen, status=400)
     for movie_id, value in chosen.items():
         user_ratings.put(db, current_user.id, movie_id, value)
-    not_seen += [m for m in _form_ids("shown") if m not in chosen]
+    if action == "next":  # a film left unanswered when asking for the next ones was not seen;
+        # a search says nothing about the films shown beside it: they may be offered again
+        not_seen += [m for m in _form_ids("shown") if m not in chosen]
     if action in ("feed", "save"):
         return redirect(url_for("pages.feed"))
     args = {"s": _token(not_seen)}
