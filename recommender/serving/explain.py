@@ -47,6 +47,8 @@ def loved_along_with(title: str, people: int) -> str:
 
 
 WELL_LIKED = "Popular and well rated"
+WELL_LIKED_RATINGS, WELL_LIKED_STARS = 100, 3.5  # what "popular and well rated" promises
+FOR_YOUR_RATINGS = "Picked from what your ratings say you like"
 
 
 def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
@@ -57,11 +59,19 @@ def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
         return f"From {movie['year']}, among the newest here"
     if sort == "top_rated" and movie.get("avg_rating") is not None:
         return f"Rated {movie['avg_rating']:.1f}★ on average by {movie['num_ratings']} people"
-    return popular(movie.get("num_ratings", 0))
+    return rated_by(movie.get("num_ratings", 0))
 
 
 def popular(num_ratings: int) -> str:
-    return f"Popular: rated by {num_ratings} people"
+    """"Popular: rated by 583 people" (the most-rated films of a list)."""
+    return f"Popular: rated by {num_ratings} {'person' if num_ratings == 1 else 'people'}"
+
+
+def rated_by(num_ratings: int) -> str:
+    """A list the person sorted by popularity: a film few rated is not called popular there."""
+    if num_ratings >= WELL_LIKED_RATINGS:
+        return popular(num_ratings)
+    return f"Rated by {num_ratings} {'person' if num_ratings == 1 else 'people'}"
 
 
 @lru_cache(maxsize=16384)
@@ -123,6 +133,25 @@ def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[
     word = GENRE_PHRASE.get(genre, genre.lower())
     phrase = word + ("" if word in NOUN_GENRES else " film")
     return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {query_title}"
+
+
+def kind_of_liked(movie: dict, liked: Sequence[dict]) -> str:
+    """Why a feed pick that no one liked film raised is there (genre taste, predicted stars):
+    "Also a western, like Dances with Wolves", the liked film sharing the pick's rarest genre;
+    "Popular and well rated" only when it is; else what the person's ratings say of it."""
+    genres = movie.get("genres") or ()
+    best = None
+    for film in liked:
+        shared = shared_genres(film.get("genres") or (), genres)
+        if shared:
+            rank = min(GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY) for g in shared)
+            if best is None or rank < best[0]:
+                best = (rank, film)
+    if best is not None:
+        return kind_phrase(best[1]["display_title"], best[1].get("genres") or (), genres)
+    if (movie.get("num_ratings") or 0) >= WELL_LIKED_RATINGS and (movie.get("avg_rating") or 0) >= WELL_LIKED_STARS:
+        return WELL_LIKED
+    return FOR_YOUR_RATINGS
 
 
 def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),

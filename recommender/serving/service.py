@@ -219,6 +219,7 @@ class Recommender:
         cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
         shared_ids = [int(ids[b]) if b >= 0 else None for b in loved_with]
         movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids + shared_ids if c is not None]))
+        liked_movies = functools.cache(lambda: list(self._titles(rated_ids[known][liked].tolist()).values()))
         star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
         out = []
         for movie_id, score, cause_id, row, shared_id, people in zip(top_ids, scores.tolist(), cause_ids, because,
@@ -234,7 +235,7 @@ class Recommender:
                 reason = explain.sorted_by(browse.sort, movies.get(movie_id, {}), None if predicted is None
                                            else float(predicted[self.index.rows([movie_id])[0]]))
             else:
-                reason = explain.WELL_LIKED
+                reason = explain.kind_of_liked(movies.get(movie_id, {}), liked_movies())  # read once, if asked
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 

@@ -1,0 +1,25 @@
+"""Feed reasons that stay true: a pick no liked film raised names the liked film of its kind,
+and nothing is called popular or well rated that is not."""
+from recommender.serving import explain
+
+DANCES = {"display_title": "Dances with Wolves", "genres": ["Adventure", "Drama", "Western"]}
+HEAT = {"display_title": "Heat", "genres": ["Action", "Crime", "Thriller"]}
+
+
+def test_a_pick_of_a_liked_films_kind_names_the_rarest_genre_they_share():
+    pick = {"genres": ["Drama", "Western"], "num_ratings": 3, "avg_rating": 1.0}
+    assert explain.kind_of_liked(pick, [HEAT, DANCES]) == "Also a western, like Dances with Wolves"
+
+
+def test_popular_and_well_rated_only_when_it_is():
+    liked = [HEAT]
+    assert explain.kind_of_liked({"genres": ["Musical"], "num_ratings": 400, "avg_rating": 4.1}, liked) \
+        == explain.WELL_LIKED
+    assert explain.kind_of_liked({"genres": ["Musical"], "num_ratings": 5, "avg_rating": 4.6}, liked) \
+        == explain.FOR_YOUR_RATINGS
+
+
+def test_a_film_few_rated_is_not_called_popular_in_a_sorted_list():
+    assert explain.sorted_by("popular", {"num_ratings": 2}) == "Rated by 2 people"
+    assert explain.sorted_by("popular", {"num_ratings": 583}) == "Popular: rated by 583 people"
+    assert explain.popular(1) == "Popular: rated by 1 person"
