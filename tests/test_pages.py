@@ -147,12 +147,13 @@ def test_forms_refuse_missing_csrf_token(csrf_client):
     for path, data in [("/ratings/3", {"rating": "4"}), ("/ratings/3/delete", {}), ("/logout", {}),
                        ("/onboarding", {"action": "skip"})]:
         response = client.post(path, data=data)
-        assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "Reload the page and try again" in response.get_data(as_text=True)
     response = client.post("/ratings/3", data={"rating": "4"},
                            headers={"X-CSRFToken": csrf_token(client, "/feed"), "X-Requested-With": "fetch"})
     assert response.status_code == 201
     refused = client.post("/ratings/4", data={"rating": "4"}, headers={"X-Requested-With": "fetch"})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"
+    assert "logged out or in" in refused.get_json()["error"]["message"]  # what the page's script shows
 
 
 def test_register_with_csrf_token(csrf_client):

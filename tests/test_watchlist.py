@@ -290,7 +290,7 @@ def test_visitors_see_no_toggle(tmp_path):
 def test_posts_need_the_csrf_token_and_change_nothing_without_it(site):
     for path in ("/watchlist/3", "/watchlist/3/delete"):
         refused = site.post(path, data={"next": "/feed"})
-        assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "Reload the page and try again" in refused.get_data(as_text=True)
         fetched = site.post(path, headers={"X-Requested-With": "fetch"})
         assert error_code(fetched, 400) == "csrf_failed"
     assert "Your watchlist is empty" in html(site, "/watchlist")

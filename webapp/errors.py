@@ -29,10 +29,16 @@ def wants_json() -> bool:
             or request.headers.get("X-Requested-With") == "fetch")
 
 
+STALE_PAGE = ("This page is out of date: you logged out or in since it was opened (perhaps in another "
+              "tab), so nothing was changed. Reload the page and try again.")
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
     if wants_json():
         return jsonify({"error": {"code": code, "message": message}}), status, headers or {}
-    context = {"code": status, "name": code.replace("_", " "), "message": message}
+    name = code.replace("_", " ")
+    heading = "Please reload the page" if code == "csrf_failed" else f"{status} {name.capitalize()}"
+    context = {"code": status, "name": name, "heading": heading, "message": message}
     try:  # the site's own layout; the bare page if even that fails (e.g. the error is in it)
         page = render_template("error.html", **context)
     except Exception:  # noqa: BLE001 - an error page must never raise
@@ -49,11 +55,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+        message = exc.description or exc.name
         if isinstance(exc, CSRFError):
-            code = "csrf_failed"
+            # a page left open while this browser logged out or in elsewhere: say what to do
+            code, message = "csrf_failed", STALE_PAGE
         # keep Allow (405) and the like, but the body's type is ours to set
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-        return error_response(exc.code or 500, code, exc.description or exc.name, headers)
+        return error_response(exc.code or 500, code, message, headers)
 
     @app.errorhandler(sqlite3.OperationalError)
     def _store_unavailable(exc: sqlite3.OperationalError):
