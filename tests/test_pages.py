@@ -300,3 +300,10 @@ def test_browse_without_an_index_says_so(client):
 
 def test_feed_without_an_index_does_not_offer_more(member):
     assert 'data-movie-id="' in (html := page(member, "/feed")) and 'class="show-more"' not in html
+
+
+def test_browse_offers_the_catalogues_decades_only(client):
+    """The fixture release's films are from the 1990s and before: no decade that lists nothing."""
+    html = client.get("/browse").get_data(as_text=True)
+    offered = [int(d) for d in re.findall(r'<option value="(\d{4})"', html)]
+    assert offered and max(offered) < 2000 and offered == sorted(offered, reverse=True)

@@ -90,6 +90,13 @@ def years(db: sqlite_utils.Database) -> tuple[list[int], list[int | None]]:
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+def decades(db: sqlite_utils.Database) -> list[int]:
+    """The decades the catalogue's films come from, newest first (1990, 1980, …): the browse
+    form offers these and no empty ones (ML-100K ends in 1998)."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT year / 10 * 10 FROM movies WHERE year IS NOT NULL ORDER BY 1 DESC").fetchall()]
+
+
 def with_movies(db: sqlite_utils.Database, recs: Sequence) -> list[dict]:
     """Recommendations (movie_id, score, reason) as `{"movie", "score", "reason"}` dicts, in order.
     A recommendation that already carries its catalogue row (`movie`, read by the recommender

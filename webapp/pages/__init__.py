@@ -10,7 +10,7 @@ from recommender.store.catalogue import NOT_GENRES
 from recommender.store.user_ratings import ALLOWED
 
 from ..db import get_db
-from ..lookups import all_genres
+from ..lookups import MAX_QUERY, all_genres
 from ..security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -31,6 +31,12 @@ def stars(value: float) -> str:
 def rating_steps() -> tuple[float, ...]:
     """0.5 .. 5.0: the choices of every rating control."""
     return ALLOWED
+
+
+@bp.app_template_global()
+def max_query() -> int:
+    """The longest search the site answers: the boxes stop the typing there."""
+    return MAX_QUERY
 
 
 @bp.app_template_global()

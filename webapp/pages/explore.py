@@ -73,7 +73,8 @@ def browse():
         args["offset"] = [str(more)]
         more_url = request.path + "?" + _query(args)
     return render_template("browse.html", browse=asked, items=items, error=error, note=note, more_url=more_url,
-                           decade=request.args.get("decade", ""), sort_labels=SORT_LABELS,
+                           decade=request.args.get("decade", ""), decades=catalogue.decades(get_db()),
+                           sort_labels=SORT_LABELS,
                            personal=PERSONAL, min_ratings=MIN_RATINGS), 400 if error else 200
 
 
