@@ -192,7 +192,7 @@ def test_the_page_deletes_after_the_password_then_logs_out(browser):
 def test_the_page_refuses_a_wrong_password_and_needs_the_csrf_token(browser):
     before = snapshot(browser.app_.config["DATABASE"])
     no_token = browser.post("/account/delete", data={"password": PASSWORD})
-    assert no_token.status_code == 400 and "CSRF" in no_token.get_data(as_text=True)
+    assert no_token.status_code == 400 and "Reload the page and try again" in no_token.get_data(as_text=True)
     assert snapshot(browser.app_.config["DATABASE"]) == before
     wrong = browser.post("/account/delete", data={"csrf_token": csrf_token(browser, "/account"),
                                                   "password": "not my password"})
