@@ -212,6 +212,19 @@ def test_letterboxd_preview_counts_and_rows(api):
     assert my_ratings(client, account) == {}  # nothing written yet
 
 
+def test_a_misspelt_title_is_offered_to_choose_never_imported_unasked(api):
+    """The title search forgives "Godfathr"; the import offers what it finds within a year, as a
+    choice; a title nothing resembles stays unmatched."""
+    client, account = api
+    data = (b"Date,Name,Year,Letterboxd URI,Rating\n2020-01-02,Godfathr,1972,,5\n"
+            b"2020-01-02,Godfathr,1950,,5\n2020-01-03,Qqzzx Vvwwyy,1990,,3\n")
+    rows = {r["line"]: r for r in upload(client, account, data).get_json()["rows"]}
+    assert rows[2]["status"] == "ambiguous" and "did you mean" in rows[2]["note"]
+    assert rows[2]["movie"] is None and "Godfather, The (1972)" in [m["title"] for m in rows[2]["candidates"]]
+    assert rows[3]["status"] == "unmatched"  # the same typo, another year: not that film
+    assert rows[4]["status"] == "unmatched"
+
+
 def test_imdb_preview_non_latin_titles_and_the_ten_star_scale(api):
     client, account = api
     body = upload(client, account, IMDB).get_json()

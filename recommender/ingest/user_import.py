@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,6 +38,7 @@ LAYOUT_NAMES = {LETTERBOXD: "a Letterboxd ratings.csv (Date,Name,Year,Letterboxd
                 IMDB: "an IMDb ratings export (Const,Your Rating,Date Rated,Title,…,Year,…)"}
 
 MATCHED, AMBIGUOUS, UNMATCHED, DUPLICATE, INVALID = "matched", "ambiguous", "unmatched", "duplicate", "invalid"
+NEAR_CANDIDATES = 3  # films a misspelt title is offered as, at most
 STATUSES = (MATCHED, AMBIGUOUS, UNMATCHED, DUPLICATE, INVALID)
 
 _ARTICLE_KEYS = frozenset(search_key(a) for a in ARTICLES)
@@ -220,9 +221,16 @@ class CatalogueTitles:
 
     def __init__(self, movies: Iterable[tuple[int, str, int | None]]):
         self.by_key: dict[str, list[tuple[int, int | None]]] = {}
+        self.year_of: dict[int, int | None] = {}
         for movie_id, title, year in movies:
+            self.year_of[movie_id] = year
             for key in title_keys(title):
                 self.by_key.setdefault(key, []).append((movie_id, year))
+
+    def within_a_year(self, movie_ids: Iterable[int], year: int | None) -> list[int]:
+        """The catalogue films of `movie_ids` whose year is within YEAR_TOLERANCE of `year`."""
+        return [m for m in movie_ids if m in self.year_of and (
+            year is None or self.year_of[m] is None or abs(self.year_of[m] - year) <= YEAR_TOLERANCE)]
 
     def candidates(self, titles: Iterable[str], year: int | None) -> list[int]:
         """Catalogue ids one of `titles` names, within YEAR_TOLERANCE of `year` (any year
@@ -235,11 +243,14 @@ class CatalogueTitles:
         return sorted(found)
 
 
-def preview_rows(rows: Iterable[FileRow], titles: CatalogueTitles) -> list[dict]:
+def preview_rows(rows: Iterable[FileRow], titles: CatalogueTitles,
+                 near: Callable[[str], list[int]] | None = None) -> list[dict]:
     """One dict per line: `{"line", "title", "year", "rating", "rated_at", "status", "movie",
     "candidates", "note"}` with `movie` a catalogue id (matched lines) and `candidates` the ids to
     choose from (ambiguous lines). A film rated on several lines counts once, from its last line:
-    the earlier ones are DUPLICATE, their note naming the line that wins."""
+    the earlier ones are DUPLICATE, their note naming the line that wins. A title no key matches
+    is looked up by `near` (the site's title search, which forgives typos: "Godfathr"), and what
+    it finds within a year is offered to choose from, never imported unasked."""
     out = []
     for row in rows:
         item = {"line": row.line, "title": row.title, "year": row.year, "rating": row.rating,
@@ -252,6 +263,9 @@ def preview_rows(rows: Iterable[FileRow], titles: CatalogueTitles) -> list[dict]
             elif found:
                 item.update(status=AMBIGUOUS, candidates=found,
                             note=f"{len(found)} films in the catalogue fit this title and year: pick one")
+            elif near is not None and (guess := titles.within_a_year(near(row.title)[:NEAR_CANDIDATES], row.year)):
+                item.update(status=AMBIGUOUS, candidates=guess,
+                            note="no film of exactly this title: did you mean one of these? Pick one, or skip")
             else:
                 item.update(status=UNMATCHED, note="no film of this title within a year of it in the catalogue")
         out.append(item)

@@ -15,6 +15,7 @@ from recommender.store import user_import as import_store
 
 from ..db import get_db
 from ..errors import ApiError
+from ..lookups import title_index
 from ..security import token_required
 from . import bp, json_body
 
@@ -62,7 +63,8 @@ def make_preview(user_id: int, data: bytes, fmt: str | None) -> import_store.Pre
     except user_import.InvalidImport as exc:
         raise ApiError(400, "invalid_import", str(exc)) from None
     db = get_db()
-    rows = user_import.preview_rows(file_rows, user_import.CatalogueTitles(import_store.catalogue_titles(db)))
+    rows = user_import.preview_rows(file_rows, user_import.CatalogueTitles(import_store.catalogue_titles(db)),
+                                    near=lambda title: title_index().search(title, limit=user_import.NEAR_CANDIDATES))
     return import_store.save_preview(db, user_id, found, rows)
 
 
