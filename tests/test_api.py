@@ -112,7 +112,10 @@ def test_username_taken_in_any_case(client):
     {"username": 42, "password": PASSWORD}, {"username": "bob", "password": 12345678},
 ])
 def test_create_user_rejects_bad_input(client, body):
-    assert error_code(client.post("/api/users", json=body), 400) in {"invalid_username", "weak_password"}
+    code = error_code(client.post("/api/users", json=body), 400)
+    assert code in {"invalid_username", "weak_password", "invalid_password"}
+    if "username" in body and not isinstance(body.get("password"), str):
+        assert code == "invalid_password"  # missing or not text: malformed, not weak
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -76,7 +76,9 @@ def check_password(username: str, password: object) -> None:
     """AccountError("weak_password") for a password that is too short or long, equal to the
     username, on the breach lists zxcvbn ships, or guessable by its estimate (sequences,
     repeats, keyboard walks, dictionary words with the usual substitutions)."""
-    if not _is_text(password) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+    if not _is_text(password):  # missing or not a string: a malformed request, not a weak password
+        raise AccountError("invalid_password", "password: required, as text")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AccountError("weak_password", f"password: at least {MIN_PASSWORD} characters")
     if password.casefold() == username.casefold():
         raise AccountError("weak_password", "password: must not be your username")
