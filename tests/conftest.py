@@ -1,10 +1,14 @@
 """Shared fixtures: apps on temporary instance folders, fed from the small fixture releases."""
+import functools
 from pathlib import Path
 
 import pytest
 
 from recommender import paths, store
 from recommender.ingest import sources
+from recommender.serving.index import current_version, load_index
+from recommender.serving.service import Recommender
+from recommender.text import query_encoder
 from webapp import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -81,3 +85,14 @@ def ml100k_app(ml100k_wheel, tmp_path_factory):
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code == 0, result.output
     return app
+
+
+@pytest.fixture(scope="module")
+def ml100k_rec(ml100k_app):
+    """A Recommender over the real ML-100K's live version, as a worker builds one (the version's
+    own query encoder for search)."""
+    root = Path(ml100k_app.config["INDEX_ROOT"])
+    db = store.connect(ml100k_app.config["DATABASE"])
+    index = load_index(root / current_version(root))
+    yield Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
+    db.close()

@@ -80,6 +80,12 @@ def sign_up(page, server: str, name: str) -> None:
     page.get_by_role("button", name="Sign up").click()
 
 
+def sign_up_and_skip_onboarding(page, server: str, name: str) -> None:
+    """A new account straight to its feed ("Skip for now")."""
+    sign_up(page, server, name)
+    page.get_by_role("button", name="Skip for now").click()
+
+
 def feed_ids(page) -> list[str]:
     return page.locator("#feed-list > li").evaluate_all("items => items.map(li => li.dataset.movieId)")
 

@@ -4,18 +4,20 @@ card, the status message's Undo brings it back; the hidden list undoes too.
 The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
 from __future__ import annotations
 
-from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, sign_up  # noqa: F401  (fixtures)
-
-
-def sign_up_and_skip_onboarding(page, server: str) -> None:
-    sign_up(page, server, "hider")
-    page.get_by_role("button", name="Skip for now").click()
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    feed_ids,
+    live_server,
+    page,
+    pytestmark,
+    shot,
+    sign_up_and_skip_onboarding,
+)
 
 
 def test_not_interested_in_the_feed_then_undo(live_server, page):
     from playwright.sync_api import expect
 
-    sign_up_and_skip_onboarding(page, live_server)
+    sign_up_and_skip_onboarding(page, live_server, "hider")
     expect(page).to_have_url(f"{live_server}/feed")
     cards = page.locator("#feed-list > li")
     expect(cards).to_have_count(20)

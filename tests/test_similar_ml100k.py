@@ -2,39 +2,24 @@
 (issue 17): a sequel finds its series, a film finds films of its kind (westerns under Dances
 with Wolves, horror under Scream, children's films under Toy Story), reasons say which signal
 put each film there, and catalogue artefacts never lead a list nor a search."""
-import functools
 import re
-from pathlib import Path
 
 import pytest
 
-from recommender import store
-from recommender.serving.index import current_version, load_index
-from recommender.serving.service import Recommender
 from recommender.store import accounts
-from recommender.text import query_encoder
 
 pytestmark = [pytest.mark.ml100k, pytest.mark.textmodel, pytest.mark.slow]
 
 UNKNOWN, GOOD_MORNING = 267, 1373  # ML-100K's `unknown` entry; a film with genre "unknown"
 
 
-@pytest.fixture(scope="module")
-def rec(ml100k_app):
-    root = Path(ml100k_app.config["INDEX_ROOT"])
-    db = store.connect(ml100k_app.config["DATABASE"])
-    index = load_index(root / current_version(root))
-    yield Recommender(db, index, functools.cache(lambda name: query_encoder.for_index(index, name)))
-    db.close()
-
-
-def movie_id(rec, title: str) -> int:
-    (found,) = rec.db.execute("SELECT id FROM movies WHERE title = ?", (title,)).fetchone()
+def movie_id(ml100k_rec, title: str) -> int:
+    (found,) = ml100k_rec.db.execute("SELECT id FROM movies WHERE title = ?", (title,)).fetchone()
     return found
 
 
-def similar(rec, title: str, k: int = 10):
-    return rec.similar(movie_id(rec, title), k)
+def similar(ml100k_rec, title: str, k: int = 10):
+    return ml100k_rec.similar(movie_id(ml100k_rec, title), k)
 
 
 def titles(recs) -> list[str]:
@@ -48,15 +33,15 @@ def titles(recs) -> list[str]:
     ("Scream (1996)", {"Scream 2 (1997)"}),
     ("Three Colors: Red (1994)", {"Three Colors: Blue (1993)", "Three Colors: White (1994)"}),
 ])
-def test_a_film_finds_its_series(rec, query, series):
-    recs = similar(rec, query)
+def test_a_film_finds_its_series(ml100k_rec, query, series):
+    recs = similar(ml100k_rec, query)
     assert titles(recs)[0] in series and series <= set(titles(recs)), titles(recs)
-    query_title = rec.db["movies"].get(movie_id(rec, query))["display_title"]
+    query_title = ml100k_rec.db["movies"].get(movie_id(ml100k_rec, query))["display_title"]
     assert all(r.reason == f"Same series as {query_title}" for r in recs if r.movie["title"] in series)
 
 
-def test_star_wars_finds_its_sequels_whose_titles_share_no_words(rec):
-    top = titles(similar(rec, "Star Wars (1977)", 5))
+def test_star_wars_finds_its_sequels_whose_titles_share_no_words(ml100k_rec):
+    top = titles(similar(ml100k_rec, "Star Wars (1977)", 5))
     assert {"Empire Strikes Back, The (1980)", "Return of the Jedi (1983)"} <= set(top), top
 
 
@@ -99,60 +84,60 @@ KINDS = [
 
 
 @pytest.mark.parametrize("query, kind, at_least", KINDS, ids=[k[0] for k in KINDS])
-def test_a_film_lists_films_of_its_kind(rec, query, kind, at_least):
-    recs = similar(rec, query)
+def test_a_film_lists_films_of_its_kind(ml100k_rec, query, kind, at_least):
+    recs = similar(ml100k_rec, query)
     assert count_kind(recs, kind) >= at_least, list(zip(titles(recs), genres_of(recs)))
 
 
-def test_scream_finds_other_horror_among_the_seasons_hits(rec):
+def test_scream_finds_other_horror_among_the_seasons_hits(ml100k_rec):
     """Scream's raters rated 1997's hits too (Liar Liar, The Rock, Air Force One): horror still
     takes 4 of the 10 places, 3 of them in the first 8."""
-    recs = similar(rec, "Scream (1996)")
+    recs = similar(ml100k_rec, "Scream (1996)")
     assert count_kind(recs[:8], {"Horror"}) >= 3 and count_kind(recs, {"Horror"}) >= 4, titles(recs)
 
 
 @pytest.mark.xfail(strict=True, reason="films of X's kind are ordered by the same blend as the rest: the "
                    "best co-rated horror (Jaws, The Devil's Advocate) come before the teen slashers, and "
                    "Liar Liar, which most of Scream's raters also rated, stays second")
-def test_scream_finds_slashers_before_the_seasons_comedy(rec):
-    recs = similar(rec, "Scream (1996)")
+def test_scream_finds_slashers_before_the_seasons_comedy(ml100k_rec):
+    recs = similar(ml100k_rec, "Scream (1996)")
     assert {"Craft, The (1996)", "I Know What You Did Last Summer (1997)"} & set(titles(recs)), titles(recs)
     assert "Liar Liar (1997)" not in titles(recs)[:5]
 
 
-def test_a_film_of_xs_kind_says_so_with_evidence(rec):
+def test_a_film_of_xs_kind_says_so_with_evidence(ml100k_rec):
     """'Also a western, like Dances with Wolves': only under films that are westerns, and the
     fans' stars it cites are the ratings'."""
-    recs = similar(rec, "Dances with Wolves (1990)")
+    recs = similar(ml100k_rec, "Dances with Wolves (1990)")
     kind = [r for r in recs if r.reason.startswith("Also a western, like Dances with Wolves")]
     assert kind, [r.reason for r in recs]
     assert all("Western" in r.movie["genres"] for r in kind)
-    wolves = movie_id(rec, "Dances with Wolves (1990)")
+    wolves = movie_id(ml100k_rec, "Dances with Wolves (1990)")
     for r in kind:
         cited = re.fullmatch(r"Also a western, like Dances with Wolves: (\d\.\d)★ from (\d+) who loved it", r.reason)
         if cited is None:
             continue
-        expected_n, expected_mean = rec.db.execute(
+        expected_n, expected_mean = ml100k_rec.db.execute(
             "SELECT count(*), avg(b.rating) FROM ratings a JOIN ratings b ON a.user_id = b.user_id "
             "WHERE a.movie_id = ? AND a.rating >= 4 AND b.movie_id = ? AND a.user_id < ?",
             (wolves, r.movie_id, accounts.ACCOUNT_ID_FLOOR)).fetchone()
         assert int(cited.group(2)) == expected_n and abs(float(cited.group(1)) - expected_mean) <= 0.051
 
 
-def test_heat_finds_crime_films(rec):
-    recs = similar(rec, "Heat (1995)")
+def test_heat_finds_crime_films(ml100k_rec):
+    recs = similar(ml100k_rec, "Heat (1995)")
     assert sum("Crime" in g or "Thriller" in g for g in genres_of(recs)) >= 6, titles(recs)
 
 
-def test_reasons_say_which_signal_and_cite_checkable_numbers(rec):
-    recs = similar(rec, "Heat (1995)")
+def test_reasons_say_which_signal_and_cite_checkable_numbers(ml100k_rec):
+    recs = similar(ml100k_rec, "Heat (1995)")
     reasons = [r.reason for r in recs]
     assert len(set(reasons)) == len(reasons)  # not the same sentence on every row
     cited = [r for r in recs if r.reason.startswith("People who loved Heat gave it ")]
     assert cited, reasons
-    heat = movie_id(rec, "Heat (1995)")
+    heat = movie_id(ml100k_rec, "Heat (1995)")
     for r in cited:  # the numbers are the ratings': people who gave Heat 4 or more stars
-        expected_n, expected_mean = rec.db.execute(
+        expected_n, expected_mean = ml100k_rec.db.execute(
             "SELECT count(*), avg(b.rating) FROM ratings a JOIN ratings b ON a.user_id = b.user_id "
             "WHERE a.movie_id = ? AND a.rating >= 4 AND b.movie_id = ? AND a.user_id < ?",
             (heat, r.movie_id, accounts.ACCOUNT_ID_FLOOR)).fetchone()  # the release's users, not other tests' accounts
@@ -160,16 +145,16 @@ def test_reasons_say_which_signal_and_cite_checkable_numbers(rec):
         assert int(n) == expected_n and abs(float(mean) - expected_mean) <= 0.051
 
 
-def test_text_reasons_name_what_the_films_share(rec):
+def test_text_reasons_name_what_the_films_share(ml100k_rec):
     """A film few people rated leans on its text: its reasons name the decade or the genres both
     films share ("Also a 1990s drama")."""
     from recommender.serving import explain
 
-    rare = [m for (m,) in rec.db.execute("SELECT id FROM movies WHERE num_ratings BETWEEN 1 AND 3 ORDER BY id LIMIT 40")]
+    rare = [m for (m,) in ml100k_rec.db.execute("SELECT id FROM movies WHERE num_ratings BETWEEN 1 AND 3 ORDER BY id LIMIT 40")]
     seen = 0
     for m in rare:
-        query = rec.db["movies"].get(m)
-        for r in rec.similar(m, 10):
+        query = ml100k_rec.db["movies"].get(m)
+        for r in ml100k_rec.similar(m, 10):
             if r.reason.startswith("Also "):
                 seen += 1
                 shared = explain.shared_genres(query["genres"].split("|"), r.movie["genres"])
@@ -179,12 +164,12 @@ def test_text_reasons_name_what_the_films_share(rec):
     assert seen >= 10
 
 
-def test_artefacts_never_lead_a_list_nor_a_search(rec):
-    ids = [m for (m,) in rec.db.execute("SELECT id FROM movies WHERE id < 100000 ORDER BY id")]
+def test_artefacts_never_lead_a_list_nor_a_search(ml100k_rec):
+    ids = [m for (m,) in ml100k_rec.db.execute("SELECT id FROM movies WHERE id < 100000 ORDER BY id")]
     for m in ids:
-        first = rec.similar(m, 1)
+        first = ml100k_rec.similar(m, 1)
         assert not first or first[0].movie_id not in (UNKNOWN, GOOD_MORNING)
     for phrase in ("heist gone wrong", "unknown", "a film", "good morning"):
-        found = rec.search(phrase, 5)
+        found = ml100k_rec.search(phrase, 5)
         assert found[0].movie_id not in (UNKNOWN, GOOD_MORNING), (phrase, titles(found))
         assert found[0].movie["num_ratings"] > 1
