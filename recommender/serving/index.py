@@ -378,12 +378,14 @@ class LoadedIndex:
 
     def genre_weights(self, per_genre: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Per item row (all, or `rows`), the largest of `per_genre` over the item's genres (0: none)."""
-        weighted = self._genre_floats if rows is None else self._genre_floats[rows]
-        return (weighted * per_genre.astype(np.float32)).max(axis=1, initial=0.0)
+        by_genre = self._genre_floats_by_genre if rows is None else self._genre_floats_by_genre[:, rows]
+        return (by_genre * per_genre.astype(np.float32)[:, None]).max(axis=0, initial=0.0)
 
     @cached_property
-    def _genre_floats(self) -> np.ndarray:
-        return np.asarray(self.genre_matrix, dtype=np.float32)
+    def _genre_floats_by_genre(self) -> np.ndarray:
+        """The genre matrix transposed and contiguous: a max down its columns runs along memory,
+        several times faster than across the short rows of the item-major matrix."""
+        return np.ascontiguousarray(np.asarray(self.genre_matrix, dtype=np.float32).T)
 
     def genres_of(self, row: int) -> list[str]:
         return [self.genre_names[j] for j in np.flatnonzero(self.genre_matrix[row])]
