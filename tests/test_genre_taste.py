@@ -1,5 +1,5 @@
-"""Genre taste (recommender.models.genres): lifts over everyone's shares, gated by how far a
-history stands from them."""
+"""Genre taste (recommender.models.genres): lifts over everyone's shares, each film counted for
+every genre it has."""
 import numpy as np
 import scipy.sparse as sp
 
@@ -22,14 +22,29 @@ def test_a_western_fan_is_steered_to_westerns():
     assert scores[:3].min() > 0 > scores[3:].max()
 
 
-def test_a_history_like_everyone_elses_says_nothing():
-    """One western and nine comedies liked is about the shares of all ratings: no steering."""
+def test_a_history_like_everyone_elses_says_little():
+    """Comedies liked, as everyone's ratings are: a small steer beside a western fan's."""
     model = fitted()
-    base = model.arrays["base"]
-    assert base[1] > base[0]
-    rows = np.array([0, 3, 4, 5])
-    stars = np.array([4.0, 4.0, 4.0, 4.0])
-    assert np.allclose(model.score_one(rows, stars), 0.0)
+    comedies = model.score_one(np.array([3, 4, 5]), np.array([5.0, 5.0, 5.0]))
+    westerns = model.score_one(np.array([0, 1, 2]), np.array([5.0, 5.0, 5.0]))
+    assert np.abs(comedies[3:]).max() < 0.1 * westerns[:3].min()
+
+
+def test_the_genre_every_liked_film_shares_stands_out():
+    """Five liked films of two genres each, one genre common to them all (the best-known films
+    of many genres are such hits): that genre leads the taste."""
+    shared = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0], [1, 0, 1, 0]]
+    genres = np.array(shared + [[0, 1, 1, 1]] * 15, dtype=np.uint8)
+    model = GenreTaste().fit(sp.csr_matrix(np.ones((50, 20), dtype=np.float32)), item_genres=genres)
+    taste = model.taste(np.full(5, 2.5), genres[:5])
+    assert taste.argmax() == 0 and taste[0] > 1.5 * taste[1:].max()
+
+
+def test_a_few_random_picks_say_nothing():
+    """Two films of a genre in four liked, where most films are of it: chance explains that."""
+    genres = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 0], [1, 1]], dtype=np.uint8)
+    model = GenreTaste().fit(sp.csr_matrix(np.ones((50, 6), dtype=np.float32)), item_genres=genres)
+    assert not model.taste(np.array([2.5, 2.5, 2.5, 2.5]), genres[:4]).any()
 
 
 def test_disliked_genres_are_pushed_down():

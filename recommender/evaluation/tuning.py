@@ -20,6 +20,7 @@ import pandas as pd
 from recommender.evaluation import protocol as ev
 from recommender.models import preferences
 from recommender.models.ease import gram_matrix
+from recommender.models.genres import GenreTaste
 from recommender.models.hybrid import Hybrid
 from recommender.models.hybrid_base import warmth
 from recommender.vocab import Vocabulary
@@ -64,6 +65,7 @@ def recipe() -> str:
     """What a tuning result depends on besides the data: a tuned result cached under another
     recipe is stale."""
     return json.dumps({"grid": GRID, "keys": MODEL_KEYS + BLEND_KEYS, "defaults": Hybrid.defaults,
+                       "genre_taste": GenreTaste.defaults,
                        "off": SET_BY_PERSONAS_OFF,
                        "objective": [LIKED_SHARE_WEIGHT, DISLIKED_WEIGHT, ALL_RATINGS_FLOOR,
                                      MIN_COVERAGE_SHARE, COVERAGE_PENALTY]}, sort_keys=True)

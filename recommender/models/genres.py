@@ -3,12 +3,17 @@ the blend.
 
 Co-ratings of a handful of well-known films mostly point at other well-known films, and text
 embeddings of titles weigh a genre word lightly; someone who rated five westerns 5 stars still
-expects westerns. A genre's taste is its lift: the share of genre among the films the person
-liked (star-weighted, smoothed towards the share among everyone's ratings, `prior_ratings`
-films' worth) over that share among everyone's ratings, as a log, minus the same lift among
-the films they disliked where that is positive. A film scores the mean taste of its genres.
-Five random well-known films say little (lifts near 0), five westerns a lot; the term fades
-as ratings accumulate (half at `fade_ratings`), since a long history speaks for itself."""
+expects westerns. A genre's taste is its lift: the share of the films the person liked that are
+of the genre (star-weighted, smoothed towards the share among everyone's ratings,
+`prior_ratings` films' worth) over that share among everyone's ratings, as a log, minus the
+same lift among the films they disliked where that is positive. A film counts for every genre
+it has: five well-known romances liked are five romances, even when three are also war films
+and adventures (the best-known films of most genres have four or five), so the genre they all
+share stands out. A film scores the mean taste of its genres. The taste is gated by how
+unlikely chance is to explain the liked films' genres: five films that all share a genre are
+a statement, whatever the genre, while a handful of random picks (three dramas of five, as
+everyone rates) say nothing. The term fades as ratings accumulate (half at `fade_ratings`),
+since a long history speaks for itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -38,7 +43,7 @@ def _share_rows(g: np.ndarray) -> np.ndarray:
 class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
-                "divergence_from": 0.25, "divergence_full": 0.6}
+                "surprise_from": 4.0, "surprise_full": 7.0}
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
     def fit(self, matrix, times=None, item_vectors=None, item_genres=None):
@@ -48,19 +53,21 @@ class GenreTaste(OneHistoryAtATime, Model):
         if g.shape[0] != matrix.shape[1]:
             raise ValueError(f"genres: {g.shape[0]} genre rows for {matrix.shape[1]} items")
         counts = np.asarray(binary(matrix).sum(axis=0), dtype=np.float64).ravel()
-        base = counts @ g
-        base = base / max(base.sum(), 1e-12)
-        self.arrays = {"G": g, "base": np.maximum(base, self.BASE_FLOOR).astype(np.float32)}
+        base = counts @ (g > 0) / max(counts.sum(), 1e-12)  # the share of ratings whose film is of the genre
+        self.arrays = {"G": g, "base_contains": np.maximum(base, self.BASE_FLOOR).astype(np.float32)}
         self.n_items = int(matrix.shape[1])
         return self
 
     def _restore(self, directory, meta, reader) -> None:
         """A version built before lifts kept genre rows scaled by 1/sqrt(count) and no base
-        shares: its rows are rescaled and every genre taken as equally common."""
+        shares: its rows are rescaled and every genre taken as equally common. One built before
+        films counted for each of their genres kept each film's genres as fractions of it."""
         super()._restore(directory, meta, reader)
-        if "base" not in self.arrays:
+        if "base" not in self.arrays and "base_contains" not in self.arrays:
             g = _share_rows(np.asarray(self.arrays["G"]) > 0)
             self.arrays = {"G": g, "base": np.full(g.shape[1], 1.0 / max(g.shape[1], 1), dtype=np.float32)}
+        if "base_contains" not in self.arrays:  # genre shares of a version built before: near enough
+            self.arrays["base_contains"] = self.arrays.pop("base")
 
     @property
     def item_genres(self) -> np.ndarray:
@@ -68,26 +75,34 @@ class GenreTaste(OneHistoryAtATime, Model):
 
     def taste(self, weights: np.ndarray, genre_rows: np.ndarray) -> np.ndarray:
         """(genres,) the taste of one history: its signed star weights and its films' genre
-        shares; faded by the history's length."""
-        base = np.asarray(self.arrays["base"], dtype=np.float64)
+        rows; faded by the history's length."""
+        base = np.asarray(self.arrays["base_contains"], dtype=np.float64)
         prior = float(self.params["prior_ratings"])
         w = np.asarray(weights, dtype=np.float64)
-        rows = np.asarray(genre_rows, dtype=np.float64)
+        of_genre = (np.asarray(genre_rows) > 0).astype(np.float64)
 
         def share(side: np.ndarray) -> np.ndarray:  # smoothed towards everyone's shares
-            return (side @ rows + prior * base) / (side.sum() + prior)
+            return (side @ of_genre + prior * base) / (side.sum() + prior)
 
-        liked = share(np.clip(w, 0, None))
-        taste = np.log(liked / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
+        liked = np.clip(w, 0, None)
+        taste = np.log(share(liked) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        return taste * self._confidence(liked, base) * half ** p / (len(w) ** p + half ** p)
+        return taste * self._confidence(liked, of_genre, base) * half ** p / (len(w) ** p + half ** p)
 
-    def _confidence(self, liked_share: np.ndarray, base: np.ndarray) -> float:
-        """0..1: how far the liked films' genre shares stand from everyone's (their divergence,
-        in nats), beyond what a handful of films picked at random already shows."""
-        divergence = float((liked_share * np.log(liked_share / base)).sum())
-        low, high = float(self.params["divergence_from"]), float(self.params["divergence_full"])
-        return float(np.clip((divergence - low) / (high - low), 0.0, 1.0))
+    def _confidence(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
+        """0..1 from the surprise of the genre most over-represented among the liked films: the
+        number of liked films times the divergence (Bernoulli, in nats) of the genre's share
+        among them from its share among everyone's ratings, a log-likelihood ratio against
+        "picked at random"."""
+        films = float((liked > 0).sum())
+        if films == 0:
+            return 0.0
+        shares = np.clip(liked @ of_genre / liked.sum(), 1e-9, 1 - 1e-9)
+        b = np.clip(base, 1e-9, 1 - 1e-9)
+        divergence = shares * np.log(shares / b) + (1 - shares) * np.log((1 - shares) / (1 - b))
+        surprise = films * float(np.where(shares > b, divergence, 0.0).max())
+        low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
+        return float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray) -> np.ndarray:
         """(items,) scores of one history of distinct rows and their stars."""
