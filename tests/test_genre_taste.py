@@ -1,8 +1,11 @@
 """Genre taste (recommender.models.genres): lifts over everyone's shares, each film counted for
 every genre it has."""
+import json
+
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.models.base import load_model
 from recommender.models.genres import GenreTaste
 
 # six films: three westerns, three comedies; everyone rates the comedies, few the westerns
@@ -58,3 +61,19 @@ def test_batch_scoring_is_one_history_at_a_time():
     batch = model.score(h)
     assert np.array_equal(batch[0], model.score_one(np.array([0, 1, 5]), np.array([5.0, 5.0, 1.0])))
     assert not batch[1].any()
+
+
+def test_a_version_saved_before_the_surprise_gate_still_loads(tmp_path):
+    """An upgrade must not stop the live version serving: its genre part carries the old gate's
+    params and genre-share base, and loads with them set aside."""
+    model = fitted()
+    folder = model.save(tmp_path / "genres")
+    meta = json.loads((folder / "model.json").read_text())
+    meta["params"].update(divergence_from=0.25, divergence_full=0.6)
+    meta["arrays"] = ["G", "base"]
+    (folder / "model.json").write_text(json.dumps(meta))
+    (folder / "base_contains.npy").rename(folder / "base.npy")
+    old = load_model(folder)
+    assert "divergence_from" not in old.params
+    scores = old.score_one(np.array([0, 1, 2]), np.array([5.0, 5.0, 5.0]))
+    assert scores[:3].min() > 0 > scores[3:].max()

@@ -92,6 +92,9 @@ def row_max_normalise(scores: np.ndarray) -> np.ndarray:
 class Model:
     kind: ClassVar[str] = "base"
     defaults: ClassVar[dict] = {}
+    # params a version saved by older code may carry and this code no longer reads: dropped at
+    # load, so a live version keeps serving after an upgrade until the next rebuild
+    retired: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -99,6 +102,7 @@ class Model:
             REGISTRY[cls.kind] = cls
 
     def __init__(self, **params):
+        params = {k: v for k, v in params.items() if k not in self.retired}
         unknown = sorted(set(params) - set(self.defaults))
         if unknown:
             raise ValueError(f"{self.kind}: unknown config key(s) {unknown}; "

@@ -44,6 +44,7 @@ class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
                 "surprise_from": 4.0, "surprise_full": 7.0}
+    retired = frozenset({"divergence_from", "divergence_full"})  # the gate before the surprise one
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
     def fit(self, matrix, times=None, item_vectors=None, item_genres=None):
