@@ -47,6 +47,12 @@ def indexed_app(app):
     return app
 
 
+@pytest.fixture(params=["popularity", "indexed"])
+def any_app(request):
+    """The fixture release served by the popularity fallback, and by a built index version."""
+    return request.getfixturevalue("app" if request.param == "popularity" else "indexed_app")
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -19,34 +19,10 @@ from recommender.store import catalogue, watchlist
 from recommender.text import embedders
 from tests.conftest import snapshot
 from tests.test_hidden import card_ids, error_code, html, ids_of, site  # noqa: F401  (fixture)
-from tests.web_helpers import imported_app, login_form, signup
+from tests.web_helpers import imported_app, signup
 
 
-@pytest.fixture(params=["popularity", "indexed"])
-def any_app(request):
-    """The fixture release served by the popularity fallback, and by a built index version."""
-    return request.getfixturevalue("app" if request.param == "popularity" else "indexed_app")
-
-
-# --- the API ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("method, path", [("GET", "/api/watchlist"), ("PUT", "/api/watchlist/3"),
-                                          ("DELETE", "/api/watchlist/3")])
-@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic YWxpY2U6eA=="])
-def test_auth_required_and_nothing_written(app, client, method, path, header):
-    signup(client)
-    before = snapshot(app.config["DATABASE"])
-    response = client.open(path, method=method, headers={"Authorization": header} if header else {})
-    assert error_code(response, 401) == "unauthorized"
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert snapshot(app.config["DATABASE"]) == before
-
-
-def test_a_session_cookie_alone_is_not_api_auth(client):
-    signup(client)
-    assert login_form(client).status_code == 302
-    assert error_code(client.put("/api/watchlist/3"), 401) == "unauthorized"
-
+# --- the API (its auth: tests/test_movie_lists_api.py) ---------------------------------------
 
 def test_unknown_movies_and_films_not_listed_are_404_and_change_nothing(app, client):
     user = signup(client)
