@@ -1,4 +1,6 @@
 """`flask eval --similar` end to end on the fixture release (hashing embedder, no text model)."""
+import json
+
 from recommender.evaluation import item_protocol
 
 ANCHORS = ("EASE weights (λ=500)", "item-kNN cosine", "text alone", "z(EASE) + 0.25 z(text)",
@@ -24,3 +26,30 @@ def test_eval_similar_honours_k(runner):
     result = runner.invoke(args=["eval", "--similar", "--k", "5"])
     assert result.exit_code == 0, result.output
     assert "wrecall@5" in result.output and "k=5" in result.output
+
+
+def _judgment_file(path, groups):
+    path.write_text(json.dumps({"sets": {name: [{"name": f"g{i}", "movie_ids": ids} for i, ids in enumerate(gs)]
+                                         for name, gs in groups.items()}}))
+    return path
+
+
+def test_eval_similar_scores_a_judgment_set_file(runner, tmp_path):
+    sets = _judgment_file(tmp_path / "sets.json", {"series": [[3, 4, 5], [6, 7], [8, 9]], "makers": [[1, 10, 99999]]})
+    result = runner.invoke(args=["eval", "--similar", "--judgments", str(sets)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines[next(i for i, line in enumerate(lines) if line.startswith("judgments ")) + 1]
+    assert header.split() == ["series", "hit@10", "series", "recall@10", "makers", "hit@10", "makers", "recall@10"]
+    for model in ("EASE weights (λ=500)", "z(EASE) + 0.25 z(text)", item_protocol.CHOSEN):
+        row = [line for line in lines if line.startswith(model)][-1]
+        assert len(row[len(model):].split()) == 4 and all(0 <= float(v) <= 1 for v in row[len(model):].split())
+
+
+def test_eval_similar_refuses_a_file_that_is_not_a_judgment_set(runner, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"groups": []}')
+    result = runner.invoke(args=["eval", "--similar", "--judgments", str(bad)])
+    assert result.exit_code == 2 and "not a judgment set file" in result.output
+    alone = runner.invoke(args=["eval", "--judgments", str(bad)])
+    assert alone.exit_code == 2 and "--judgments goes with --similar" in alone.output

@@ -114,13 +114,17 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--similar", is_flag=True,
               help='"Movies like X" on the item-to-item protocol (docs/protocol.md): the chosen model beside '
                    "the anchors (EASE weights, item-kNN cosine, text alone, fixed blends, the product before it).")
+@click.option("--judgments", type=click.Path(exists=True, dir_okay=False),
+              help='With --similar: also score "movies like X" and the anchors, fitted on every rating, on a '
+                   "judgment set file (groups of films that belong together: series, same makers; "
+                   "docs/protocol.md), hit@k and recall@k per set.")
 @click.option("--onboarding", is_flag=True,
               help="The adaptive onboarding simulated on the cold protocol's users: ndcg_liked after 5 and 10 "
                    "answers beside the fixed popular list and random picks.")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
                  model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None,
-                 onboarding: bool = False) -> None:
+                 onboarding: bool = False, judgments: str | None = None) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the ratings of the imported release (not those of the
@@ -141,8 +145,10 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
 
     if bool(train_csv) != bool(test_csv):
         raise click.UsageError("--train and --test go together")
+    if judgments and not similar:
+        raise click.UsageError("--judgments goes with --similar")
     if similar:
-        return _eval_similar(k)
+        return _eval_similar(k, judgments)
     if onboarding:
         from webapp.eval_onboarding import eval_onboarding
 
@@ -216,11 +222,18 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
         click.echo(f"{len(run.predictions)} predictions written to {dump_predictions}")
 
 
-def _eval_similar(k: int) -> None:
-    """`flask eval --similar`: the table of recommender.evaluation.item_protocol."""
+def _eval_similar(k: int, judgments_path: str | None = None) -> None:
+    """`flask eval --similar`: the table of recommender.evaluation.item_protocol, and with
+    --judgments the table of recommender.evaluation.judgments."""
     from indexer.build import movie_vectors
-    from recommender.evaluation import item_protocol
+    from recommender.evaluation import item_protocol, judgments
 
+    sets = None
+    if judgments_path:
+        try:
+            sets = judgments.load(judgments_path)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--judgments") from error
     db = store.connect(current_app.config["DATABASE"])
     try:
         movies = store.movies_frame(db)
@@ -237,6 +250,11 @@ def _eval_similar(k: int) -> None:
     click.echo(f"item-to-item protocol (movies like X), k={k}, warm split: {table['users'].max()} users")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
     click.echo("chosen params: " + json.dumps(params, sort_keys=True))
+    if sets is not None:
+        scored = judgments.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
+                               movies["genres"].tolist(), sets, params, k, report)  # movies_frame: by id
+        click.echo(f"judgments ({judgments_path}), every rating, k={k}")
+        click.echo(scored.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
 def init_app(app: Flask) -> None:
