@@ -85,3 +85,20 @@ def test_kind_reasons_name_the_rarest_shared_genre_and_the_evidence():
                                   evidence=(12, 3.75)) == "Also a horror film, like Scream: 3.8★ from 12 who loved it"
     assert explain.similar_reason(isim.SOURCE_KIND, "Toy Story", ["Animation", "Children's", "Comedy"],
                                   ["Animation", "Children's", "Musical"]) == "Also an animated film, like Toy Story"
+
+
+def test_someone_who_rated_everything_links_less_than_someone_who_chose():
+    """With a user weight, a pair rated by one person who rated all films counts less than a pair
+    rated by people who rated a handful (inverse user frequency); without it, the same."""
+    import scipy.sparse as sp
+
+    x = np.zeros((4, 6), dtype=np.float32)
+    x[0, :] = 4.0  # rated everything: links every pair, 0-1 as much as 2-3
+    x[1, [0, 1]] = 4.0  # two people chose the pair 0-1
+    x[2, [0, 1]] = 4.0
+    x[3, [2, 3, 4]] = 4.0  # one person chose 2-3 (and 4)
+    plain = isim.corating_similarity(sp.csr_matrix(x), alpha=0.5, shrink=0.0)
+    weighted = isim.corating_similarity(sp.csr_matrix(x), alpha=0.5, shrink=0.0, user_weight=1.0)
+    assert plain[0, 5] > 0 and weighted[0, 5] < plain[0, 5]  # only the heavy rater links 0 and 5
+    assert weighted[0, 1] / weighted[0, 5] > plain[0, 1] / plain[0, 5]
+    assert np.allclose(isim.corating_similarity(sp.csr_matrix(x), user_weight=0.0), isim.corating_similarity(sp.csr_matrix(x)))

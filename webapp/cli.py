@@ -245,16 +245,14 @@ def _eval_similar(k: int, judgments_path: str | None = None) -> None:
         raise click.ClickException("the store holds no ratings: run `flask data import` first")
     report = lambda line: click.echo(line, err=True)  # noqa: E731
     vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
-    table, params = item_protocol.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
-                                      movies["genres"].tolist(), k, report)
+    table, params, judged = item_protocol.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
+                                              movies["genres"].tolist(), k, report, sets)
     click.echo(f"item-to-item protocol (movies like X), k={k}, warm split: {table['users'].max()} users")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
     click.echo("chosen params: " + json.dumps(params, sort_keys=True))
-    if sets is not None:
-        scored = judgments.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
-                               movies["genres"].tolist(), sets, params, k, report)  # movies_frame: by id
-        click.echo(f"judgments ({judgments_path}), every rating, k={k}")
-        click.echo(scored.to_string(float_format=lambda v: f"{v:.4f}"))
+    if judged is not None:
+        click.echo(f"judgments ({judgments_path}), fitted on every rating, k={k}")
+        click.echo(judged.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
 def init_app(app: Flask) -> None:

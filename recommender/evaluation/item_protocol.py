@@ -171,6 +171,9 @@ def legacy_similar(fold: Fold, item_vectors: np.ndarray, half_ratings: float = 2
     return (beta[:, None] * collab + (1 - beta[:, None]) * text).astype(np.float32)
 
 
+LEGACY = "product before issue 17"
+
+
 def anchors(fold: Fold, item_vectors: np.ndarray | None) -> dict[str, np.ndarray]:
     """The anchors every run prints: EASE item weights (lambda 500), item-kNN cosine, text alone,
     row-standardised EASE + 0.25 / 0.5 x row-standardised text, and the product before issue 17."""
@@ -182,7 +185,7 @@ def anchors(fold: Fold, item_vectors: np.ndarray | None) -> dict[str, np.ndarray
         out["text alone"] = text
         out["z(EASE) + 0.25 z(text)"] = z_ease + 0.25 * z_text
         out["z(EASE) + 0.5 z(text)"] = z_ease + 0.5 * z_text
-        out["product before issue 17"] = legacy_similar(fold, item_vectors)
+        out[LEGACY] = legacy_similar(fold, item_vectors)
     return out
 
 
@@ -197,10 +200,13 @@ CHOSEN = "movies like X (chosen)"
 
 
 def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarray | None, titles,
-        genre_lists=None, k: int = K, report: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, dict]:
+        genre_lists=None, k: int = K, report: Callable[[str], None] | None = None,
+        sets: Mapping[str, list[list[int]]] | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]:
     """The protocol end to end: split, tune "movies like X" on a validation split of train,
-    fit it and the anchors on train, score each on test once. (table, tuned params)."""
-    from recommender.evaluation import similar_tuning
+    fit it and the anchors on train, score each on test once. With judgment `sets`
+    (recommender.evaluation.judgments), the tuning reads them too and the anchors and the chosen
+    model, fitted on every rating, are scored on them. (table, tuned params, sets' table)."""
+    from recommender.evaluation import judgments, similar_tuning
 
     train, test = split(ratings)
     items = Vocabulary(np.union1d(catalogue_ids, np.union1d(train["movie_id"].unique(), test["movie_id"].unique())))
@@ -217,8 +223,15 @@ def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarr
         report(f"item-to-item protocol: {len(train)} train rows, {len(test)} test rows; "
                "tuning on a validation split of train")
     tuned = similar_tuning.tune(train, items, vectors, item_titles, item_genres,
-                                report=(lambda line: report("  " + line)) if report else None)
+                                report=(lambda line: report("  " + line)) if report else None, sets=sets)
     fold = Fold(train, test, items, item_genres)
     models = anchors(fold, vectors)
     models[CHOSEN] = similar_tuning.candidate_scores(fold, vectors, item_titles, item_genres, tuned["params"])
-    return table(models, fold, k), tuned["params"]
+    judged = None
+    if sets:
+        whole = Fold(ratings, ratings.iloc[:0], items, item_genres)
+        fitted = anchors(whole, vectors)
+        fitted.pop(LEGACY, None)
+        fitted[CHOSEN] = similar_tuning.candidate_scores(whole, vectors, item_titles, item_genres, tuned["params"])
+        judged = judgments.table(fitted, sets, items, k)
+    return table(models, fold, k), tuned["params"], judged

@@ -4,8 +4,9 @@
 The protocol (recommender.evaluation.item_protocol) asks what X's fans went on to love; a
 judgment set asks what a film buff would list. Every film X of a group is a query; the other
 films of its group in the catalogue are relevant; the model, fitted on every rating of the
-release, ranks the catalogue without X. Per set: hit@k (a relevant film in the top k) and
-recall@k (the relevant films found over min(k, how many there are)), averaged over queries.
+release (recommender.evaluation.item_protocol.run fits them), ranks the catalogue without X.
+Per set: hit@k (a relevant film in the top k) and recall@k (the relevant films found over
+min(k, how many there are)), averaged over queries.
 A set file (docs/protocol.md):
 
     {"sets": {"franchises": [{"name": "Alien", "movie_ids": [176, 449, ...]}, ...], ...}}
@@ -15,15 +16,12 @@ Ids not in the catalogue are dropped; a group left with one film asks nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from recommender.evaluation import item_protocol as ip
-from recommender.evaluation import similar_tuning
-from recommender.models import item_similarity as isim
 from recommender.vocab import Vocabulary
 
 K = 10
@@ -81,20 +79,3 @@ def table(models: Mapping[str, np.ndarray], sets: Mapping[str, list[list[int]]],
             row[f"{name} hit@{k}"], row[f"{name} recall@{k}"] = m[f"hit@{k}"], m[f"recall@{k}"]
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")
-
-
-def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarray | None, titles,
-        genre_lists, sets: Mapping[str, list[list[int]]], params: dict | None = None, k: int = K,
-        report: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Fit the anchors and "movies like X" (`params`, the model's defaults unless given) on every
-    rating and score each on every set. The catalogue's order is the items' order."""
-    items = Vocabulary(np.asarray(catalogue_ids, dtype=np.int64))
-    fold = ip.Fold(ratings, ratings.iloc[:0], items, genre_lists)
-    if report:
-        sizes = ", ".join(f"{name} {len(queries(groups, items))}" for name, groups in sets.items())
-        report(f"judgments: {len(ratings)} ratings; queries per set: {sizes}")
-    models = ip.anchors(fold, item_vectors)
-    models.pop("product before issue 17", None)
-    models[ip.CHOSEN] = similar_tuning.candidate_scores(fold, item_vectors, titles, genre_lists,
-                                                        {**isim.DEFAULTS, **(params or {})})
-    return table(models, sets, items, k)

@@ -33,11 +33,13 @@ import numpy as np
 import pandas as pd
 
 from recommender.evaluation import item_protocol as ip
+from recommender.evaluation import judgments
 from recommender.models import item_similarity as isim
 from recommender.vocab import Vocabulary
 
 GRID = {
-    "sim_alpha": [0.6, 0.7],
+    "sim_alpha": [0.5, 0.6, 0.7],
+    "sim_user_weight": [0.0, 0.5],
     "sim_shrink": [5.0, 20.0],
     "sim_adjusted": [0.25],
     "sim_genre": [0.0, 0.1],
@@ -51,6 +53,7 @@ GUARD_ANCHOR = "item-kNN cosine"
 GUARD_TOLERANCE = 0.95  # the guards within 5% of item-kNN's: the films of X's kind cost some of them
 KIND = "rarest_genre@10"
 KIND_FLOOR = 0.45  # close to half the top 10 of X's rarest genre, on average (item-kNN: 0.30)
+JUDGED_ANCHORS = ("z(EASE) + 0.25 z(text)", "EASE weights (λ=500)")  # the first the fold has
 
 
 def _params(values: dict) -> dict:
@@ -72,38 +75,60 @@ def candidate_scores(fold: ip.Fold, item_vectors: np.ndarray | None, titles, gen
 
 
 def tune(train: pd.DataFrame, items: Vocabulary, item_vectors: np.ndarray | None, titles, genre_lists=None,
-         report: Callable[[str], None] | None = None) -> dict:
-    """{"params", "validation": the chosen setting's metrics, "floors": the rule's, "seconds"}."""
+         report: Callable[[str], None] | None = None, sets: dict | None = None) -> dict:
+    """{"params", "validation": the chosen setting's metrics, "floors": the rule's, "seconds"}.
+    `sets`: judgment sets (recommender.evaluation.judgments), scored on the same fit."""
     started = time.perf_counter()
     vtrain, vtest = ip.validation(train)
     fold = ip.Fold(vtrain, vtest, items, genre_lists)
-    anchors = {name: ip.evaluate(m, fold) for name, m in ip.anchors(fold, item_vectors).items()}
+    anchor_scores = ip.anchors(fold, item_vectors)
+    anchors = {name: ip.evaluate(m, fold) for name, m in anchor_scores.items()}
     floors = {g: GUARD_TOLERANCE * anchors[GUARD_ANCHOR][g] for g in GUARDS}
     floors[OBJECTIVE] = ANCHOR_MARGIN * max(m[OBJECTIVE] for m in anchors.values())
     floors[KIND] = KIND_FLOOR if genre_lists is not None else 0.0
+    asked = {name: judgments.queries(groups, items) for name, groups in (sets or {}).items()}
+    asked = {name: q for name, q in asked.items() if q}
+    if asked:
+        judged = next(name for name in JUDGED_ANCHORS if name in anchor_scores)
+        floors.update(_judged(anchor_scores[judged], asked))
     keys = [k for k in GRID if (item_vectors is not None or k != "sim_text")
             and (genre_lists is not None or k not in ("sim_genre", "sim_kind_rank"))]
-    best, best_metrics, best_rank = dict(isim.DEFAULTS), None, (False, False, 0.0)
+    best, best_metrics, best_rank = dict(isim.DEFAULTS), None, (False, False, False, 0.0)
     collabs: dict[tuple, np.ndarray] = {}
     for values in itertools.product(*(GRID[k] for k in keys)):
         params = _params(dict(zip(keys, values)))
-        key = (params["sim_alpha"], params["sim_shrink"], params["sim_adjusted"])
+        key = (params["sim_alpha"], params["sim_shrink"], params["sim_user_weight"], params["sim_adjusted"])
         if key not in collabs:
             collabs[key] = isim.collaborative_similarity(fold.train, params)
-        m = ip.evaluate(candidate_scores(fold, item_vectors, titles, genre_lists, params, collabs[key]), fold)
-        rank = _rank(m, floors)
+        scores = candidate_scores(fold, item_vectors, titles, genre_lists, params, collabs[key])
+        m = {**ip.evaluate(scores, fold), **(_judged(scores, asked) if asked else {})}
+        rank = _rank(m, floors, asked)
         if best_metrics is None or rank > best_rank:
             best, best_metrics, best_rank = params, m, rank
             if report:
                 report(f"{json.dumps(dict(zip(keys, values)))} -> "
-                       + ", ".join(f"{g} {m[g]:.4f} (floor {floors[g]:.4f})" for g in (OBJECTIVE, KIND) + GUARDS))
+                       + ", ".join(f"{g} {m[g]:.4f} (floor {floors[g]:.4f})" for g in floors))
     return {"params": {k: best[k] for k in isim.DEFAULTS}, "validation": best_metrics, "floors": floors,
             "seconds": round(time.perf_counter() - started, 1)}
 
 
-def _rank(m: dict, floors: dict) -> tuple:
+def _judged(scores: np.ndarray, asked: dict) -> dict:
+    """hit@10 and recall@10 of each judgment set, as "<set> hit@10", "<set> recall@10"."""
+    out = {}
+    for name, q in asked.items():
+        m = judgments.evaluate(scores, q)
+        out[f"{name} hit@10"], out[f"{name} recall@10"] = m["hit@10"], m["recall@10"]
+    return out
+
+
+def _rank(m: dict, floors: dict, asked: dict | None = None) -> tuple:
     """The rule as an order: above the anchors and the guards first, then of X's kind enough,
-    then the main figure (or, short of the kind floor, the kind)."""
+    then (with judgment sets) at or above the judged anchor on every set, then the objective:
+    the judgment sets' mean recall@10 when there are sets, else the main figure (short of the
+    kind floor, the kind)."""
     above = m[OBJECTIVE] > floors[OBJECTIVE] and all(m[g] >= floors[g] for g in GUARDS)
     kind = m[KIND] >= floors[KIND]
-    return above, kind, m[OBJECTIVE] if kind else m[KIND]
+    judged = [g for g in floors if g.endswith("@10") and " " in g]
+    sets_ok = all(m[g] >= floors[g] for g in judged)
+    objective = float(np.mean([m[f"{name} recall@10"] for name in asked])) if asked else m[OBJECTIVE]
+    return above, kind, sets_ok, objective if kind else m[KIND]

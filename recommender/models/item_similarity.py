@@ -46,7 +46,7 @@ from .base import binary
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
 # item-to-item protocol (`flask eval --similar` prints the run); sim_series and
 # sim_kind_slots are set, not tuned
-DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 20.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
+DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 20.0, "sim_user_weight": 0.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
             "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
             "sim_kind_slots": 4, "sim_kind_rank": 10}
 
@@ -135,15 +135,22 @@ def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
 # -- co-ratings --------------------------------------------------------------------------------
 
 def corating_similarity(matrix, alpha: float = DEFAULTS["sim_alpha"], shrink: float = DEFAULTS["sim_shrink"],
-                         rows: np.ndarray | None = None) -> np.ndarray:
+                         rows: np.ndarray | None = None, user_weight: float = 0.0) -> np.ndarray:
     """Dense (len(rows) or items) x items asymmetric cosine of the co-ratings:
     co(X, Y) / (n_X^alpha n_Y^(1-alpha) + shrink), n = ratings. alpha 1/2 is the cosine, 1 the
     conditional probability P(Y | X), which favours what everyone rated; below 1/2 rare films
-    win on a handful of co-ratings."""
+    win on a handful of co-ratings. `user_weight` b: a person who rated m films adds
+    1 / m^b to each pair they rated (scaled to a mean weight of 1 over people), since someone
+    who rated everything of a season links everything to everything, and someone who rated
+    twenty films chose them (the inverse user frequency of Breese et al. 1998)."""
     x = binary(sp.csr_matrix(matrix))
     n = np.asarray(x.sum(axis=0)).ravel().astype(np.float64)
     rows = np.arange(x.shape[1]) if rows is None else np.asarray(rows, dtype=np.int64)
-    co = (x.tocsc()[:, rows].T @ x).toarray().astype(np.float64)
+    weighted = x
+    if user_weight:
+        per_user = 1.0 / np.power(np.maximum(np.diff(x.indptr), 1).astype(np.float64), user_weight)
+        weighted = (sp.diags((per_user / per_user.mean()).astype(np.float32)) @ x).tocsr()
+    co = (weighted.tocsc()[:, rows].T @ x).toarray().astype(np.float64)
     denom = np.power(np.maximum(n[rows], 1e-9), alpha)[:, None] * np.power(np.maximum(n, 1e-9), 1 - alpha)[None, :]
     sim = co / (denom + shrink)
     sim[np.arange(len(rows)), rows] = 0.0
@@ -185,7 +192,8 @@ def row_standardised(m: np.ndarray) -> np.ndarray:
 def collaborative_similarity(matrix, params: dict) -> np.ndarray:
     """The dense model's co-rating side, items x items: z(asymmetric co-rating cosine) +
     sim_adjusted z(adjusted cosine), each row standardised."""
-    sim = row_standardised(corating_similarity(matrix, float(params["sim_alpha"]), float(params["sim_shrink"])))
+    sim = row_standardised(corating_similarity(matrix, float(params["sim_alpha"]), float(params["sim_shrink"]),
+                                               user_weight=float(params["sim_user_weight"])))
     if params["sim_adjusted"]:
         sim += np.float32(params["sim_adjusted"]) * row_standardised(adjusted_cosine(matrix))
     return sim
