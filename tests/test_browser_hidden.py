@@ -67,3 +67,24 @@ def test_not_interested_in_the_feed_then_undo(live_server, page):
     page.goto(f"{live_server}/feed")
     assert before[0] in feed_ids(page)
     assert page.console_errors == []
+
+
+def test_the_undo_of_a_card_far_down_the_feed_is_in_view(live_server, page):
+    """The status region stays at the top of the viewport: hiding the last card of the feed, a
+    person sees "Hidden: X." and its Undo without scrolling back up."""
+    from playwright.sync_api import expect
+
+    sign_up_and_skip_onboarding(page, live_server, "hider-far")
+    cards = page.locator("#feed-list > li")
+    expect(cards).to_have_count(20)
+    last = cards.last
+    title = last.get_by_role("heading").inner_text()
+    last.get_by_role("button", name="Not interested").click()
+    expect(page.locator("#status")).to_contain_text(f"Hidden: {title}.")
+    assert page.evaluate("window.scrollY") > 400  # still far down the page
+    undo = page.locator("#status").get_by_role("button", name="Undo")
+    expect(undo).to_be_in_viewport()
+    shot(page, "13-feed-hidden-far-down.png")
+    undo.click()
+    expect(page.locator("#status")).to_contain_text(f"Shown again: {title}.")
+    assert page.console_errors == []
