@@ -36,14 +36,19 @@ def _judgment_file(path, groups):
 
 def test_eval_similar_scores_a_judgment_set_file(runner, tmp_path):
     sets = _judgment_file(tmp_path / "sets.json", {"series": [[3, 4, 5], [6, 7], [8, 9]], "makers": [[1, 10, 99999]]})
-    result = runner.invoke(args=["eval", "--similar", "--judgments", str(sets)])
+    other = _judgment_file(tmp_path / "other.json", {"series": [[6, 7]]})
+    result = runner.invoke(args=["eval", "--similar", "--tune-judgments", str(sets), "--judgments", str(other)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    header = lines[next(i for i, line in enumerate(lines) if line.startswith("judgments ")) + 1]
-    assert header.split() == ["series", "hit@10", "series", "recall@10", "makers", "hit@10", "makers", "recall@10"]
-    for model in ("EASE weights (λ=500)", "z(EASE) + 0.25 z(text)", item_protocol.CHOSEN):
-        row = [line for line in lines if line.startswith(model)][-1]
+    tuned = next(i for i, line in enumerate(lines) if line.startswith(f"judgments {sets} (read by the tuning)"))
+    assert lines[tuned + 1].split() == ["series", "hit@10", "series", "recall@10", "makers", "hit@10", "makers",
+                                        "recall@10"]
+    for model in ("EASE weights (λ=500)", item_protocol.CHOSEN):
+        row = next(line for line in lines[tuned:] if line.startswith(model))
         assert len(row[len(model):].split()) == 4 and all(0 <= float(v) <= 1 for v in row[len(model):].split())
+    checked = next(i for i, line in enumerate(lines) if line.startswith(f"judgments {other} (not read by the tuning)"))
+    assert lines[checked + 1].split() == ["series", "hit@10", "series", "recall@10"]
+    assert "series hit@10" in result.stderr  # the tuning's report shows the sets' floors
 
 
 def test_eval_similar_refuses_a_file_that_is_not_a_judgment_set(runner, tmp_path):
@@ -51,5 +56,7 @@ def test_eval_similar_refuses_a_file_that_is_not_a_judgment_set(runner, tmp_path
     bad.write_text('{"groups": []}')
     result = runner.invoke(args=["eval", "--similar", "--judgments", str(bad)])
     assert result.exit_code == 2 and "not a judgment set file" in result.output
+    bad_tuning = runner.invoke(args=["eval", "--similar", "--tune-judgments", str(bad)])
+    assert bad_tuning.exit_code == 2 and "--tune-judgments" in bad_tuning.output
     alone = runner.invoke(args=["eval", "--judgments", str(bad)])
-    assert alone.exit_code == 2 and "--judgments goes with --similar" in alone.output
+    assert alone.exit_code == 2 and "go with --similar" in alone.output

@@ -114,17 +114,22 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--similar", is_flag=True,
               help='"Movies like X" on the item-to-item protocol (docs/protocol.md): the chosen model beside '
                    "the anchors (EASE weights, item-kNN cosine, text alone, fixed blends, the product before it).")
-@click.option("--judgments", type=click.Path(exists=True, dir_okay=False),
+@click.option("--judgments", type=click.Path(exists=True, dir_okay=False), multiple=True,
               help='With --similar: also score "movies like X" and the anchors, fitted on every rating, on a '
                    "judgment set file (groups of films that belong together: series, same makers; "
-                   "docs/protocol.md), hit@k and recall@k per set.")
+                   "docs/protocol.md), hit@k and recall@k per set. Repeatable.")
+@click.option("--tune-judgments", type=click.Path(exists=True, dir_okay=False),
+              help="With --similar: a judgment set file the tuning reads too (the settings must match the fixed "
+                   "blend on each set; the sets' mean recall then chooses); scored like --judgments. Keep "
+                   "another file out of it to check the choice.")
 @click.option("--onboarding", is_flag=True,
               help="The adaptive onboarding simulated on the cold protocol's users: ndcg_liked after 5 and 10 "
                    "answers beside the fixed popular list and random picks.")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
                  model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None,
-                 onboarding: bool = False, judgments: str | None = None) -> None:
+                 onboarding: bool = False, judgments: tuple[str, ...] = (),
+                 tune_judgments: str | None = None) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
 
     Without --train/--test it splits the ratings of the imported release (not those of the
@@ -145,10 +150,10 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
 
     if bool(train_csv) != bool(test_csv):
         raise click.UsageError("--train and --test go together")
-    if judgments and not similar:
-        raise click.UsageError("--judgments goes with --similar")
+    if (judgments or tune_judgments) and not similar:
+        raise click.UsageError("--judgments and --tune-judgments go with --similar")
     if similar:
-        return _eval_similar(k, judgments)
+        return _eval_similar(k, judgments, tune_judgments)
     if onboarding:
         from webapp.eval_onboarding import eval_onboarding
 
@@ -222,18 +227,20 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
         click.echo(f"{len(run.predictions)} predictions written to {dump_predictions}")
 
 
-def _eval_similar(k: int, judgments_path: str | None = None) -> None:
-    """`flask eval --similar`: the table of recommender.evaluation.item_protocol, and with
-    --judgments the table of recommender.evaluation.judgments."""
+def _eval_similar(k: int, judgment_paths: tuple[str, ...] = (), tune_path: str | None = None) -> None:
+    """`flask eval --similar`: the table of recommender.evaluation.item_protocol, and one table
+    of recommender.evaluation.judgments per judgment set file."""
     from indexer.build import movie_vectors
     from recommender.evaluation import item_protocol, judgments
 
-    sets = None
-    if judgments_path:
+    paths = ([tune_path] if tune_path else []) + [p for p in judgment_paths if p != tune_path]
+    judged = {}
+    for path in paths:
         try:
-            sets = judgments.load(judgments_path)
+            judged[path] = judgments.load(path)
         except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--judgments") from error
+            option = "--tune-judgments" if path == tune_path else "--judgments"
+            raise click.BadParameter(str(error), param_hint=option) from error
     db = store.connect(current_app.config["DATABASE"])
     try:
         movies = store.movies_frame(db)
@@ -245,14 +252,16 @@ def _eval_similar(k: int, judgments_path: str | None = None) -> None:
         raise click.ClickException("the store holds no ratings: run `flask data import` first")
     report = lambda line: click.echo(line, err=True)  # noqa: E731
     vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
-    table, params, judged = item_protocol.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
-                                              movies["genres"].tolist(), k, report, sets)
+    table, params, tables = item_protocol.run(ratings, movies["id"].to_numpy(), vectors, movies["title"].tolist(),
+                                              movies["genres"].tolist(), k, report, judged,
+                                              judged.get(tune_path) if tune_path else None)
     click.echo(f"item-to-item protocol (movies like X), k={k}, warm split: {table['users'].max()} users")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
     click.echo("chosen params: " + json.dumps(params, sort_keys=True))
-    if judged is not None:
-        click.echo(f"judgments ({judgments_path}), fitted on every rating, k={k}")
-        click.echo(judged.to_string(float_format=lambda v: f"{v:.4f}"))
+    for path, scored in tables.items():
+        role = "read by the tuning" if path == tune_path else "not read by the tuning"
+        click.echo(f"judgments {path} ({role}), fitted on every rating, k={k}")
+        click.echo(scored.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
 def init_app(app: Flask) -> None:

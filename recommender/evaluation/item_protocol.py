@@ -201,11 +201,13 @@ CHOSEN = "movies like X (chosen)"
 
 def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarray | None, titles,
         genre_lists=None, k: int = K, report: Callable[[str], None] | None = None,
-        sets: Mapping[str, list[list[int]]] | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]:
+        judged: Mapping[str, Mapping[str, list[list[int]]]] | None = None,
+        tune_sets: Mapping[str, list[list[int]]] | None = None) -> tuple[pd.DataFrame, dict, dict]:
     """The protocol end to end: split, tune "movies like X" on a validation split of train,
-    fit it and the anchors on train, score each on test once. With judgment `sets`
-    (recommender.evaluation.judgments), the tuning reads them too and the anchors and the chosen
-    model, fitted on every rating, are scored on them. (table, tuned params, sets' table)."""
+    fit it and the anchors on train, score each on test once. The tuning also reads the
+    judgment sets `tune_sets` (recommender.evaluation.judgments); the anchors and the chosen
+    model, fitted on every rating, are scored on each of `judged` ({label: sets}; a label whose
+    sets the tuning did not read checks its choice). (table, tuned params, {label: table})."""
     from recommender.evaluation import judgments, similar_tuning
 
     train, test = split(ratings)
@@ -223,15 +225,15 @@ def run(ratings: pd.DataFrame, catalogue_ids: np.ndarray, item_vectors: np.ndarr
         report(f"item-to-item protocol: {len(train)} train rows, {len(test)} test rows; "
                "tuning on a validation split of train")
     tuned = similar_tuning.tune(train, items, vectors, item_titles, item_genres,
-                                report=(lambda line: report("  " + line)) if report else None, sets=sets)
+                                report=(lambda line: report("  " + line)) if report else None, sets=tune_sets)
     fold = Fold(train, test, items, item_genres)
     models = anchors(fold, vectors)
     models[CHOSEN] = similar_tuning.candidate_scores(fold, vectors, item_titles, item_genres, tuned["params"])
-    judged = None
-    if sets:
+    tables = {}
+    if judged:
         whole = Fold(ratings, ratings.iloc[:0], items, item_genres)
         fitted = anchors(whole, vectors)
         fitted.pop(LEGACY, None)
         fitted[CHOSEN] = similar_tuning.candidate_scores(whole, vectors, item_titles, item_genres, tuned["params"])
-        judged = judgments.table(fitted, sets, items, k)
-    return table(models, fold, k), tuned["params"], judged
+        tables = {label: judgments.table(fitted, sets, items, k) for label, sets in judged.items()}
+    return table(models, fold, k), tuned["params"], tables

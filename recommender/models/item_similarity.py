@@ -44,11 +44,12 @@ from . import preferences
 from .base import binary
 
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
-# item-to-item protocol (`flask eval --similar` prints the run); sim_series and
+# item-to-item protocol, reading the repo's development judgment set (`flask eval --similar
+# --tune-judgments tests/fixtures/similar_judgments.json` prints the run); sim_series and
 # sim_kind_slots are set, not tuned
-DEFAULTS = {"sim_alpha": 0.7, "sim_shrink": 20.0, "sim_user_weight": 0.0, "sim_adjusted": 0.25, "sim_genre": 0.0,
+DEFAULTS = {"sim_alpha": 0.5, "sim_shrink": 20.0, "sim_user_weight": 0.5, "sim_adjusted": 0.25, "sim_genre": 0.1,
             "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
-            "sim_kind_slots": 4, "sim_kind_rank": 10}
+            "sim_kind_slots": 4, "sim_kind_rank": 8}
 
 # -- titles ------------------------------------------------------------------------------------
 
