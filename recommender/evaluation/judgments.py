@@ -67,15 +67,24 @@ def evaluate(scores: np.ndarray, asked: list[tuple[int, np.ndarray]], k: int = K
             f"recall@{k}": float(np.mean(recalls)) if recalls else 0.0, "queries": len(asked)}
 
 
+def columns(name: str, k: int = K) -> tuple[str, str]:
+    """The hit and recall columns of set `name`."""
+    return f"{name} hit@{k}", f"{name} recall@{k}"
+
+
+def scored(scores: np.ndarray, asked: Mapping[str, list[tuple[int, np.ndarray]]], k: int = K) -> dict:
+    """{column: value}: hit@k and recall@k of one score matrix on each set's queries."""
+    out = {}
+    for name, q in asked.items():
+        m = evaluate(scores, q, k)
+        hit, recall = columns(name, k)
+        out[hit], out[recall] = m[f"hit@{k}"], m[f"recall@{k}"]
+    return out
+
+
 def table(models: Mapping[str, np.ndarray], sets: Mapping[str, list[list[int]]], items: Vocabulary,
           k: int = K) -> pd.DataFrame:
     """One row per model, hit@k and recall@k per set (columns "<set> hit@k", "<set> recall@k")."""
     asked = {name: queries(groups, items) for name, groups in sets.items()}
-    rows = []
-    for model, scores in models.items():
-        row = {"model": model}
-        for name, q in asked.items():
-            m = evaluate(scores, q, k)
-            row[f"{name} hit@{k}"], row[f"{name} recall@{k}"] = m[f"hit@{k}"], m[f"recall@{k}"]
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("model")
+    return pd.DataFrame([{"model": model, **scored(scores, asked, k)} for model, scores in models.items()]
+                        ).set_index("model")
