@@ -4,7 +4,9 @@
   co(X, Y) / (n_X^a n_Y^(1-a) + shrink), an asymmetric cosine (a = 1/2: the cosine; a = 1:
   P(Y | X), which lists what everyone rated: MovieLens-100K's ratings were given within seven
   months, so its hits co-occur with everything; a < 1/2 leans towards the films X's crowd
-  rated more than everyone did; the protocol chose 0.7), plus the adjusted cosine of the stars (do those who rate X
+  rated more than everyone did; the tuning chose the cosine once it read judgment sets, the
+  protocol alone 0.7), each person's co-ratings weighed by how few films they rated
+  (`corating_similarity`), plus the adjusted cosine of the stars (do those who rate X
   above their habit rate Y above it too?). The dense model keeps both items x items; the
   large-catalogue one reads the cosine of its ALS item factors instead;
 - series: titles that share their rare words once the year, the article and sequel marks
@@ -13,8 +15,8 @@
   so "Love" or "Man" alone says little and "Godfather" a lot;
 - text: cosine of the MiniLM embeddings of title, year and genres;
 - genres: cosine of the genre sets, each genre weighed by its rarity (sharing "Western" says
-  more than sharing "Drama"; on ML-100K the tuning gave it weight 0, the kind places below
-  doing its work at less cost to the protocol);
+  more than sharing "Drama"; a small weight on ML-100K, the kind places below doing most of
+  its work);
 - kind: the films having X's rarest genre (westerns for Dances with Wolves, horror for Scream)
   are sure of sim_kind_slots places among the first sim_kind_rank: the protocol, from ratings
   given within seven months, rewards the season's hits that X's raters also rated (Liar Liar
