@@ -1,6 +1,7 @@
 """The "movies like X" the model serves (HybridBase's stored lists and their blend) against the
 protocol's vectorised one, and catalogue artefacts that never lead a list."""
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.evaluation import item_protocol as ip
 from recommender.models import Hybrid
@@ -90,8 +91,6 @@ def test_kind_reasons_name_the_rarest_shared_genre_and_the_evidence():
 def test_someone_who_rated_everything_links_less_than_someone_who_chose():
     """With a user weight, a pair rated by one person who rated all films counts less than a pair
     rated by people who rated a handful (inverse user frequency); without it, the same."""
-    import scipy.sparse as sp
-
     x = np.zeros((4, 6), dtype=np.float32)
     x[0, :] = 4.0  # rated everything: links every pair, 0-1 as much as 2-3
     x[1, [0, 1]] = 4.0  # two people chose the pair 0-1

@@ -19,7 +19,8 @@ With judgment sets (recommender.evaluation.judgments: series, same makers, direc
 those the settings at or above the fixed blend z(EASE) + 0.25 z(text) on every set, then the
 sets' mean recall@10 rather than wrecall@10: the protocol rewards what X's crowd rated in the
 same season, a film buff's list what belongs with X. When no setting reaches the kind floor,
-the one with the most kind among those above the anchors and the guards. Set, not tuned, because the protocol barely sees them: the series
+the one with the most kind among those above the anchors and the guards.
+Set, not tuned, because the protocol barely sees them: the series
 weight (users rarely rate two films of one series on different sides of the split; a film with
 the same base title enters the top 10 of any film) and sim_kind_slots (4 films of X's kind in
 every list, where there are that many: on average the floor above leaves some lists with one
