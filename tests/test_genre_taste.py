@@ -77,3 +77,18 @@ def test_a_version_saved_before_the_surprise_gate_still_loads(tmp_path):
     assert "divergence_from" not in old.params
     scores = old.score_one(np.array([0, 1, 2]), np.array([5.0, 5.0, 5.0]))
     assert scores[:3].min() > 0 > scores[3:].max()
+
+
+def test_a_film_few_people_rated_rises_by_a_share_of_its_genres():
+    """A western one person rated is not what a western fan asked for: it rises by a third of
+    the taste (evidence_ratings=3), a well-rated western by all of it. A film nobody rated yet
+    is new, its genres all there is to go on: it rises in full. A fall is never weakened."""
+    genres = np.array([[1, 0]] * 5 + [[0, 1]] * 3, dtype=np.uint8)
+    x = np.zeros((200, 8), dtype=np.float32)
+    x[:, 5:7] = 4.0
+    x[:20, :3] = 4.0
+    x[0, [3, 7]] = 1.0  # films 3 (a western) and 7 (a comedy): one rating each; film 4: none
+    model = GenreTaste(evidence_ratings=3.0).fit(sp.csr_matrix(x), item_genres=genres)
+    scores = model.score_one(np.array([0, 1, 2, 5]), np.array([5.0, 5.0, 5.0, 1.0]))
+    assert np.isclose(scores[3], scores[0] / 3) and np.isclose(scores[4], scores[0])
+    assert scores[6] < 0 and np.isclose(scores[7], scores[6])

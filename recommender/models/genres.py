@@ -13,7 +13,8 @@ share stands out. A film scores the mean taste of its genres. The taste is gated
 unlikely chance is to explain the liked films' genres: five films that all share a genre are
 a statement, whatever the genre, while a handful of random picks (three dramas of five, as
 everyone rates) say nothing. The term fades as ratings accumulate (half at `fade_ratings`),
-since a long history speaks for itself."""
+since a long history speaks for itself. A film fewer than `evidence_ratings` people rated
+rises by that fraction of it: a western one person rated is not what a western fan asked for."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -43,7 +44,7 @@ def _share_rows(g: np.ndarray) -> np.ndarray:
 class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
-                "surprise_from": 4.0, "surprise_full": 7.0}
+                "surprise_from": 4.0, "surprise_full": 7.0, "evidence_ratings": 0.0}
     retired = frozenset({"divergence_from", "divergence_full"})  # the gate before the surprise one
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
@@ -55,9 +56,19 @@ class GenreTaste(OneHistoryAtATime, Model):
             raise ValueError(f"genres: {g.shape[0]} genre rows for {matrix.shape[1]} items")
         counts = np.asarray(binary(matrix).sum(axis=0), dtype=np.float64).ravel()
         base = counts @ (g > 0) / max(counts.sum(), 1e-12)  # the share of ratings whose film is of the genre
-        self.arrays = {"G": g, "base_contains": np.maximum(base, self.BASE_FLOOR).astype(np.float32)}
+        self.arrays = {"G": g, "base_contains": np.maximum(base, self.BASE_FLOOR).astype(np.float32),
+                       "evidence": self._evidence(counts)}
         self.n_items = int(matrix.shape[1])
         return self
+
+    def _evidence(self, counts: np.ndarray) -> np.ndarray:
+        """(items,) min(1, n / k) of each film's ratings n: a film one or two people rated and
+        nobody else took up rises by a fraction of its genres' taste. A film nobody rated yet
+        is new, and its genres are all there is to go on: it keeps the whole."""
+        k = float(self.params["evidence_ratings"])
+        if k <= 0:
+            return np.ones(len(counts), dtype=np.float32)
+        return np.where(counts == 0, 1.0, np.minimum(1.0, counts / k)).astype(np.float32)
 
     def _restore(self, directory, meta, reader) -> None:
         """A version built before lifts kept genre rows scaled by 1/sqrt(count) and no base
@@ -69,6 +80,8 @@ class GenreTaste(OneHistoryAtATime, Model):
             self.arrays = {"G": g, "base": np.full(g.shape[1], 1.0 / max(g.shape[1], 1), dtype=np.float32)}
         if "base_contains" not in self.arrays:  # genre shares of a version built before: near enough
             self.arrays["base_contains"] = self.arrays.pop("base")
+        if "evidence" not in self.arrays:  # built before films were weighed by their ratings
+            self.arrays["evidence"] = np.ones(self.arrays["G"].shape[0], dtype=np.float32)
 
     @property
     def item_genres(self) -> np.ndarray:
@@ -106,8 +119,10 @@ class GenreTaste(OneHistoryAtATime, Model):
         return float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """(items,) scores of one history of distinct rows and their stars."""
+        """(items,) scores of one history of distinct rows and their stars: a rise weighed by
+        the film's evidence, a fall in full."""
         g = np.asarray(self.item_genres)
         weights = np.asarray(stars, dtype=np.float64) - float(self.params["neutral"])
         taste = self.taste(weights, g[np.asarray(rated_rows, dtype=np.int64)])
-        return g @ taste.astype(np.float32)
+        scores = g @ taste.astype(np.float32)
+        return np.where(scores > 0, scores * self.arrays["evidence"], scores).astype(np.float32)

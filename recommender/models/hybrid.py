@@ -26,8 +26,8 @@ from .base import Model, top_rows
 from .content import ContentModel
 from .ease import EASE, gram_matrix
 from .factors import ItemFactors
-from .genres import GenreTaste
-from .hybrid_base import BECAUSE_PEERS, SOURCE_CONTENT, SOURCE_CORATING, HybridBase, strongest, warmth
+from .hybrid_base import (BECAUSE_PEERS, SOURCE_CONTENT, SOURCE_CORATING, HybridBase, genre_taste, strongest,
+                          warmth)
 from .neighbours import ItemKNN, RP3beta
 from .peers import PeerTaste
 from .stars import PredictedStars
@@ -77,7 +77,7 @@ class Hybrid(HybridBase):
             "content": ContentModel,
             "popularity": Popularity,
             "quality": Quality,
-            "genres": GenreTaste,
+            "genres": lambda: genre_taste(params),
             "peers": lambda: PeerTaste(neighbours=params["peer_neighbours"]),
             "stars": PredictedStars,
             "avoid": lambda: AvoidNeighbours(neighbours=params["avoid_neighbours"]),

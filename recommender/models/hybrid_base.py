@@ -58,6 +58,11 @@ def warmth(n: np.ndarray, params: dict) -> np.ndarray:
     return (n / (n + float(params["half_ratings"]) ** g)).astype(np.float32)
 
 
+def genre_taste(params: dict) -> GenreTaste:
+    """The unfitted genre-taste term with the hybrid's share of `params`."""
+    return GenreTaste(evidence_ratings=params["genre_evidence_ratings"])
+
+
 class HybridBase(ServingModel):
     """Parts in `self.parts` ("popularity", "content" when text vectors were given, and the
     subclass's collaborative parts); arrays in `self.arrays` (the stored similar lists, and
@@ -67,6 +72,10 @@ class HybridBase(ServingModel):
         "w_content": 0.1, "w_pop_cold": 0.1, "half_ratings": 12.0, "warmth_power": 4.0,
         "w_liked": 0.0, "w_dislike": 0.0, "w_quality": 0.0, "w_genre": 0.0, "w_peers": 0.0,
         "w_stars": 0.0, "w_avoid": 0.0, "similar_lists": 25,
+        # a film fewer people rated rises by genre in proportion (GenreTaste "evidence_ratings"):
+        # a western one person rated is no answer to a western fan. Set on what a person sees
+        # (tests/test_personas_ml100k.py), not tuned: more is popularity, which the protocol rewards
+        "genre_evidence_ratings": 3.0,
         # read by nothing since item_similarity; kept so that a version saved with them still loads
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4,
         **item_similarity.DEFAULTS,
@@ -121,7 +130,7 @@ class HybridBase(ServingModel):
         if item_vectors is not None:
             self.parts["content"] = ContentModel().fit(matrix, item_vectors=item_vectors)
         if item_genres is not None:
-            self.parts["genres"] = GenreTaste().fit(matrix, item_genres=item_genres)
+            self.parts["genres"] = genre_taste(self.params).fit(matrix, item_genres=item_genres)
         self.n_items = int(matrix.shape[1])
         self._precompute(**kw)
         self._fit_similarity(matrix, item_titles, item_genre_lists)
