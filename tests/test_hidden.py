@@ -3,7 +3,8 @@
 A hidden film never comes back in that user's feed, similar lists or search results, over the
 popularity fallback and over a built index alike; anonymous visitors and other users are not
 affected; refused writes leave the store as it was; the pages offer the button on every card to
-a logged-in user only, behind CSRF, and undo it from `/hidden`."""
+a logged-in user only, behind CSRF, and undo it from `/hidden`. A film the user rated as a
+dislike leaves their similar lists too."""
 import re
 
 import numpy as np
@@ -123,6 +124,24 @@ def test_never_in_similar_lists_for_the_bearer_only(any_app):
     assert ids_of(client.get("/api/movies/3/similar?k=5", headers=garbage)) == before
     body = client.get("/api/movies/3/similar?k=5", headers=user["headers"]).get_json()
     assert body["movie"]["id"] == 3 and all(r["reason"] for r in body["results"])
+
+
+def test_a_film_rated_as_a_dislike_leaves_the_bearers_similar_lists_not_search(any_app):
+    """A 1-star film is no answer to "movies like X" for the person who gave it; a liked one
+    stays, and search still finds the disliked film (to change the rating)."""
+    client = any_app.test_client()
+    user = signup(client)
+    before = ids_of(client.get("/api/movies/3/similar?k=5", headers=user["headers"]))
+    disliked, liked = before[0], before[1]
+    for movie_id, stars in ((disliked, 1.0), (liked, 5.0), (1, 4.0)):
+        assert client.put(f"/api/ratings/{movie_id}", json={"rating": stars},
+                          headers=user["headers"]).status_code in (200, 201)
+    after = ids_of(client.get("/api/movies/3/similar?k=5", headers=user["headers"]))
+    assert len(after) == 5 and disliked not in after and liked in after
+    assert ids_of(client.get("/api/movies/3/similar?k=5")) == before  # anonymous: as it was
+    title = client.get(f"/api/movies/{disliked}").get_json()["display_title"]
+    found = client.get("/api/movies", query_string={"q": title}, headers=user["headers"]).get_json()["results"]
+    assert disliked in [m["id"] for m in found]
 
 
 def test_never_in_search_results_for_the_bearer_only(any_app):
@@ -291,6 +310,12 @@ def test_hidden_films_leave_similar_lists_and_search_results_on_the_pages(site):
         site.post(f"/hidden/{movie_id}", data={"csrf_token": site.csrf})
     assert similar[0] not in card_ids(html(site, "/movies/3"))
     assert search[0] not in card_ids(html(site, "/?mode=text&q=space+robots"))
+
+
+def test_a_film_rated_1_star_leaves_the_movie_pages_similar_list(site):
+    similar = card_ids(html(site, "/movies/3"))
+    assert site.post(f"/ratings/{similar[0]}", data={"csrf_token": site.csrf, "rating": "1"}).status_code == 302
+    assert similar[0] not in card_ids(html(site, "/movies/3"))
 
 
 def test_the_movie_page_hides_itself_and_offers_the_undo(site):

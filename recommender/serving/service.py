@@ -93,6 +93,12 @@ class Recommender:
             self._ratings_read = (user_id, *store.user_rating_arrays(self.db, user_id, newest_first=False))
         return self._ratings_read[1], self._ratings_read[2]
 
+    def disliked(self, user_id: int) -> frozenset[int]:
+        """The films the user's stars call a dislike on their own scale (preferences.masks_of):
+        "movies like X" leaves them out, as it does the hidden ones; search still finds them."""
+        ids, stars = self.user_ratings(user_id, fresh=True)
+        return frozenset(np.asarray(ids)[preferences.masks_of(stars)[1]].tolist())
+
     @property
     def index_version(self) -> str | None:
         return self.index.version if self.index is not None else None

@@ -11,14 +11,19 @@ from ..security import token_required
 from . import bp
 
 
-def hidden_for_bearer() -> frozenset[int]:
-    """Public routes answer anyone, and leave out the films of the account behind a live bearer
-    token when one is sent. A missing, unknown or revoked token is an anonymous visitor here,
-    not a 401: nothing is changed or revealed, and the route stays public."""
+def bearer_account():
+    """The account behind a live bearer token, or None. Public routes answer anyone, and leave
+    out the films of that account when a token is sent. A missing, unknown or revoked token is an
+    anonymous visitor here, not a 401: nothing is changed or revealed, and the route stays public."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
-        return frozenset()
-    account = accounts.account_for_token(get_db(), token.strip())
+        return None
+    return accounts.account_for_token(get_db(), token.strip())
+
+
+def hidden_for_bearer() -> frozenset[int]:
+    """The hidden films of the account behind the bearer token (`bearer_account`), none without one."""
+    account = bearer_account()
     return hidden.id_set(get_db(), account.id) if account else frozenset()
 
 

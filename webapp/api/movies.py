@@ -6,9 +6,9 @@ from recommender.store import catalogue
 from ..db import get_db
 from ..errors import ApiError
 from ..lookups import genre_arg, int_arg, movie_or_404, not_found, text_arg, title_index
-from ..serving import get_recommender
+from ..serving import get_recommender, left_out_of_similar
 from . import bp
-from .hidden import hidden_for_bearer
+from .hidden import bearer_account, hidden_for_bearer
 
 DEFAULT_LIMIT = 10
 
@@ -30,7 +30,8 @@ def movie(movie_id: int):
 @bp.get("/movies/<int:movie_id>/similar")
 def similar(movie_id: int):
     """Movies like this one with a reason each; never the movie itself, nor a film the bearer
-    of a token hid. The movie, the results and their reasons come from one catalogue query."""
+    of a token hid or rated as a dislike. The movie, the results and their reasons come from one
+    catalogue query."""
     try:
         k, genre = int_arg("k", 10), genre_arg()
     except ApiError:
@@ -38,7 +39,9 @@ def similar(movie_id: int):
         raise
     if not catalogue.valid_id(movie_id):
         raise not_found(movie_id)
-    found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre, hide=hidden_for_bearer())
+    account = bearer_account()
+    hide = left_out_of_similar(account.id if account else None)
+    found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre, hide=hide)
     if found is None:
         raise not_found(movie_id)
     recs = [r for r in recs if r.movie_id != movie_id]

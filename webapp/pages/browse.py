@@ -7,7 +7,7 @@ from recommender.store import catalogue, rating_stats, user_ratings
 from ..db import get_db
 from ..errors import ApiError
 from ..lookups import genre_arg, text_arg, title_index
-from ..serving import get_recommender
+from ..serving import get_recommender, left_out_of_similar
 from . import bp, hidden_ids, rating_steps
 from .cards import predict, predict_items
 
@@ -47,14 +47,15 @@ def newest_year(db) -> int | None:
 def movie(movie_id: int):
     """Details, the stars I would give it and how everybody rated it (a chart), my rating (when
     logged in) and movies like this one, each with its reason; none of the similar films is one
-    the user hid, and this one offers "Not interested" or its undo."""
+    the user hid or rated as a dislike, and this one offers "Not interested" or its undo."""
     db = get_db()
     found = catalogue.movie(db, movie_id)
     if found is None:
         raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
     genre = genre_arg()
     hide = hidden_ids()
-    recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre, hide=hide)
+    left_out = left_out_of_similar(current_user.id if current_user.is_authenticated else None)
+    recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre, hide=left_out)
             if r.movie_id != movie_id]
     mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
     similar = catalogue.with_movies(db, recs)
