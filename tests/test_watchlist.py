@@ -255,6 +255,16 @@ def test_the_toggle_is_on_every_card_and_the_movie_page(site):
     assert 'href="/watchlist"' in feed and ">Watchlist</a>" in feed
 
 
+def test_a_film_the_person_rated_offers_no_toggle(site):
+    """Rated is seen: its cards and its movie page no longer ask "Want to watch?"."""
+    similar = card_ids(html(site, "/movies/3"))
+    site.post(f"/ratings/{similar[0]}", data={"csrf_token": site.csrf, "rating": "4"})
+    movie = html(site, "/movies/3")
+    assert similar[0] in card_ids(movie) and similar[0] not in watch_forms(movie)
+    assert 'id="watch-heading"' not in html(site, f"/movies/{similar[0]}")
+    assert 'id="watch-heading"' in movie
+
+
 def test_visitors_see_no_toggle(tmp_path):
     client = imported_app(tmp_path / "instance", WTF_CSRF_ENABLED=True).test_client()
     for path in ("/movies/3", "/?mode=text&q=space+robots", "/?q=star"):

@@ -75,8 +75,8 @@ class TitleIndex:
 
     def search(self, query: str, limit: int = 10, genre: str | None = None) -> list[int]:
         """Movie ids, best first: exact title, title starting with the query (whole words first),
-        every word matched, then typo matches; within a tier the most-rated first; catalogue
-        artefacts after every other match."""
+        every word matched; typo matches only when no title matches every word as typed; within a
+        tier the most-rated first; catalogue artefacts after every other match."""
         q = search_key(query)
         tokens = q.split()
         if not tokens or limit < 1:
@@ -84,8 +84,8 @@ class TitleIndex:
         allowed = None if genre is None else self.by_genre.get(genre, set())
         exact = set.intersection(*(self._prefixed(t) for t in tokens))
         fuzzy: set[int] = set()
-        if len(exact) < limit:
-            fuzzy = set.intersection(*(self._prefixed(t) | self._near(t) for t in tokens)) - exact
+        if not exact:  # "Heat" is Heat and Heathers, not That Thing You Do!: typos only when nothing matches
+            fuzzy = set.intersection(*(self._prefixed(t) | self._near(t) for t in tokens))
 
         def rank(movie_id: int) -> tuple:
             key = self.keys[movie_id]
