@@ -23,3 +23,11 @@ def test_a_film_few_rated_is_not_called_popular_in_a_sorted_list():
     assert explain.sorted_by("popular", {"num_ratings": 2}) == "Rated by 2 people"
     assert explain.sorted_by("popular", {"num_ratings": 583}) == "Popular: rated by 583 people"
     assert explain.popular(1) == "Popular: rated by 1 person"
+
+
+def test_people_like_you_are_counted_as_such():
+    """The count is of the nearest users, so the reason says so: "23 people who also loved Toy
+    Story" would claim the whole catalogue's."""
+    assert explain.loved_along_with("Toy Story", 23) == \
+        "Loved by 23 people whose favourites match yours; they loved Toy Story too"
+    assert explain.loved_along_with("Toy Story", 1).startswith("Loved by 1 person whose")

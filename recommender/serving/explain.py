@@ -41,9 +41,10 @@ PEOPLE_LIKE_YOU = "Loved by people whose favourites match yours"
 
 @lru_cache(maxsize=16384)
 def loved_along_with(title: str, people: int) -> str:
-    """"Loved by 23 people who also loved Toy Story": the people whose favourites are nearest
-    the user's, counted."""
-    return f"Loved by {people} {'person' if people == 1 else 'people'} who also loved {title}"
+    """"Loved by 23 people whose favourites match yours; they loved Toy Story too": the people
+    whose favourites are nearest the user's, counted. It does not say "23 people who also loved
+    Toy Story": the catalogue holds more of those, and the count would not check."""
+    return f"Loved by {people} {'person' if people == 1 else 'people'} whose favourites match yours; they loved {title} too"
 
 
 WELL_LIKED = "Popular and well rated"
