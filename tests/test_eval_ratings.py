@@ -17,7 +17,7 @@ def _fixture_ratings() -> pd.DataFrame:
     return pd.read_csv(ML100K_MINI / "u.data", sep="\t", names=COLUMNS)
 
 
-def test_eval_ratings_prints_every_model_on_cv_and_warm(app, runner, tmp_path):
+def test_eval_ratings_prints_every_model_on_cv_warm_and_cold(app, runner, tmp_path):
     db = store.connect(app.config["DATABASE"])  # a site account's rating is not part of the protocol
     try:
         account = accounts.create(db, "rater", "a long enough passphrase 42")
@@ -27,8 +27,8 @@ def test_eval_ratings_prints_every_model_on_cv_and_warm(app, runner, tmp_path):
     dump = tmp_path / "cv.csv"
     result = runner.invoke(args=["eval", "--ratings", "--dump-predictions", str(dump)])
     assert result.exit_code == 0, result.output
-    assert "5-fold cross-validation and the warm split, 313 ratings" in result.output
-    for column in ("cv5_rmse", "cv5_mae", "warm_rmse", "warm_mae"):
+    assert "5-fold cross-validation, the warm and the cold split, 313 ratings" in result.output
+    for column in ("cv5_rmse", "cv5_mae", "warm_rmse", "warm_mae", "cold_rmse", "cold_mae"):
         assert column in result.output
     for model in rating_protocol.MODELS:
         assert model in result.output

@@ -158,8 +158,27 @@ def test_knn_prediction_is_the_weighted_residual_formula(low_rank):
     residual = own - model.mean - b_user - b_item[history]
     expected = model.mean + b_user + b_item[30]
     if len(top):
-        expected += sims[top] @ residual[top] / sims[top].sum()
+        expected += sims[top] @ residual[top] / (sims[top].sum() + model.params["damping"])
     assert model.predict(history, own, [30])[0] == pytest.approx(np.clip(expected, *model.scale))
+
+
+def test_a_newcomers_one_weak_neighbour_passes_on_a_fraction_of_its_residual(low_rank):
+    """Damping: a rated film barely like the target moves it by a fraction of its residual, not
+    by all of it (five revealed ratings predicted worse than the global mean without it)."""
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    damped, plain = KNNBaseline(k=3, shrinkage=10).fit(m), KNNBaseline(k=3, shrinkage=10, damping=0.0).fit(m)
+    sims = damped.similarities().toarray()
+    target, neighbour = np.unravel_index(np.argmin(np.where(sims > 0, sims, np.inf)), sims.shape)
+    history, own = np.array([neighbour]), np.array([3.0])
+    b_item = damped.arrays["item_bias"]
+    b_user = (own - damped.mean - b_item[history]).sum() / (15.0 + 1)
+    base = damped.mean + b_user + b_item[target]
+    residual = own[0] - damped.mean - b_user - b_item[neighbour]
+    assert plain.predict(history, own, [target])[0] == pytest.approx(np.clip(base + residual, *plain.scale))
+    weak = sims[target, neighbour]
+    assert damped.predict(history, own, [target])[0] == pytest.approx(
+        np.clip(base + weak * residual / (weak + 1.0), *damped.scale))
 
 
 def test_predict_pairs_is_predict_per_person(low_rank):

@@ -108,7 +108,7 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
                    "rebuild uses above 20,000 movies, scored beside plain EASE (--dump then writes its lists).")
 @click.option("--ratings", "rating_prediction", is_flag=True,
               help="Rating prediction instead: RMSE and MAE of every rating model beside the baselines, "
-                   "5-fold cross-validation and the warm split (or the given --train/--test).")
+                   "5-fold cross-validation, the warm and the cold split (or the given --train/--test).")
 @click.option("--dump-predictions", type=click.Path(dir_okay=False, writable=True),
               help="With --ratings: write user_id,movie_id,prediction (CSV, that header) for every test row.")
 @click.option("--similar", is_flag=True,
@@ -137,7 +137,7 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
 
         flask --app wsgi eval --dump recs.json
 
-    Rating prediction (RMSE, MAE; 5-fold CV and the warm split without --train/--test):
+    Rating prediction (RMSE, MAE; 5-fold CV, the warm and the cold split without --train/--test):
 
         flask --app wsgi eval --ratings --dump-predictions predictions.csv
 
@@ -218,7 +218,7 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
             raise click.ClickException("the store holds no ratings: run `flask data import` first")
     run = rating_protocol.run(ratings, train=train, test=test, report=lambda line: click.echo(line, err=True))
     where = "given train/test" if train is not None else (
-        f"{rating_protocol.FOLDS}-fold cross-validation and the warm split, {len(ratings)} ratings")
+        f"{rating_protocol.FOLDS}-fold cross-validation, the warm and the cold split, {len(ratings)} ratings")
     click.echo(f"rating prediction, {where}")
     click.echo(run.table.to_string(float_format=lambda v: f"{v:.4f}"))
     click.echo("blend params: " + json.dumps(run.params[-1], sort_keys=True))
