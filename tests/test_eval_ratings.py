@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from recommender import store
-from recommender.evaluation import rating_protocol
+from recommender.evaluation import protocol, rating_protocol
 from recommender.ingest import sources
 from recommender.store import accounts, user_ratings
 
@@ -96,6 +96,18 @@ def test_ml100k_five_fold_rmse_beats_the_published_anchors(ml100k_wheel):
     assert rmse["blend"] < rmse["biased_mf"] < rmse["biases"] < rmse["item_mean"] < rmse["global_mean"]
     assert rmse["biases"] == pytest.approx(0.944, abs=0.005)
     assert mae["blend"] < 0.72
+
+
+@pytest.mark.ml100k
+@pytest.mark.slow
+def test_ml100k_a_newcomers_stars_beat_the_biases(ml100k_wheel):
+    """The cold split (five revealed ratings): what a newcomer's cards show is better than the
+    biases alone, and no part is worse than the global mean (the undamped kNN was)."""
+    release = sources.read_widedeep_wheel(ml100k_wheel)
+    ratings = pd.concat(list(release.rating_chunks()), ignore_index=True)
+    scores = rating_protocol.score_split(*protocol.cold_split(ratings))
+    assert scores.rmse["blend"] < scores.rmse["biases"]
+    assert max(scores.rmse["knn_baseline"], scores.rmse["biased_mf"]) < scores.rmse["global_mean"]
 
 
 def test_eval_ratings_on_an_empty_store_says_what_to_do(empty_app):
