@@ -18,7 +18,9 @@ from recommender.models.rating.baselines import fit_biases
 from recommender.models.rating.blend import (
     DEFAULT_WEIGHTS,
     LARGE_MF,
+    NEWCOMER_REVEAL,
     blend_weights,
+    newcomer_histories,
     validation_cells,
 )
 from recommender.models.rating.neighbours import shrunk_pearson
@@ -243,3 +245,16 @@ def test_blend_weights_use_no_more_features_than_the_cells_carry():
     without_knn = design[:30].copy()
     without_knn[:, 2] = 0.0
     assert blend_weights(without_knn, stars[:30]).tolist() == [0.0, 1.0] + [0.0] * 10
+
+
+def test_the_blend_also_learns_from_people_with_five_ratings(low_rank):
+    """A fifth of the people (more than five ratings) keep five of their own at random; the
+    rest keep none: the blend's weights see newcomers, not only heavy raters."""
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    histories, chosen = newcomer_histories(m)
+    counts = np.diff(histories.indptr)
+    assert len(chosen) == int(0.2 * (np.diff(m.indptr) > NEWCOMER_REVEAL).sum()) > 0
+    assert (counts[chosen] == NEWCOMER_REVEAL).all() and counts.sum() == NEWCOMER_REVEAL * len(chosen)
+    kept = histories.tocoo()
+    assert np.array_equal(np.asarray(m[kept.row, kept.col]).ravel(), kept.data)  # their own stars

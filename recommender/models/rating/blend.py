@@ -5,7 +5,9 @@ ratings only.
 `tune(matrix)`: cut VALIDATION_SHARE of the training cells at random (fixed seed) as a
 validation set; fit each MF setting of MF_GRID and each kNN setting of KNN_GRID on the rest and
 keep the one with the lowest validation RMSE; then least squares of the validation stars on
-the blend's features gives its weights. The features are [1, mf, knn, biases], each also times
+the blend's features gives its weights, over the validation cells twice: predicted from the
+person's ratings, and for a fifth of the people from five of them (`newcomer_histories`), so
+the weights hold for someone who has just signed up. The features are [1, mf, knn, biases], each also times
 log(1 + the person's number of ratings) and times log(1 + the film's number of ratings): how
 much to trust factors over neighbours depends on how much is known of either (Koren's
 "support" features of the Netflix Prize blends). `fit` with those params refits every
@@ -70,6 +72,7 @@ def features(components: np.ndarray, user_support: np.ndarray | float, item_supp
 N_WEIGHTS = 12
 DEFAULT_WEIGHTS = [0.0, 0.5, 0.5] + [0.0] * (N_WEIGHTS - 3)
 MIN_CELLS_PER_WEIGHT = 50
+NEWCOMER_REVEAL, NEWCOMER_SHARE = 5, 0.2  # the cold protocol's newcomers: 5 ratings, a fifth of the users
 
 
 def _cells(valid: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -135,6 +138,24 @@ def _validation_rmse(model: RatingModel, fit_part: sp.csr_matrix, users, items, 
     return rmse(predicted, stars), predicted
 
 
+def newcomer_histories(fit_part: sp.csr_matrix, reveal: int = NEWCOMER_REVEAL, share: float = NEWCOMER_SHARE,
+                       seed: int = VALIDATION_SEED) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(histories, chosen users): `share` of the users with more than `reveal` ratings keep
+    `reveal` of them at random, as a newcomer would have; the others keep none. The blend's
+    support features then learn from people with five ratings too, not only from the heavy
+    raters every validation cell belongs to (a newcomer's stars were extrapolated, up to 5.0)."""
+    rng = np.random.default_rng(seed)
+    counts = np.diff(fit_part.indptr)
+    pool = np.flatnonzero(counts > reveal)
+    chosen = np.sort(rng.choice(pool, size=int(len(pool) * share), replace=False)) if len(pool) else pool
+    keep = np.zeros(fit_part.nnz, dtype=bool)
+    for u in chosen:
+        keep[fit_part.indptr[u] + rng.choice(counts[u], size=reveal, replace=False)] = True
+    coo = fit_part.tocoo()
+    histories = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=fit_part.shape)
+    return histories, chosen
+
+
 def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
     """Least squares weights of `design` (n x N_WEIGHTS) for `stars`, with as many features as
     the validation cells can carry (MIN_CELLS_PER_WEIGHT each): all, else [1, mf, knn, biases],
@@ -172,21 +193,36 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     grids = {"mf": (BiasedMF, mf_grid), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {})}
     for name, (cls, grid) in grids.items():
         for setting in grid:
-            score, predicted = _validation_rmse(cls(**setting), fit_part, users, items, stars)
+            model = cls(**setting)
+            score, predicted = _validation_rmse(model, fit_part, users, items, stars)
             seen[f"{name} {json.dumps(setting, sort_keys=True)}"] = round(score, 5)
             report(f"{name} {setting}: validation RMSE {score:.4f}")
             if name not in best or score < best[name][0]:
-                best[name] = (score, setting, predicted)
-    biases_score, biases_pred = _validation_rmse(Biases(), fit_part, users, items, stars)
+                best[name] = (score, setting, predicted, model)
+    biases = Biases()
+    biases_score, biases_pred = _validation_rmse(biases, fit_part, users, items, stars)
     seen["biases"] = round(biases_score, 5)
-    knn_pred = best["knn"][2] if use_knn else np.zeros(len(stars))
-    user_support = np.log1p(np.diff(fit_part.indptr))[users]
-    item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[items]
-    design = features(np.column_stack([best["mf"][2], knn_pred, biases_pred]), user_support, item_support)
-    weights = blend_weights(design, stars)
+    fitted = {"mf": best["mf"][3], "knn": best["knn"][3] if use_knn else None, "biases": biases}
+    # the newcomers' rows: the same validation cells predicted from five of the person's ratings
+    newcomers, chosen = newcomer_histories(fit_part)
+    cold = np.isin(users, chosen)
+    cold_pred = {name: (np.zeros(int(cold.sum())) if part is None
+                        else part.predict_pairs(newcomers, users[cold], items[cold])) for name, part in fitted.items()}
+    components = np.vstack([np.column_stack([best["mf"][2], best["knn"][2] if use_knn else np.zeros(len(stars)),
+                                             biases_pred]),
+                            np.column_stack([cold_pred[name] for name in COMPONENTS])])
+    item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[np.concatenate([items, items[cold]])]
+    user_support = np.concatenate([np.log1p(np.diff(fit_part.indptr))[users], np.full(int(cold.sum()),
+                                                                                       np.log1p(NEWCOMER_REVEAL))])
+    design = features(components, user_support, item_support)
+    targets = np.concatenate([stars, stars[cold]])
+    weights = blend_weights(design, targets)
     blended = np.clip(design @ weights, m.data.min(), m.data.max())
-    seen["blend"] = round(rmse(blended, stars), 5)
-    report(f"blend of {len(weights)} weights: validation RMSE {seen['blend']:.4f}")
+    seen["blend"] = round(rmse(blended[:len(stars)], stars), 5)
+    if cold.any():  # a tiny catalogue may have nobody with more than five ratings there
+        seen["blend_newcomers"] = round(rmse(blended[len(stars):], stars[cold]), 5)
+    report(f"blend of {len(weights)} weights: validation RMSE {seen['blend']:.4f}, "
+           f"newcomers' (5 ratings) {seen.get('blend_newcomers', float('nan')):.4f}")
     params = {"mf": best["mf"][1], "knn": best["knn"][1] if use_knn else {}, "use_knn": use_knn,
               "weights": [float(w) for w in weights]}
     return {"params": params, "validation": seen, "seconds": round(time.perf_counter() - started, 2)}
