@@ -188,7 +188,7 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     users, items, stars = _cells(valid)
     use_knn = m.shape[1] <= max_knn_items
     seen: dict[str, float] = {}
-    best: dict[str, tuple[float, dict, np.ndarray]] = {}
+    best: dict[str, tuple[float, dict, np.ndarray, RatingModel]] = {}  # score, setting, predictions, fitted
     mf_grid = MF_GRID if m.nnz <= large_ratings else [LARGE_MF]
     grids = {"mf": (BiasedMF, mf_grid), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {})}
     for name, (cls, grid) in grids.items():
@@ -203,20 +203,20 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     biases_score, biases_pred = _validation_rmse(biases, fit_part, users, items, stars)
     seen["biases"] = round(biases_score, 5)
     fitted = {"mf": best["mf"][3], "knn": best["knn"][3] if use_knn else None, "biases": biases}
+    components = np.column_stack([best["mf"][2], best["knn"][2] if use_knn else np.zeros(len(stars)), biases_pred])
+    user_support = np.log1p(np.diff(fit_part.indptr))[users]
+    item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[items]
     # the newcomers' rows: the same validation cells predicted from five of the person's ratings
     newcomers, chosen = newcomer_histories(fit_part)
     cold = np.isin(users, chosen)
-    cold_pred = {name: (np.zeros(int(cold.sum())) if part is None
-                        else part.predict_pairs(newcomers, users[cold], items[cold])) for name, part in fitted.items()}
-    components = np.vstack([np.column_stack([best["mf"][2], best["knn"][2] if use_knn else np.zeros(len(stars)),
-                                             biases_pred]),
-                            np.column_stack([cold_pred[name] for name in COMPONENTS])])
-    item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[np.concatenate([items, items[cold]])]
-    user_support = np.concatenate([np.log1p(np.diff(fit_part.indptr))[users], np.full(int(cold.sum()),
-                                                                                       np.log1p(NEWCOMER_REVEAL))])
-    design = features(components, user_support, item_support)
-    targets = np.concatenate([stars, stars[cold]])
-    weights = blend_weights(design, targets)
+    n_cold = int(cold.sum())
+    cold_components = np.column_stack([np.zeros(n_cold) if fitted[name] is None
+                                       else fitted[name].predict_pairs(newcomers, users[cold], items[cold])
+                                       for name in COMPONENTS])
+    design = features(np.vstack([components, cold_components]),
+                      np.concatenate([user_support, np.full(n_cold, np.log1p(NEWCOMER_REVEAL))]),
+                      np.concatenate([item_support, item_support[cold]]))
+    weights = blend_weights(design, np.concatenate([stars, stars[cold]]))
     blended = np.clip(design @ weights, m.data.min(), m.data.max())
     seen["blend"] = round(rmse(blended[:len(stars)], stars), 5)
     if cold.any():  # a tiny catalogue may have nobody with more than five ratings there
