@@ -66,6 +66,22 @@ def test_search_descriptions(ml100k_rec):
     assert 1 in {r.movie_id for r in ml100k_rec.search("animated toys come to life", 3)}  # Toy Story
 
 
+@pytest.mark.parametrize("description, genres", [
+    ("heist gone wrong", {"Crime"}),  # not Mr. Wrong: one title word is not the description
+    ("funny talking animals", {"Animation", "Children's"}),
+    ("cowboys and outlaws", {"Western"}),
+    ("haunted house ghosts", {"Horror"}),
+    ("world war two soldiers", {"War"}),
+    ("singing and dancing", {"Musical"}),
+    ("serial killer detective", {"Crime", "Mystery", "Thriller"}),
+])
+def test_a_description_leads_with_the_kind_of_film_it_describes(ml100k_rec, description, genres):
+    """ML-100K has no plots: what a description can find is its kind of film, and a film whose
+    title shares a word with it but not its kind does not lead."""
+    first = ml100k_rec.search(description, 5)[0]
+    assert genres & set(first.movie["genres"]), first.movie
+
+
 def test_feed_reason_for_a_real_user(ml100k_rec):
     feed = ml100k_rec.feed(1, 20)
     assert len(feed) == 20 and sum(r.reason.startswith("Because you rated") for r in feed) >= 15

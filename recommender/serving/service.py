@@ -32,7 +32,7 @@ SEARCH_CANDIDATES = 200  # per source, in a catalogue too big to score whole
 # Up to here every movie is scored (one items x dim product, 0.03 ms on ML-100K): the content
 # index is an exact flat one up to this size too, and its search reads the same whole matrix.
 SEARCH_SCAN_MAX_ITEMS = ann.APPROXIMATE_ABOVE
-SEARCH_GENRE_WEIGHT = 0.35  # a description that matches a genre well outweighs a stray title word
+SEARCH_GENRE_WEIGHT = 0.5  # a description that matches a genre well outweighs a stray title word
 SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
 ARTEFACT_PENALTY = 100.0  # more than any text, genre and popularity score together
 
