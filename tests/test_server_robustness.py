@@ -17,6 +17,7 @@ so a loaded 2-core machine does not make them flaky."""
 from __future__ import annotations
 
 import http.client
+import json
 import shutil
 import socket
 import sqlite3
@@ -154,7 +155,25 @@ def test_requests_in_pieces_pipelined_and_kept_alive_are_all_answered(instance):
         assert with_body.startswith(b"HTTP/1.1 401"), with_body
         assert exchange(server.base, b"GET /healthz HTTP/1.1\r\nX-Long: " + b"a" * 40000).startswith(b"HTTP/1.1 431")
         whole = b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 4000) for i in range(10))
-        assert exchange(server.base, whole + b"\r\n").startswith(b"HTTP/1.1 431")
+        refused = exchange(server.base, whole + b"\r\n")
+        assert refused.startswith(b"HTTP/1.1 431") and b'"code": "request_header_fields_too_large"' in refused
+    finally:
+        server.stop()
+
+
+def test_a_request_gunicorn_cannot_read_is_refused_in_the_apis_error_format(instance):
+    """A URL over gunicorn's request-line limit gets its 414, and a malformed request line its
+    400, as the JSON every other error is (not gunicorn's HTML page); the server serves on."""
+    server = Gunicorn(instance, workers=2).start()
+    try:
+        for raw, status, code in ((b"GET /api/search?q=" + b"a" * 6000 + b" HTTP/1.1\r\nHost: t\r\n\r\n",
+                                   414, "uri_too_long"),
+                                  (b"GET /healthz HTTP/1.1 extra\r\nHost: t\r\n\r\n", 400, "bad_request")):
+            answer = exchange(server.base, raw)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 %d" % status) and b"Content-Type: application/json" in head, answer
+            assert json.loads(body)["error"]["code"] == code
+        assert request(server.base, "GET", "/healthz")[0] == 200
     finally:
         server.stop()
 

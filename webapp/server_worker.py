@@ -7,6 +7,7 @@ held a worker's only thread, and its event loop waited for every closing client 
 not more threads, or gevent: both serve the app's short CPU-bound requests at lower ratios of
 /healthz and longer tails (`python -m bench.configs` compares the candidates, figures in
 bench/results/serving_configs.json)."""
+import json
 import logging
 import os
 import re
@@ -17,6 +18,7 @@ import time
 from collections import deque
 from functools import partial
 
+from gunicorn import util
 from gunicorn.workers import gthread
 
 HEAD_TIMEOUT = 10.0  # seconds a client has to send a whole request, from the first wait
@@ -27,8 +29,6 @@ HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.I)
 _CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:", re.I)  # chunked bodies are read by the thread
 _EXPECT_CONTINUE = re.compile(rb"\r\nexpect[ \t]*:[ \t]*100-continue[ \t]*(?=\r\n)", re.I)
-_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
-              b"Content-Length: 0\r\n\r\n")
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _AWAIT_MORE = object()
 WHOLE, MORE, CLOSE = True, False, None  # what _read_available found
@@ -68,6 +68,33 @@ def _first_request(conn) -> bool | None:
             except OSError:
                 pass
     return WHOLE if len(buffer) >= end + len(HEAD_END) + length else MORE
+
+
+class _ErrorPage:
+    """A stand-in for the client's socket while gunicorn writes its error page: the bytes are
+    kept, and HeadFirstWorker.handle_error sends the API's answer instead."""
+
+    def __init__(self):
+        self.data = b""
+
+    def gettimeout(self) -> float:
+        return 0.0
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+
+def json_error(page: bytes) -> bytes:
+    """gunicorn's HTML error page as the API's error format (`{"error": {"code", "message"}}`),
+    same status: "414 URI Too Long" gives code "uri_too_long"."""
+    _, status, reason = page.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+    body = json.dumps({"error": {"code": reason.lower().replace(" ", "_").replace("-", "_"),
+                                 "message": f"{reason}: the server could not read this request."}}).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+
+_TOO_LARGE = json_error(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
 
 
 class HeadFirstWorker(gthread.ThreadWorker):
@@ -174,6 +201,18 @@ class HeadFirstWorker(gthread.ThreadWorker):
         self.closing_conns.remove(conn)
         self.nr_conns -= 1
         conn.close()
+
+    def handle_error(self, req, client, addr, exc):
+        """A request gunicorn could not parse (a URL over its line limit: 414; a malformed
+        line: 400) is answered in the API's error format, not gunicorn's HTML page; the status
+        and the log are gunicorn's."""
+        page = _ErrorPage()
+        super().handle_error(req, page, addr, exc)
+        if page.data:
+            try:
+                util.write_nonblock(client, json_error(page.data))
+            except OSError:
+                self.log.debug("Failed to send error message.")
 
     def murder_pending(self):
         """Also ends lingering closes past their deadline (called wherever gthread expires
