@@ -30,6 +30,7 @@ import pytest
 from bench import probes
 from tests.live_server import Gunicorn, free_port, make_instance, request, run_flask
 from tests.web_helpers import PASSWORD
+from webapp.server_worker import json_error
 
 IDLE = 50
 ANSWER_WITHIN = 1.0  # seconds: the issue's bound for /healthz with the idle connections held
@@ -271,3 +272,12 @@ def test_sigterm_after_real_traffic_every_worker_exits_zero(ml100k_app, tmp_path
     finally:
         server.stop()
     assert_clean_stop(server, seconds)
+
+
+def test_the_servers_own_error_pages_keep_the_status_and_say_whose_fault():
+    """json_error rewrites gunicorn's page: the status line is kept; a 4xx is the request's
+    fault, a 5xx (the app raised past Flask) the server's."""
+    head, _, body = json_error(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\n").partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 Internal Server Error\r\n") and b"Content-Length: %d" % len(body) in head
+    assert json.loads(body) == {"error": {"code": "internal_server_error",
+                                          "message": "Internal Server Error: the server failed on it."}}

@@ -88,8 +88,9 @@ def json_error(page: bytes) -> bytes:
     """gunicorn's HTML error page as the API's error format (`{"error": {"code", "message"}}`),
     same status: "414 URI Too Long" gives code "uri_too_long"."""
     _, status, reason = page.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+    why = "the server could not read this request" if status.startswith("4") else "the server failed on it"
     body = json.dumps({"error": {"code": reason.lower().replace(" ", "_").replace("-", "_"),
-                                 "message": f"{reason}: the server could not read this request."}}).encode()
+                                 "message": f"{reason}: {why}."}}).encode()
     return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
 
