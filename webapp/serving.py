@@ -2,7 +2,6 @@
 from flask import current_app, g
 
 from recommender.serving.service import Recommender
-from recommender.store import hidden
 
 from .db import get_db
 
@@ -17,10 +16,10 @@ def get_recommender() -> Recommender:
     return g.recommender
 
 
-def left_out_of_similar(user_id: int | None) -> frozenset[int]:
-    """What "movies like X" never shows this user: the films they hid and those their stars call
-    a dislike (a 1-star Scream is no answer under I Know What You Did Last Summer). None for a
-    visitor."""
+def left_out_of_similar(user_id: int | None, hidden_ids: frozenset[int]) -> frozenset[int]:
+    """What "movies like X" never shows this user: the films they hid (`hidden_ids`, as the caller
+    read them for the request) and those their stars call a dislike (a 1-star Scream is no
+    answer under I Know What You Did Last Summer). Nothing for a visitor."""
     if user_id is None:
         return frozenset()
-    return hidden.id_set(get_db(), user_id) | get_recommender().disliked(user_id)
+    return hidden_ids | get_recommender().disliked(user_id)

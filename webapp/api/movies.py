@@ -1,7 +1,7 @@
 """Public catalogue routes: title lookup, one movie, movies like it, free-text search."""
 from flask import jsonify
 
-from recommender.store import catalogue
+from recommender.store import catalogue, hidden
 
 from ..db import get_db
 from ..errors import ApiError
@@ -40,7 +40,7 @@ def similar(movie_id: int):
     if not catalogue.valid_id(movie_id):
         raise not_found(movie_id)
     account = bearer_account()
-    hide = left_out_of_similar(account.id if account else None)
+    hide = left_out_of_similar(account.id, hidden.id_set(get_db(), account.id)) if account else frozenset()
     found, recs = get_recommender().similar_to(movie_id, k=k, genre=genre, hide=hide)
     if found is None:
         raise not_found(movie_id)

@@ -54,7 +54,7 @@ def movie(movie_id: int):
         raise ApiError(404, "movie_not_found", f"There is no movie with id {movie_id}.")
     genre = genre_arg()
     hide = hidden_ids()
-    left_out = left_out_of_similar(current_user.id if current_user.is_authenticated else None)
+    left_out = left_out_of_similar(current_user.id if current_user.is_authenticated else None, hide)
     recs = [r for r in get_recommender().similar(movie_id, k=SIMILAR, genre=genre, hide=left_out)
             if r.movie_id != movie_id]
     mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
