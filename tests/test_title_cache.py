@@ -40,3 +40,10 @@ def test_popularity_is_refreshed_in_the_background_after_the_ttl(app, client):
         fresh = cache.get(get_db())
     assert fresh is not first and fresh.signature == first.signature
     assert fresh.index.popularity[3] == first.index.popularity[3] + 1
+
+
+def test_a_title_typed_with_its_year_finds_the_film(client):
+    star_wars = titles(client, "star wars")[0]
+    assert titles(client, "Star Wars (1977)") == [star_wars]
+    assert titles(client, "star wars 1977") == [star_wars]
+    assert titles(client, "star wars 1990") == []

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from recommender.text.titles import search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
+YEARS = range(1870, 2100)  # a four-digit word in this range may be the film's year, "alien 1979"
 
 
 def is_artefact(key: str, genres, num_ratings: int) -> bool:
@@ -29,16 +30,19 @@ def _deletions(word: str) -> set[str]:
 
 
 class TitleIndex:
-    """Built once from (id, search_key, genres, num_ratings) rows; read-only afterwards."""
+    """Built once from (id, search_key, genres, num_ratings, year) rows; read-only afterwards."""
 
-    def __init__(self, rows: Iterable[tuple[int, str, list[str], int]]):
+    def __init__(self, rows: Iterable[tuple[int, str, list[str], int, int | None]]):
         self.keys: dict[int, str] = {}
         self.popularity: dict[int, int] = {}
+        self.by_year: dict[int, set[int]] = {}
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
         self.artefacts: set[int] = set()  # ranked after every real film (see is_artefact)
-        for movie_id, key, genres, num in rows:
+        for movie_id, key, genres, num, year in rows:
             self.keys[movie_id], self.popularity[movie_id] = key, num
+            if year is not None:
+                self.by_year.setdefault(year, set()).add(movie_id)
             if is_artefact(key, genres, num):
                 self.artefacts.add(movie_id)
             for genre in genres:
@@ -73,19 +77,42 @@ class TitleIndex:
         words = set().union(*(self.typos.get(v, set()) for v in _deletions(token)))
         return set().union(*(self.postings[w] for w in words)) if words else set()
 
+    def _matching(self, tokens: list[str]) -> tuple[set[int], set[int]]:
+        """(movies with a word starting with every token, movies where some token matched only
+        with a typo); the second only when the first is empty: "Heat" is Heat and Heathers, not
+        That Thing You Do!"""
+        exact = set.intersection(*(self._prefixed(t) for t in tokens))
+        if exact:
+            return exact, set()
+        return exact, set.intersection(*(self._prefixed(t) | self._near(t) for t in tokens))
+
+    def _with_year(self, tokens: list[str]) -> tuple[set[int], set[int]]:
+        """A query that names a year ("alien 1979", "Alien (1979)"), matched by its other words
+        among the films of that year. A year that is a title word ("2001", "1984") matches as
+        a word first."""
+        years = [t for t in tokens if t.isdigit() and len(t) == 4 and int(t) in YEARS]
+        words = [t for t in tokens if t not in years]
+        if not years or not words:
+            return set(), set()
+        of_year = set().union(*(self.by_year.get(int(y), set()) for y in years))
+        exact, fuzzy = self._matching(words)
+        return exact & of_year, fuzzy & of_year
+
     def search(self, query: str, limit: int = 10, genre: str | None = None) -> list[int]:
         """Movie ids, best first: exact title, title starting with the query (whole words first),
-        every word matched; typo matches only when no title matches every word as typed; within a
-        tier the most-rated first; catalogue artefacts after every other match."""
+        every word matched (a year among the words may be the film's instead of a title word);
+        typo matches only when no title matches every word as typed; within a tier the most-rated
+        first; catalogue artefacts after every other match."""
         q = search_key(query)
         tokens = q.split()
         if not tokens or limit < 1:
             return []
         allowed = None if genre is None else self.by_genre.get(genre, set())
-        exact = set.intersection(*(self._prefixed(t) for t in tokens))
-        fuzzy: set[int] = set()
-        if not exact:  # "Heat" is Heat and Heathers, not That Thing You Do!: typos only when nothing matches
-            fuzzy = set.intersection(*(self._prefixed(t) | self._near(t) for t in tokens))
+        exact, fuzzy = self._matching(tokens)
+        if not exact:
+            dated = self._with_year(tokens)
+            if any(dated):
+                exact, fuzzy = dated
 
         def rank(movie_id: int) -> tuple:
             key = self.keys[movie_id]
