@@ -32,6 +32,22 @@ def test_search_page(client):
     page(client, "/?q=x&genre=Polka", 400)
 
 
+def test_a_description_that_names_a_film_opens_its_list(client):
+    """ "movies like X" typed in the description box is what the site is for: X's page, at its list."""
+    for asked in ("movies+like+star+wars", "something+similar+to+Star+Wars%3F", "like+star+wars+1977"):
+        response = client.get(f"/?q={asked}&mode=text")
+        assert response.status_code == 302 and response.location == "/movies/3#similar-heading", asked
+    assert client.get("/?q=movies+like+the+godfather&mode=text&genre=Drama").location == "/movies/6?genre=Drama#similar-heading"
+    assert "Movies matching" in page(client, "/?q=movies+like+nothing+here&mode=text")  # no such film: a description
+
+
+def test_a_description_without_a_word_finds_nothing(client):
+    for asked in ("!!!%3F%3F%3F", "%F0%9F%8E%AC"):
+        html = page(client, f"/?q={asked}&mode=text")
+        assert "No film matches" in html and 'class="reason"' not in html
+    assert client.get("/api/search?q=%21%21%21").get_json() == {"results": []}
+
+
 def test_movie_page(client):
     html = page(client, "/movies/3")
     assert "<h1 id=\"movie-title\">Star Wars</h1>" in html and "1977" in html and "Sci-Fi" in html

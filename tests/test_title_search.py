@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recommender.serving.title_search import TitleIndex
+from recommender.serving.title_search import TitleIndex, title_in_like
 from recommender.text.titles import search_key
 
 TITLES = ["Star Wars", "The Empire Strikes Back", "Return of the Jedi", "The Godfather",
@@ -47,6 +47,33 @@ def test_a_year_typed_with_the_title_picks_the_film_of_that_year():
     assert titles(idx.search("2001")) == ["2001: A Space Odyssey"]  # a title word before a year
     assert titles(idx.search("2001 space")) == ["2001: A Space Odyssey"]
     assert idx.search("alien 1990") == []  # no Alien of that year: nothing, not every Alien
+
+
+def test_initials_match_joined_or_apart():
+    idx = TitleIndex([(1, search_key("L.A. Confidential"), ["Crime"], 300, 1997),
+                      (2, search_key("E.T. the Extra-Terrestrial"), ["Drama"], 400, 1982),
+                      (3, search_key("Los Angeles Story"), ["Drama"], 5, 1991)])
+    assert idx.search("la confidential") == [1] and idx.search("l.a. confidential") == [1]
+    assert idx.search("et the extra") == [2] and idx.search("E.T.") == [2]
+
+
+def test_a_description_names_a_film_when_it_asks_for_films_like_it():
+    assert title_in_like("movies like Alien") == "Alien"
+    assert title_in_like("Something similar to The Godfather?") == "The Godfather"
+    assert title_in_like("show me films like Toy Story") == "Toy Story"
+    for description in ("space opera with robots", "I like westerns", "funny movies like toy story"):
+        assert title_in_like(description) is None
+
+
+def test_a_title_names_one_film_with_or_without_its_article_or_year():
+    idx = index()
+    assert titles([idx.named("the godfather")]) == ["The Godfather"]
+    assert titles([idx.named("Godfather")]) == ["The Godfather"]
+    assert titles([idx.named("Empire Strikes Back")]) == ["The Empire Strikes Back"]
+    assert YEARS[idx.named("titanic 1953")] == 1953
+    assert idx.named("titanic") is not None
+    assert idx.named("star") is None and idx.named("godfater") is None  # a prefix, a typo: no film named
+    assert idx.named("alien 1990") is None
 
 
 def test_ranking_exact_then_prefix_then_popularity():

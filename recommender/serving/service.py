@@ -25,6 +25,7 @@ from recommender.serving.index import LoadedIndex
 from recommender.serving.memo import array_key
 from recommender.store import catalogue
 from recommender.text import content
+from recommender.text.titles import search_key
 from recommender.vectors import ann, faiss_io
 
 MAX_K = 100
@@ -352,13 +353,16 @@ class Recommender:
     @_finite_scores
     def search(self, text: str, k: int = 10, genre: str | None = None, *,
                hide: frozenset[int] = frozenset()) -> list[Recommendation]:
-        """Movies whose content matches a description ("space opera with robots"), none in `hide`.
+        """Movies whose content matches a description ("space opera with robots"), none in `hide`;
+        none for a description without a word (letters or digits, recommender.text.titles.search_key).
 
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little popularity, so a description that names
         no title still finds the films people mean. A catalogue up to SEARCH_SCAN_MAX_ITEMS is
         scored whole (one product); a bigger one only on candidates: the nearest texts in the
         FAISS content index and the best-known movies of the two best-matching genres."""
+        if not search_key(text):  # "!!!???", an emoji: no word to match, nothing matches
+            return []
         if self.index is None or self._embedder_for is None:
             return self._popular(set(hide), genre, k)
         index = self.index

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import re
 from collections.abc import Iterable
 
-from recommender.text.titles import search_key
+from recommender.text.titles import ARTICLES, search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
 YEARS = range(1870, 2100)  # a four-digit word in this range may be the film's year, "alien 1979"
@@ -22,6 +23,31 @@ def is_artefact(key: str, genres, num_ratings: int) -> bool:
     same rule for the lists and free-text search)."""
     real = [g for g in (genres or []) if g not in ("unknown", "(no genres listed)")]
     return key in ("", "unknown") or (not real and num_ratings <= 1)
+
+
+# "movies like Alien", "something similar to the godfather", "show me films like Toy Story?"
+_LIKE = re.compile(r"^(?:(?:show|me|find|more|other|some|any|good|movies?|films?|something|anything|a|an|the)\s+)*"
+                   r"(?:like|similar\s+to)\s+(?P<title>.+?)[\s?!.]*$", re.IGNORECASE)
+_LEADING_ARTICLES = {a.casefold().rstrip("'") for a in ARTICLES}
+
+
+def title_in_like(description: str) -> str | None:
+    """The title a description asks to match ("movies like Alien" -> "Alien"), None when it is
+    not of that form."""
+    match = _LIKE.match(description.strip())
+    return match.group("title") if match else None
+
+
+def _bare(key: str) -> str:
+    """A search key without its leading article: "the lion king" and "lion king" name one film."""
+    words = key.split()
+    return " ".join(words[1:] if len(words) > 1 and words[0] in _LEADING_ARTICLES else words)
+
+
+def _initials(key: str) -> list[str]:
+    """Runs of single letters joined into a word: "l a confidential" (L.A. Confidential) is
+    found as "la confidential" too, "e t the extra terrestrial" as "et"."""
+    return [m.replace(" ", "") for m in re.findall(r"(?<![0-9a-z])[a-z](?: [a-z])+(?![0-9a-z])", key)]
 
 
 def _deletions(word: str) -> set[str]:
@@ -36,18 +62,19 @@ class TitleIndex:
         self.keys: dict[int, str] = {}
         self.popularity: dict[int, int] = {}
         self.by_year: dict[int, set[int]] = {}
+        self.year: dict[int, int | None] = {}
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
         self.artefacts: set[int] = set()  # ranked after every real film (see is_artefact)
         for movie_id, key, genres, num, year in rows:
-            self.keys[movie_id], self.popularity[movie_id] = key, num
+            self.keys[movie_id], self.popularity[movie_id], self.year[movie_id] = key, num, year
             if year is not None:
                 self.by_year.setdefault(year, set()).add(movie_id)
             if is_artefact(key, genres, num):
                 self.artefacts.add(movie_id)
             for genre in genres:
                 self.by_genre.setdefault(genre, set()).add(movie_id)
-            for word in key.split():
+            for word in key.split() + _initials(key):
                 self.postings.setdefault(word, set()).add(movie_id)
         # Within a tier: most-rated first, then by key and id; one int per movie, so ranking the
         # ~20,000 matches of "the" in a 62k catalogue compares pairs, not 4-tuples with strings.
@@ -126,3 +153,15 @@ class TitleIndex:
         if allowed is not None:
             candidates &= allowed
         return heapq.nsmallest(limit, candidates, key=rank)  # sorted(...)[:limit], without the sort
+
+    def named(self, title: str) -> int | None:
+        """The film a title names as typed, article or not, with its year or not ("the lion
+        king", "Lion King", "alien 1979"): the most-rated of those whose whole title it is
+        (Titanic), None when no title is exactly that."""
+        words = search_key(title).split()
+        year = int(words[-1]) if len(words) > 1 and words[-1].isdigit() and int(words[-1]) in YEARS else None
+        for movie_id in self.search(title, limit=10):
+            key = _bare(self.keys[movie_id])
+            if key == _bare(" ".join(words)) or (year == self.year[movie_id] and key == _bare(" ".join(words[:-1]))):
+                return movie_id
+        return None

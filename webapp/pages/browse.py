@@ -1,7 +1,8 @@
 """Public pages: `/` (movies like X, and free-text search) and `/movies/<id>`."""
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from recommender.serving.title_search import title_in_like
 from recommender.store import catalogue, rating_stats, user_ratings
 
 from ..db import get_db
@@ -19,10 +20,15 @@ SIMILAR = 12
 def index():
     """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words.
     A description never finds a film the user hid; a title asked for by name does, marked hidden
-    with a way to show it again."""
+    with a way to show it again. A description that names a film ("movies like Alien") goes to
+    that film's page, where its list is."""
     mode = "text" if request.args.get("mode") == "text" else "title"
     text, genre = text_arg("q"), genre_arg()
     db, titles, results, hide = get_db(), [], [], frozenset()
+    like = title_in_like(text) if text and mode == "text" else None
+    named = title_index().named(like) if like else None
+    if named is not None:
+        return redirect(url_for("pages.movie", movie_id=named, genre=genre, _anchor="similar-heading"))
     if text and mode == "text":
         hide = hidden_ids()
         results = predict_items(catalogue.with_movies(
