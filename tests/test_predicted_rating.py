@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from recommender.models import preferences
 from recommender.serving import predicted
 from tests.web_helpers import signup
 
@@ -50,6 +51,18 @@ def test_every_movie_object_carries_predicted_stars_on_the_scale(client):
         for movie in movies:
             assert isinstance(movie["predicted_rating"], float), (path, movie)
             assert 0.5 <= movie["predicted_rating"] <= 5.0
+
+
+def test_the_feed_leads_with_the_films_its_stars_do_not_call_lukewarm_or_disliked(client):
+    """A feed "for you" does not show "You'd rate it about 2.7★" above a film it predicts 4★."""
+    account = signup(client)
+    rate(client, account, {1: 5.0, 3: 4.5, 4: 1.0, 2: 4.0, 5: 5.0, 6: 1.5})
+    mean = float(np.mean([5.0, 4.5, 1.0, 4.0, 5.0, 1.5]))
+    stars = [m["movie"]["predicted_rating"] for m in
+             client.get("/api/feed?k=20", headers=account["headers"]).get_json()["results"]]
+    liked, disliked = preferences.classify(np.array(stars), mean)
+    tier = np.where(disliked, 2, np.where(preferences.lukewarm(np.array(stars), mean), 1, 0))
+    assert (np.diff(tier) >= 0).all(), stars
 
 
 def test_no_basis_is_null_and_anonymous_responses_are_unchanged(client):

@@ -22,6 +22,12 @@ def test_stars_relative_to_the_scale_and_the_person(stars, liked, disliked):
     assert is_liked.astype(int).tolist() == liked and is_disliked.astype(int).tolist() == disliked
 
 
+def test_lukewarm_is_under_three_and_under_the_persons_own_average():
+    stars = np.array([2.7, 3.0, 2.7, 1.0])
+    assert preferences.lukewarm(stars, 3.7).tolist() == [True, False, True, True]
+    assert not preferences.lukewarm(stars[:3], 2.4).any()  # a harsh rater's 2.7 is their habit
+
+
 def test_split_classifies_each_row_by_its_own_mean():
     h = sp.csr_matrix(np.array([[5, 3, 0, 1], [0, 3.5, 1.5, 1.5]], dtype=np.float32))
     liked, disliked = preferences.split(h)

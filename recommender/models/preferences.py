@@ -31,6 +31,14 @@ def classify(stars: np.ndarray, mean: np.ndarray | float) -> tuple[np.ndarray, n
     return liked, disliked & ~liked
 
 
+def lukewarm(stars: np.ndarray, mean: float) -> np.ndarray:
+    """Stars under 3 and half a star or more under the person's mean: not a dislike, and not
+    what a list picked for them should lead with ("You'd rate it about 2.7★" from someone whose
+    average is 3.7). A person whose own average is low is not held to 3."""
+    stars = np.asarray(stars, dtype=np.float64)
+    return (stars < DISLIKED_CEILING) & (stars <= mean - ABOVE_OWN_MEAN)
+
+
 def masks_of(stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """classify() for one person's ratings (their mean taken from them)."""
     stars = np.asarray(stars, dtype=np.float64)

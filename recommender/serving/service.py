@@ -254,16 +254,18 @@ class Recommender:
         them also loved and how many did (-1 and 0 elsewhere).
 
         A pick whose predicted stars (the rating model every card shows) read as a dislike on
-        this person's own scale (preferences.classify) goes after the others: a feed "for you"
-        showing "You'd rate it about 1.9★" contradicts itself. The model ranks a few more than k
-        for that; the order is otherwise the model's."""
+        this person's own scale (preferences.classify) goes after the others, and one they read
+        as lukewarm (preferences.lukewarm) before those: a feed "for you" showing "You'd rate it
+        about 1.9★" contradicts itself. The model ranks a few more than k for that; the order is
+        otherwise the model's."""
         model = self.index.model
         top, scores, because = model.feed_explained(history, liked, k + k // 2, allowed, history_stars)
         if self.index.rating_model is not None and n_rated:
             stars = np.asarray(history_stars[:n_rated], dtype=np.float64)
             predicted = self.index.rating_model.predict(history[:n_rated], stars, top)
             _, disliked = preferences.classify(predicted, float(stars.mean()))
-            order = np.concatenate([np.flatnonzero(~disliked), np.flatnonzero(disliked)])
+            cool = preferences.lukewarm(predicted, float(stars.mean())) & ~disliked
+            order = np.concatenate([np.flatnonzero(~disliked & ~cool), np.flatnonzero(cool), np.flatnonzero(disliked)])
             top, scores, because = top[order], scores[order], because[order]
         top, scores, because = top[:k], scores[:k], because[:k]
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
