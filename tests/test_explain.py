@@ -25,6 +25,12 @@ def test_a_film_few_rated_is_not_called_popular_in_a_sorted_list():
     assert explain.popular(1) == "Popular: rated by 1 person"
 
 
+def test_a_lists_predicted_stars_read_as_the_card_shows_them():
+    """The card rounds the prediction to 0.01 and then shows one decimal: 4.749 is "4.8" there."""
+    assert explain.sorted_by("predicted", {}, 4.749) == "You'd rate it about 4.8★"
+    assert "%.1f" % round(4.749, 2) == "4.8"
+
+
 def test_people_like_you_are_counted_as_such():
     """The count is of the nearest users, so the reason says so: "23 people who also loved Toy
     Story" would claim the whole catalogue's."""

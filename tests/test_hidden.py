@@ -319,10 +319,13 @@ def test_a_film_rated_1_star_leaves_the_movie_pages_similar_list(site):
 
 
 def test_the_movie_page_hides_itself_and_offers_the_undo(site):
+    assert site.post("/ratings/1", data={"csrf_token": site.csrf, "rating": "5"}).status_code == 302
+    assert "we think you'd give it" in html(site, "/movies/3")  # a basis for predicted stars
     response = site.post("/hidden/3", data={"csrf_token": site.csrf, "next": "/movies/3"})
     assert response.status_code == 302 and response.location == "/movies/3"
     page = html(site, "/movies/3")
     assert "You hid it" in page and 'action="/hidden/3/delete"' in page and 'action="/hidden/3"' not in page
+    assert "we will not suggest it" in page and "we think you'd give it" not in page  # hidden: a dislike
     titles = html(site, "/?q=star+wars")  # asked for by name: found, marked, undoable
     assert 3 in card_ids(titles) and 'action="/hidden/3/delete"' in titles and "You hid it" in titles
     assert 'class="hide js-hide"' not in titles  # the card stays, so the form posts and comes back

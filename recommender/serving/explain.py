@@ -55,7 +55,7 @@ FOR_YOUR_RATINGS = "Picked from what your ratings say you like"
 def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
     """Why a film is in a list the person ordered themselves (the feed's `sort`): the key."""
     if sort == "predicted" and predicted is not None:
-        return f"You'd rate it about {predicted:.1f}★"
+        return f"You'd rate it about {round(predicted, 2):.1f}★"  # the card's figure, rounded as it is
     if sort == "newest" and movie.get("year"):
         return f"From {movie['year']}, among the newest here"
     if sort == "top_rated" and movie.get("avg_rating") is not None:
