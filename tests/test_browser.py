@@ -155,3 +155,22 @@ def test_sign_up_rate_search_log_out(live_server, page):
     page.goto(f"{live_server}/feed")
     expect(page).to_have_url(f"{live_server}/login?next=/feed")
     assert page.console_errors == []
+
+
+def test_a_search_on_a_phone_lands_on_its_results(live_server, page):
+    """On a 390-pixel screen the two search forms fill the first screen: a search scrolls to what
+    it found, and "movies like Star Wars" in the description box to Star Wars's list."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/")
+    page.get_by_label("What are you in the mood for?").fill("space robots")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Movies matching")).to_be_in_viewport()
+    shot(page, "09-phone-search.png")
+    page.get_by_label("What are you in the mood for?").fill("movies like star wars")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(f"{live_server}/movies/3#similar-heading")
+    expect(page.get_by_role("heading", name="Movies like Star Wars")).to_be_in_viewport()
+    shot(page, "10-phone-movies-like.png")
+    assert page.console_errors == []
