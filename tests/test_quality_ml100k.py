@@ -74,6 +74,8 @@ def test_search_descriptions(ml100k_rec):
     ("world war two soldiers", {"War"}),
     ("singing and dancing", {"Musical"}),
     ("serial killer detective", {"Crime", "Mystery", "Thriller"}),
+    ("horor movies", {"Horror"}),  # a misspelt genre word, put right
+    ("westren with cowbys", {"Western"}),
 ])
 def test_a_description_leads_with_the_kind_of_film_it_describes(ml100k_rec, description, genres):
     """ML-100K has no plots: what a description can find is its kind of film, and a film whose

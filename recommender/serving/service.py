@@ -24,7 +24,7 @@ from recommender.serving.browse import Browse, rated_at_least
 from recommender.serving.index import LoadedIndex
 from recommender.serving.memo import array_key
 from recommender.store import catalogue
-from recommender.text import content
+from recommender.text import content, spelling
 from recommender.text.titles import search_key
 from recommender.vectors import ann, faiss_io
 
@@ -356,7 +356,8 @@ class Recommender:
     def search(self, text: str, k: int = 10, genre: str | None = None, *,
                hide: frozenset[int] = frozenset()) -> list[Recommendation]:
         """Movies whose content matches a description ("space opera with robots"), none in `hide`;
-        none for a description without a word (letters or digits, recommender.text.titles.search_key).
+        none for a description without a word (letters or digits, recommender.text.titles.search_key);
+        a misspelt genre word is put right first (recommender.text.spelling).
 
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little popularity, so a description that names
@@ -365,6 +366,7 @@ class Recommender:
         FAISS content index and the best-known movies of the two best-matching genres."""
         if not search_key(text):  # "!!!???", an emoji: no word to match, nothing matches
             return []
+        text = spelling.corrected(text)  # "horor movies" is "horror movies"
         if self.index is None or self._embedder_for is None:
             return self._popular(set(hide), genre, k)
         index = self.index
