@@ -79,6 +79,8 @@ def test_k_is_validated(client, k):
 
 def test_unknown_genre(client):
     assert error_code(client.get("/api/movies/3/similar?genre=Polka"), 400) == "unknown_genre"
+    message = client.get("/api/movies/3/similar?genre=Polka").get_json()["error"]["message"]
+    assert "Sci-Fi" in message and "unknown" not in message.removeprefix("unknown genre")  # what the filters offer
 
 
 def test_free_text_search(client):

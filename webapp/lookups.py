@@ -82,7 +82,8 @@ def genre_arg(name: str = "genre", value: str | None = None) -> str | None:
     for genre in all_genres():
         if genre.casefold() == raw.casefold():
             return genre
-    raise ApiError(400, "unknown_genre", f"unknown genre; one of: {', '.join(all_genres())}")
+    offered = [g for g in all_genres() if g not in catalogue.NOT_GENRES]  # what the filters offer
+    raise ApiError(400, "unknown_genre", f"unknown genre; one of: {', '.join(offered)}")
 
 
 def not_found(movie_id: int) -> ApiError:
