@@ -29,8 +29,8 @@ def wants_json() -> bool:
             or request.headers.get("X-Requested-With") == "fetch")
 
 
-STALE_PAGE = ("This page is out of date: you logged out or in since it was opened (perhaps in another "
-              "tab), so nothing was changed. Reload the page and try again.")
+STALE_PAGE = ("This form is out of date (you logged out or in since the page was opened, perhaps in another "
+              "tab) or did not come from this site, so nothing was changed. Reload the page and try again.")
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
