@@ -285,6 +285,8 @@ def test_browse_for_a_visitor(indexed_app):
     assert "Log in</a> to sort by" in html
     asked = page(client, "/browse?sort=predicted")
     assert "needs an account" in asked and "Most popular" in asked
+    newer = page(client, "/browse?year_from=2000")
+    assert "No film matches" in newer and "The films here go up to 19" in newer  # how far the catalogue goes
 
 
 def test_browse_pages_on_for_a_member(indexed_member):

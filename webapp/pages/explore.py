@@ -15,6 +15,7 @@ from ..errors import ApiError
 from ..lookups import MAX_YEAR, MIN_YEAR, browse_args, int_arg
 from ..serving import get_recommender
 from . import bp, hidden_ids, watchlist_ids
+from .browse import newest_year
 from .cards import predict_items
 
 PAGE = 20
@@ -72,7 +73,9 @@ def browse():
         args = request.args.to_dict(flat=False)
         args["offset"] = [str(more)]
         more_url = request.path + "?" + _query(args)
+    newest = newest_year(get_db()) if error is None and not items else None  # "the films go up to 1998"
     return render_template("browse.html", browse=asked, items=items, error=error, note=note, more_url=more_url,
+                           newest=newest,
                            decade=request.args.get("decade", ""), decades=catalogue.decades(get_db()),
                            sort_labels=SORT_LABELS,
                            personal=PERSONAL, min_ratings=MIN_RATINGS), 400 if error else 200
