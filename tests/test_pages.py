@@ -39,6 +39,7 @@ def test_a_description_that_names_a_film_opens_its_list(client):
         assert response.status_code == 302 and response.location == "/movies/3#similar-heading", asked
     assert client.get("/?q=movies+like+the+godfather&mode=text&genre=Drama").location == "/movies/6?genre=Drama#similar-heading"
     assert "Movies matching" in page(client, "/?q=movies+like+nothing+here&mode=text")  # no such film: a description
+    assert "Movies matching" in page(client, "/?q=movies+like+star&mode=text")  # a word of a title is not a film
 
 
 def test_a_description_without_a_word_finds_nothing(client):

@@ -4,18 +4,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recommender.serving.title_search import TitleIndex, title_in_like
-from recommender.text.titles import search_key
+from recommender.text.titles import main_title, search_key
 
 TITLES = ["Star Wars", "The Empire Strikes Back", "Return of the Jedi", "The Godfather",
           "The Godfather: Part II", "Amélie", "Starship Troopers", "Stargate", "Wars of the Roses",
-          "Alien", "Aliens", "2001: A Space Odyssey", "Titanic", "Titanic"]
-YEARS = [1977, 1980, 1983, 1972, 1974, 2001, 1997, 1994, 1989, 1979, 1986, 1968, 1953, 1997]
+          "Alien", "Aliens", "2001: A Space Odyssey", "Titanic", "Titanic", "Seven (Se7en)", "Seven Years in Tibet"]
+YEARS = [1977, 1980, 1983, 1972, 1974, 2001, 1997, 1994, 1989, 1979, 1986, 1968, 1953, 1997, 1995, 1997]
 
 
 def index(popularity=None):
     popularity = popularity or {}
-    return TitleIndex([(i, search_key(t), ["Drama"] if "God" in t else ["Sci-Fi"], popularity.get(i, 1), YEARS[i])
-                       for i, t in enumerate(TITLES)])
+    return TitleIndex([(i, search_key(t), ["Drama"] if "God" in t else ["Sci-Fi"], popularity.get(i, 1), YEARS[i],
+                        search_key(main_title(t))) for i, t in enumerate(TITLES)])
 
 
 def titles(found):
@@ -50,9 +50,8 @@ def test_a_year_typed_with_the_title_picks_the_film_of_that_year():
 
 
 def test_initials_match_joined_or_apart():
-    idx = TitleIndex([(1, search_key("L.A. Confidential"), ["Crime"], 300, 1997),
-                      (2, search_key("E.T. the Extra-Terrestrial"), ["Drama"], 400, 1982),
-                      (3, search_key("Los Angeles Story"), ["Drama"], 5, 1991)])
+    idx = TitleIndex([(i, search_key(t), ["Drama"], n, y, search_key(t)) for i, t, n, y in (
+        (1, "L.A. Confidential", 300, 1997), (2, "E.T. the Extra-Terrestrial", 400, 1982), (3, "Los Angeles Story", 5, 1991))])
     assert idx.search("la confidential") == [1] and idx.search("l.a. confidential") == [1]
     assert idx.search("et the extra") == [2] and idx.search("E.T.") == [2]
 
@@ -61,7 +60,8 @@ def test_a_description_names_a_film_when_it_asks_for_films_like_it():
     assert title_in_like("movies like Alien") == "Alien"
     assert title_in_like("Something similar to The Godfather?") == "The Godfather"
     assert title_in_like("show me films like Toy Story") == "Toy Story"
-    for description in ("space opera with robots", "I like westerns", "funny movies like toy story"):
+    for description in ("space opera with robots", "I like westerns", "funny movies like toy story",
+                        "movies like war", "films like westerns", "something like sci-fi"):
         assert title_in_like(description) is None
 
 
@@ -74,6 +74,7 @@ def test_a_title_names_one_film_with_or_without_its_article_or_year():
     assert idx.named("titanic") is not None
     assert idx.named("star") is None and idx.named("godfater") is None  # a prefix, a typo: no film named
     assert idx.named("alien 1990") is None
+    assert titles([idx.named("seven")]) == ["Seven (Se7en)"]  # without its alternative title
 
 
 def test_ranking_exact_then_prefix_then_popularity():

@@ -10,7 +10,9 @@ import bisect
 import heapq
 import re
 from collections.abc import Iterable
+from functools import cache
 
+from recommender.text.content import GENRE_WORDS
 from recommender.text.titles import ARTICLES, search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
@@ -33,9 +35,18 @@ _LEADING_ARTICLES = {a.casefold().rstrip("'") for a in ARTICLES}
 
 def title_in_like(description: str) -> str | None:
     """The title a description asks to match ("movies like Alien" -> "Alien"), None when it is
-    not of that form."""
+    not of that form or names a kind of film ("movies like war" asks for war films, not The War)."""
     match = _LIKE.match(description.strip())
-    return match.group("title") if match else None
+    if not match:
+        return None
+    asked = _bare(search_key(match.group("title")))
+    return None if asked in _genre_names() or asked.removesuffix("s") in _genre_names() else match.group("title")
+
+
+@cache
+def _genre_names() -> frozenset[str]:
+    """Genres as people name them: "war", "sci fi", "science fiction", "film noir", "western"."""
+    return frozenset(search_key(name) for pair in GENRE_WORDS.items() for name in pair)
 
 
 def _bare(key: str) -> str:
@@ -56,18 +67,22 @@ def _deletions(word: str) -> set[str]:
 
 
 class TitleIndex:
-    """Built once from (id, search_key, genres, num_ratings, year) rows; read-only afterwards."""
+    """Built once from (id, search_key, genres, num_ratings, year, main title's key) rows (the
+    last: the key without alternative titles in parentheses, store.catalogue.title_rows);
+    read-only afterwards."""
 
-    def __init__(self, rows: Iterable[tuple[int, str, list[str], int, int | None]]):
+    def __init__(self, rows: Iterable[tuple[int, str, list[str], int, int | None, str]]):
         self.keys: dict[int, str] = {}
         self.popularity: dict[int, int] = {}
         self.by_year: dict[int, set[int]] = {}
         self.year: dict[int, int | None] = {}
+        self.main: dict[int, str] = {}  # the main title's key, article dropped: what `named` compares
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
         self.artefacts: set[int] = set()  # ranked after every real film (see is_artefact)
-        for movie_id, key, genres, num, year in rows:
+        for movie_id, key, genres, num, year, main in rows:
             self.keys[movie_id], self.popularity[movie_id], self.year[movie_id] = key, num, year
+            self.main[movie_id] = _bare(main)
             if year is not None:
                 self.by_year.setdefault(year, set()).add(movie_id)
             if is_artefact(key, genres, num):
@@ -155,13 +170,14 @@ class TitleIndex:
         return heapq.nsmallest(limit, candidates, key=rank)  # sorted(...)[:limit], without the sort
 
     def named(self, title: str) -> int | None:
-        """The film a title names as typed, article or not, with its year or not ("the lion
-        king", "Lion King", "alien 1979"): the most-rated of those whose whole title it is
-        (Titanic), None when no title is exactly that."""
+        """The film a title names as typed, article or not, with its year or not, its alternative
+        title or not ("the lion king", "Lion King", "alien 1979", "seven" for Seven (Se7en)): the
+        most-rated of those whose whole title it is (Titanic), None when no title is exactly that."""
         words = search_key(title).split()
         year = int(words[-1]) if len(words) > 1 and words[-1].isdigit() and int(words[-1]) in YEARS else None
+        whole, undated = _bare(" ".join(words)), _bare(" ".join(words[:-1]))
         for movie_id in self.search(title, limit=10):
-            key = _bare(self.keys[movie_id])
-            if key == _bare(" ".join(words)) or (year == self.year[movie_id] and key == _bare(" ".join(words[:-1]))):
+            names = {_bare(self.keys[movie_id]), self.main[movie_id]}
+            if whole in names or (year is not None and year == self.year[movie_id] and undated in names):
                 return movie_id
         return None

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 import orjson
 import sqlite_utils
 
+from recommender.text.titles import main_title, search_key
+
 MAX_ID = 2**63 - 1  # SQLite's INTEGER range: larger ids cannot exist, and would overflow the bind
 NOT_GENRES = frozenset({"unknown", "(no genres listed)"})  # placeholders of ML-100K and ml-latest
 
@@ -23,7 +25,7 @@ FROM json_each(?) AS wanted JOIN movies m ON m.id = wanted.value
 """
 
 _TITLE_ROWS = """
-SELECT m.id, m.search_key, m.genres, m.num_ratings, m.year FROM movies m ORDER BY m.id
+SELECT m.id, m.search_key, m.genres, m.num_ratings, m.year, m.display_title FROM movies m ORDER BY m.id
 """
 
 
@@ -79,9 +81,11 @@ def genres(db: sqlite_utils.Database) -> list[str]:
     return [g for (g,) in db.execute("SELECT DISTINCT genre FROM movie_genres ORDER BY genre")]
 
 
-def title_rows(db: sqlite_utils.Database) -> list[tuple[int, str, list[str], int, int | None]]:
-    """(id, search_key, genres, num_ratings, year) for every movie: what the title lookup indexes."""
-    return [(i, key, g.split("|") if g else [], n, y) for i, key, g, n, y in db.execute(_TITLE_ROWS)]
+def title_rows(db: sqlite_utils.Database) -> list[tuple[int, str, list[str], int, int | None, str]]:
+    """(id, search_key, genres, num_ratings, year, the key of its main title) for every movie:
+    what the title lookup indexes ("seven se7en" and "seven" for Seven (Se7en))."""
+    return [(i, key, g.split("|") if g else [], n, y, search_key(main_title(shown)))
+            for i, key, g, n, y, shown in db.execute(_TITLE_ROWS)]
 
 
 def years(db: sqlite_utils.Database) -> tuple[list[int], list[int | None]]:
@@ -116,7 +120,7 @@ def onboarding_picks(db: sqlite_utils.Database, n: int = 24, exclude: Iterable[i
     probably seen, so their first ratings say something about their taste."""
     skip = set(exclude)
     by_genre: dict[str, list[int]] = {}
-    for movie_id, _key, movie_genres, num, _year in sorted(title_rows(db), key=lambda r: (-r[3], r[0])):
+    for movie_id, _key, movie_genres, num, *_ in sorted(title_rows(db), key=lambda r: (-r[3], r[0])):
         if num and movie_id not in skip:
             for genre in set(movie_genres) - NOT_GENRES:
                 by_genre.setdefault(genre, []).append(movie_id)

@@ -45,6 +45,13 @@ def display_title(title: str) -> str:
     return _front_article(bare)
 
 
+def main_title(display: str) -> str:
+    """A display title without its alternative titles in parentheses: "Seven (Se7en)" -> "Seven",
+    "Independence Day (ID4)" -> "Independence Day"."""
+    match = _PARENTHETICAL_TAIL.match(display.strip())
+    return match.group("main").strip() if match else display.strip()
+
+
 def year_from_release_date(release_date: str | None) -> int | None:
     """ML-100K release dates look like "01-Jan-1995"."""
     if not release_date:
