@@ -326,6 +326,8 @@ def test_the_movie_page_hides_itself_and_offers_the_undo(site):
     page = html(site, "/movies/3")
     assert "You hid it" in page and 'action="/hidden/3/delete"' in page and 'action="/hidden/3"' not in page
     assert "we will not suggest it" in page and "we think you'd give it" not in page  # hidden: a dislike
+    head = page[:page.index('id="similar-heading"')]
+    assert "You'd rate it about" not in head  # nor on the film's own card
     titles = html(site, "/?q=star+wars")  # asked for by name: found, marked, undoable
     assert 3 in card_ids(titles) and 'action="/hidden/3/delete"' in titles and "You hid it" in titles
     assert 'class="hide js-hide"' not in titles  # the card stays, so the form posts and comes back

@@ -10,7 +10,9 @@ from recommender.models.hybrid_base import SOURCE_SERIES
 from recommender.models.item_similarity import SOURCE_KIND
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
-             "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from"}
+             "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from",
+             # how a description asks, not what it asks for: "something like", "movies"
+             "like", "something", "movie", "movies", "film", "films"}
 
 
 def shared_genres(genres_a: Sequence[str], genres_b: Sequence[str]) -> list[str]:

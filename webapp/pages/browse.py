@@ -65,7 +65,7 @@ def movie(movie_id: int):
             if r.movie_id != movie_id]
     mine = user_ratings.get(db, current_user.id, movie_id) if current_user.is_authenticated else None
     similar = catalogue.with_movies(db, recs)
-    predict([found, *(item["movie"] for item in similar)])
+    predict([*([] if movie_id in hide else [found]), *(item["movie"] for item in similar)])  # hidden: a dislike
     return render_template("movie.html", movie=found, genre=genre, mine=mine, is_hidden=movie_id in hide,
                            similar=similar, spread=chart_rows(rating_stats.distribution(db, movie_id, rating_steps())))
 
