@@ -38,8 +38,24 @@ def test_a_description_that_names_a_film_opens_its_list(client):
         response = client.get(f"/?q={asked}&mode=text")
         assert response.status_code == 302 and response.location == "/movies/3#similar-heading", asked
     assert client.get("/?q=movies+like+the+godfather&mode=text&genre=Drama").location == "/movies/6?genre=Drama#similar-heading"
-    assert "Movies matching" in page(client, "/?q=movies+like+nothing+here&mode=text")  # no such film: a description
-    assert "Movies matching" in page(client, "/?q=movies+like+star&mode=text")  # a word of a title is not a film
+    missing = page(client, "/?q=movies+like+the+matrix&mode=text")  # no such film: said, then a description
+    assert "Movies matching" in missing and "No film here is called “the matrix” (the films go up to 19" in missing
+    assert client.get("/?q=movies+like+stra+wars&mode=text").location == "/movies/3#similar-heading"  # a typo
+    assert client.get("/?q=I+want+something+like+star+wars&mode=text").location == "/movies/3#similar-heading"
+    assert "Movies matching" in page(client, "/?q=movies+like+cowboys&mode=text")  # a kind of film
+
+
+def test_a_description_of_no_word_the_text_model_knows_finds_nothing(indexed_app):
+    client = indexed_app.test_client()
+    html = page(client, "/?q=xyzzy+qwerty&mode=text")
+    assert "No film matches" in html and 'class="reason"' not in html
+    assert 'class="reason"' in page(client, "/?q=space+robots&mode=text")
+
+
+def test_a_description_that_is_a_title_offers_the_film_by_name(client):
+    html = page(client, "/?q=godfather&mode=text")
+    assert "Looking for a title?" in html and 'href="/movies/6">The Godfather</a>' in html
+    assert "Looking for a title?" not in page(client, "/?q=space+opera&mode=text")
 
 
 def test_a_description_without_a_word_finds_nothing(client):

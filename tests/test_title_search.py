@@ -60,9 +60,31 @@ def test_a_description_names_a_film_when_it_asks_for_films_like_it():
     assert title_in_like("movies like Alien") == "Alien"
     assert title_in_like("Something similar to The Godfather?") == "The Godfather"
     assert title_in_like("show me films like Toy Story") == "Toy Story"
-    for description in ("space opera with robots", "I like westerns", "funny movies like toy story",
+    assert title_in_like("I want something like Heat") == "Heat"
+    assert title_in_like("funny movies like toy story") == "toy story"
+    for description in ("space opera with robots", "I like westerns",
                         "movies like war", "films like westerns", "something like sci-fi"):
         assert title_in_like(description) is None
+
+
+def test_what_a_person_means_by_a_title_after_movies_like():
+    """A typo or a word left out still means the film; a description or a word of two letters
+    does not."""
+    idx = index()
+    assert titles([idx.meant("godfater")]) == ["The Godfather"]
+    assert titles([idx.meant("empire strikes")]) == ["The Empire Strikes Back"]
+    assert titles([idx.meant("star")]) == ["Star Wars"]
+    assert idx.meant("cowboys") is None and idx.meant("aliens") is not None  # Aliens is a film
+    assert idx.meant("st") is None and idx.meant("zzzz") is None
+
+
+def test_apostrophes_and_ampersands_as_people_type_them():
+    idx = TitleIndex([(i, search_key(t), ["Drama"], n, 1990, search_key(t)) for i, t, n in (
+        (1, "It's a Wonderful Life", 200), (2, "Schindler's List", 300), (3, "Batman & Robin", 60),
+        (4, "E.T. the Extra-Terrestrial", 300), (5, "Etz Hadomim Tafus", 1))])
+    assert idx.search("its a wonderful life") == [1] and idx.search("schindlers list") == [2]
+    assert idx.search("batman and robin") == [3]
+    assert idx.search("et")[0] == 4  # E.T. as typed, before a film one person rated
 
 
 def test_a_title_names_one_film_with_or_without_its_article_or_year():

@@ -36,6 +36,12 @@ SEARCH_SCAN_MAX_ITEMS = ann.APPROXIMATE_ABOVE
 SEARCH_GENRE_WEIGHT = 0.5  # a description that matches a genre well outweighs a stray title word
 SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
 ARTEFACT_PENALTY = 100.0  # more than any text, genre and popularity score together
+# MiniLM's cosines, read on ML-100K: strings of random letters ("xyzzy", "asdfgh qwerty") come
+# within 0.16-0.25 of the nearest film's text, a real word or title 0.3 and more; and a genre a
+# description evokes stands 0.28 or more above the median genre ("zombie apocalypse": horror),
+# one it does not ("movies", "boxing") under 0.2
+UNKNOWN_WORDS_TEXT = 0.3  # a description of no known word that no film comes this close to: nothing
+GENRE_CLAIM = 0.25  # "Matches: horror" only for a genre the description evokes this far above the median
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,13 @@ def _finite_scores(method):
             return answer[0], _finite(answer[1], method.__name__)
         return _finite(answer, method.__name__)
     return gated
+
+
+def _has_a_known_word(text: str) -> bool:
+    """Whether a description holds a word the text model reads whole, or one with a digit (a
+    title's "se7en", a year)."""
+    known = spelling.known_words()
+    return not known or any(w in known or not w.isalpha() for w in search_key(text).split())
 
 
 def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Recommendation]:
@@ -384,6 +397,8 @@ class Recommender:
             rows = self._search_candidates(query, genre_match, genre)
             text_scores = np.asarray(index.content_vectors[rows]) @ query
             genre_scores = index.genre_weights(genre_match, rows)
+        if not _has_a_known_word(text) and float(text_scores.max(initial=0.0)) < UNKNOWN_WORDS_TEXT:
+            return []  # "xyzzy": no word the text model knows, and no film's text near it
         prior = index.popularity_prior if rows is None else index.popularity_prior[rows]
         scores = text_scores + SEARCH_GENRE_WEIGHT * genre_scores + SEARCH_POPULARITY_WEIGHT * prior
         artefact = index.model.arrays.get("similar_artefact") if index.model is not None else None
@@ -395,7 +410,8 @@ class Recommender:
         top_ids = index.items.terms(picked).tolist()
         movies = self._titles(top_ids)
         words = frozenset(re.findall(r"\w+", text.casefold()))
-        matched = frozenset(index.genre_names[g] for g in np.flatnonzero(genre_match >= 0.5))
+        evoked = (genre_match >= 0.5) & (affinity - np.median(affinity) >= GENRE_CLAIM)
+        matched = frozenset(index.genre_names[g] for g in np.flatnonzero(evoked))
         return [Recommendation(movie_id, score, explain.search_reason(
                     words, movies.get(movie_id, {"display_title": "", "genres": []}), matched),
                     movies.get(movie_id))  # the response needs no second catalogue query

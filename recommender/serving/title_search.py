@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
+from recommender.text import spelling
 from recommender.text.content import GENRE_WORDS
 from recommender.text.titles import ARTICLES, search_key
 
@@ -27,9 +28,12 @@ def is_artefact(key: str, genres, num_ratings: int) -> bool:
     return key in ("", "unknown") or (not real and num_ratings <= 1)
 
 
-# "movies like Alien", "something similar to the godfather", "show me films like Toy Story?"
-_LIKE = re.compile(r"^(?:(?:show|me|find|more|other|some|any|good|movies?|films?|something|anything|a|an|the)\s+)*"
-                   r"(?:like|similar\s+to)\s+(?P<title>.+?)[\s?!.]*$", re.IGNORECASE)
+# "movies like Alien", "something similar to the godfather", "I want something like Heat?": a few
+# words of the asker's own before "like"
+_LIKE = re.compile(r"^(?:[\w']+\s+){0,4}?(?:like|similar\s+to)\s+(?P<title>.+?)[\s?!.]*$", re.IGNORECASE)
+# ... and the same asked in so many words, nothing else said: "movies like The Matrix" names a film
+_ONLY_LIKE = re.compile(r"^(?:(?:show|me|find|more|some|any|good|movies?|films?|something|anything|a|an|the)\s+)*"
+                        r"(?:like|similar\s+to)\s", re.IGNORECASE)
 _LEADING_ARTICLES = {a.casefold().rstrip("'") for a in ARTICLES}
 
 
@@ -41,6 +45,15 @@ def title_in_like(description: str) -> str | None:
         return None
     asked = _bare(search_key(match.group("title")))
     return None if asked in _genre_names() or asked.removesuffix("s") in _genre_names() else match.group("title")
+
+
+def describes_a_kind(text: str) -> bool:
+    """Whether every word of `text` describes a kind of film (a genre, "cowboys", "comedies",
+    "the"), naming none."""
+    kinds = spelling.vocabulary() | _genre_names() | _LEADING_ARTICLES
+    words = search_key(text).split()
+    return bool(words) and all(w in kinds or w.removesuffix("s") in kinds or w.removesuffix("ies") + "y" in kinds
+                               for w in words)
 
 
 @cache
@@ -61,6 +74,22 @@ def _initials(key: str) -> list[str]:
     return [m.replace(" ", "") for m in re.findall(r"(?<![0-9a-z])[a-z](?: [a-z])+(?![0-9a-z])", key)]
 
 
+_CLITIC = re.compile(r"(?<![0-9a-z])([0-9a-z]+) (s|t|d|m|ll|re|ve)(?![0-9a-z])")
+
+
+def _contractions(key: str) -> list[str]:
+    """A word and the ending an apostrophe split off, joined: "it s a wonderful life" is found as
+    "its a wonderful life", "schindler s list" as "schindlers list"."""
+    return [a + b for a, b in _CLITIC.findall(key)]
+
+
+def _joined(key: str) -> str:
+    """The key with initials and contractions joined ("e t the extra terrestrial" -> "et the extra
+    terrestrial"): what a person types, for ranking."""
+    key = _CLITIC.sub(r"\1\2", key)
+    return re.sub(r"(?<![0-9a-z])[a-z](?: [a-z])+(?![0-9a-z])", lambda m: m.group(0).replace(" ", ""), key)
+
+
 def _deletions(word: str) -> set[str]:
     """The word and every form of it with one letter removed."""
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -77,19 +106,22 @@ class TitleIndex:
         self.by_year: dict[int, set[int]] = {}
         self.year: dict[int, int | None] = {}
         self.main: dict[int, str] = {}  # the main title's key, article dropped: what `named` compares
+        self.joined: dict[int, str] = {}  # keys as typed where they differ ("its a wonderful life")
         self.postings: dict[str, set[int]] = {}
         self.by_genre: dict[str, set[int]] = {}
         self.artefacts: set[int] = set()  # ranked after every real film (see is_artefact)
         for movie_id, key, genres, num, year, main in rows:
             self.keys[movie_id], self.popularity[movie_id], self.year[movie_id] = key, num, year
             self.main[movie_id] = _bare(main)
+            if (joined := _joined(key)) != key:
+                self.joined[movie_id] = joined
             if year is not None:
                 self.by_year.setdefault(year, set()).add(movie_id)
             if is_artefact(key, genres, num):
                 self.artefacts.add(movie_id)
             for genre in genres:
                 self.by_genre.setdefault(genre, set()).add(movie_id)
-            for word in key.split() + _initials(key):
+            for word in key.split() + _initials(key) + _contractions(key):
                 self.postings.setdefault(word, set()).add(movie_id)
         # Within a tier: most-rated first, then by key and id; one int per movie, so ranking the
         # ~20,000 matches of "the" in a 62k catalogue compares pairs, not 4-tuples with strings.
@@ -140,31 +172,37 @@ class TitleIndex:
         exact, fuzzy = self._matching(words)
         return exact & of_year, fuzzy & of_year
 
-    def search(self, query: str, limit: int = 10, genre: str | None = None) -> list[int]:
+    def search(self, query: str, limit: int = 10, genre: str | None = None, typos: bool = True) -> list[int]:
         """Movie ids, best first: exact title, title starting with the query (whole words first),
         every word matched (a year among the words may be the film's instead of a title word);
-        typo matches only when no title matches every word as typed; within a tier the most-rated
-        first; catalogue artefacts after every other match."""
+        typo matches only when no title matches every word as typed (never without `typos`);
+        within a tier the most-rated first; catalogue artefacts after every other match."""
         q = search_key(query)
         tokens = q.split()
         if not tokens or limit < 1:
             return []
         allowed = None if genre is None else self.by_genre.get(genre, set())
         exact, fuzzy = self._matching(tokens)
+        if not exact and "and" in tokens[1:-1]:  # "batman and robin" is Batman & Robin
+            exact = self._matching([t for t in tokens if t != "and"])[0]
         if not exact:
             dated = self._with_year(tokens)
             if any(dated):
                 exact, fuzzy = dated
 
+        def tier(key: str, movie_id: int) -> int:
+            if key.startswith(q):  # "star" ranks "Star Wars" (whole word) above "Starship Troopers"
+                return 0 if key == q else 1 if key[len(q)] == " " and len(q) >= MIN_TYPO_LENGTH else 2
+            return 3 if movie_id in exact else 4
+
         def rank(movie_id: int) -> tuple:
             key = self.keys[movie_id]
-            if key.startswith(q):  # "star" ranks "Star Wars" (whole word) above "Starship Troopers"
-                tier = 0 if key == q else 1 if key[len(q)] == " " and len(q) >= MIN_TYPO_LENGTH else 2
-            else:
-                tier = 3 if movie_id in exact else 4
-            return movie_id in self.artefacts, tier, self.order[movie_id]
+            joined = self.joined.get(movie_id)
+            return (movie_id in self.artefacts,
+                    tier(key, movie_id) if joined is None else min(tier(key, movie_id), tier(joined, movie_id)),
+                    self.order[movie_id])
 
-        candidates = exact | fuzzy
+        candidates = exact | fuzzy if typos else exact
         if allowed is not None:
             candidates &= allowed
         return heapq.nsmallest(limit, candidates, key=rank)  # sorted(...)[:limit], without the sort
@@ -181,3 +219,31 @@ class TitleIndex:
             if whole in names or (year is not None and year == self.year[movie_id] and undated in names):
                 return movie_id
         return None
+
+    def meant(self, title: str) -> int | None:
+        """The film a person means by the title they typed after "movies like": the one it
+        names (`named`), else the title lookup's best match (a typo, a word left out:
+        "casablanka", "shawshank", "holy grail"), unless the words describe a kind of film
+        rather than name one ("movies like cowboys") or say too little ("it")."""
+        found = self.named(title)
+        if found is not None:
+            return found
+        words = search_key(title).split()
+        if len("".join(words)) < MIN_TYPO_LENGTH or describes_a_kind(title):
+            return None
+        best = self.search(title, limit=1)
+        return best[0] if best and best[0] not in self.artefacts else None
+
+    def lacks(self, description: str) -> str | None:
+        """The title a "movies like <title>" description asks for when no title here has its
+        words, even with a typo ("movies like The Matrix": the catalogue ends before it), and it
+        is not a kind of film ("movies like comedies"); else None."""
+        title = title_in_like(description)
+        if title is None or _ONLY_LIKE.match(description.strip()) is None or describes_a_kind(title):
+            return None
+        return None if self.search(title, limit=1) else title
+
+    def holding(self, text: str, limit: int = 3) -> list[int]:
+        """Films whose titles hold every word of a description as typed, best first, no
+        artefact: a description that is a title ("shawshank") offers the film by name."""
+        return [m for m in self.search(text, limit=limit, typos=False) if m not in self.artefacts]

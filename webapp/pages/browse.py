@@ -20,25 +20,29 @@ SIMILAR = 12
 def index():
     """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words.
     A description never finds a film the user hid; a title asked for by name does, marked hidden
-    with a way to show it again. A description that names a film ("movies like Alien") goes to
-    that film's page, where its list is."""
+    with a way to show it again. A description that names a film ("movies like Alien", typos
+    forgiven) goes to that film's page, where its list is; one naming a film the catalogue lacks
+    says so above what its words find."""
     mode = "text" if request.args.get("mode") == "text" else "title"
     text, genre = text_arg("q"), genre_arg()
     db, titles, results, hide = get_db(), [], [], frozenset()
     like = title_in_like(text) if text and mode == "text" else None
-    named = title_index().named(like) if like else None
-    if named is not None:
-        return redirect(url_for("pages.movie", movie_id=named, genre=genre, _anchor="similar-heading"))
+    meant = title_index().meant(like) if like else None
+    if meant is not None:
+        return redirect(url_for("pages.movie", movie_id=meant, genre=genre, _anchor="similar-heading"))
+    missing = title_index().lacks(text) if like else None  # "movies like The Matrix": not here
     if text and mode == "text":
         hide = hidden_ids()
         results = predict_items(catalogue.with_movies(
             db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide)))
+        # a description that is a title ("shawshank") offers the film by name above the rest
+        titles = [m for m in catalogue.movies_by_ids(db, title_index().holding(text)) if m["id"] not in hide]
     elif text:
         hide = hidden_ids()
         titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS, genre=genre))
         predict(titles)
-    newest = newest_year(db) if text and not (titles or results) else None
-    return render_template("index.html", mode=mode, text=text, genre=genre,
+    newest = newest_year(db) if text and (missing or not (titles or results)) else None
+    return render_template("index.html", mode=mode, text=text, genre=genre, missing=missing,
                            titles=titles, results=results, hidden=hide, newest=newest)
 
 
