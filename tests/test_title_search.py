@@ -78,6 +78,15 @@ def test_what_a_person_means_by_a_title_after_movies_like():
     assert idx.meant("st") is None and idx.meant("zzzz") is None
 
 
+def test_a_title_the_catalogue_lacks_is_named_as_such_and_a_description_is_not():
+    idx = index()
+    assert idx.lacks("movies like The Matrix") == "The Matrix"
+    assert idx.lacks("movies like star wars") is None  # here
+    for description in ("movies like comedies", "something like an action film with cops",
+                        "funny movies like the matrix"):  # a kind, or more said than a title
+        assert idx.lacks(description) is None, description
+
+
 def test_apostrophes_and_ampersands_as_people_type_them():
     idx = TitleIndex([(i, search_key(t), ["Drama"], n, 1990, search_key(t)) for i, t, n in (
         (1, "It's a Wonderful Life", 200), (2, "Schindler's List", 300), (3, "Batman & Robin", 60),

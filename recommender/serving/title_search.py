@@ -17,6 +17,7 @@ from recommender.text.content import GENRE_WORDS
 from recommender.text.titles import ARTICLES, search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
+MAX_TITLE_WORDS = 5  # "movies like <more words than this>" is a description, not a title the catalogue lacks
 YEARS = range(1870, 2100)  # a four-digit word in this range may be the film's year, "alien 1979"
 
 
@@ -47,13 +48,18 @@ def title_in_like(description: str) -> str | None:
     return None if asked in _genre_names() or asked.removesuffix("s") in _genre_names() else match.group("title")
 
 
-def describes_a_kind(text: str) -> bool:
-    """Whether every word of `text` describes a kind of film (a genre, "cowboys", "comedies",
-    "the"), naming none."""
+def _kind_words(text: str) -> list[bool]:
+    """For each word of `text`, whether it describes a kind of film (a genre, "cowboys",
+    "comedies") or is an article."""
     kinds = spelling.vocabulary() | _genre_names() | _LEADING_ARTICLES
-    words = search_key(text).split()
-    return bool(words) and all(w in kinds or w.removesuffix("s") in kinds or w.removesuffix("ies") + "y" in kinds
-                               for w in words)
+    return [w in kinds or w.removesuffix("s") in kinds or w.removesuffix("ies") + "y" in kinds
+            for w in search_key(text).split()]
+
+
+def describes_a_kind(text: str) -> bool:
+    """Whether every word of `text` describes a kind of film, naming none ("cowboys", "the comedies")."""
+    kinds = _kind_words(text)
+    return bool(kinds) and all(kinds)
 
 
 @cache
@@ -234,11 +240,16 @@ class TitleIndex:
 
     def lacks(self, description: str) -> str | None:
         """The title a "movies like <title>" description asks for when no title here has its
-        words, even with a typo ("movies like The Matrix": the catalogue ends before it), and it
-        is not a kind of film ("movies like comedies"); else None."""
+        words, even with a typo ("movies like The Matrix": the catalogue ends before it), and no
+        word of it describes a kind of film ("movies like comedies", "like an action film with
+        cops"); else None."""
         title = title_in_like(description)
-        if title is None or _ONLY_LIKE.match(description.strip()) is None or describes_a_kind(title):
+        if title is None or _ONLY_LIKE.match(description.strip()) is None:
             return None
+        words = search_key(title).split()
+        kinds = _kind_words(title)
+        if len(words) > MAX_TITLE_WORDS or any(k and w not in _LEADING_ARTICLES for w, k in zip(words, kinds)):
+            return None  # "a 1980s action film with cops" describes, however it is asked
         return None if self.search(title, limit=1) else title
 
     def holding(self, text: str, limit: int = 3) -> list[int]:
