@@ -1,4 +1,5 @@
-"""Title lookup for autocomplete: prefix, word and typo-tolerant matching over search keys in memory.
+"""Title lookup for autocomplete: prefix, word and typo-tolerant matching over search keys in memory;
+and the film a description names ("movies like Alien", `title_in_like`, `TitleIndex.meant`).
 
 SQL `LIKE` cannot rank or forgive typos, and scanning 1,682 titles with an edit distance in
 Python takes tens of milliseconds. Instead the distinct title words go into a sorted list
@@ -197,11 +198,7 @@ class TitleIndex:
             return 3 if movie_id in exact else 4
 
         def rank(movie_id: int) -> tuple:
-            key = self.keys[movie_id]  # tier() inlined: ranking the ~20,000 matches of "the" calls this for each
-            if key.startswith(q):
-                best = 0 if key == q else 1 if key[len(q)] == " " and len(q) >= MIN_TYPO_LENGTH else 2
-            else:
-                best = 3 if movie_id in exact else 4
+            best = tier(self.keys[movie_id], movie_id)
             if best and movie_id in self.typed:  # "et" is E.T. as typed
                 best = min(best, tier(self.typed[movie_id], movie_id))
             return movie_id in self.artefacts, best, self.order[movie_id]
