@@ -28,7 +28,7 @@ def test_a_film_few_rated_is_not_called_popular_in_a_sorted_list():
 def test_a_lists_predicted_stars_read_as_the_card_shows_them():
     """The card rounds the prediction to 0.01 and then shows one decimal: 4.749 is "4.8" there."""
     assert explain.sorted_by("predicted", {}, 4.749) == "You'd rate it about 4.8★"
-    assert "%.1f" % round(4.749, 2) == "4.8"
+    assert f"{round(4.749, 2):.1f}" == "4.8"
 
 
 def test_people_like_you_are_counted_as_such():

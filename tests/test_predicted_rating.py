@@ -60,7 +60,7 @@ def test_the_feed_leads_with_the_films_its_stars_do_not_call_lukewarm_or_dislike
     mean = float(np.mean([5.0, 4.5, 1.0, 4.0, 5.0, 1.5]))
     stars = [m["movie"]["predicted_rating"] for m in
              client.get("/api/feed?k=20", headers=account["headers"]).get_json()["results"]]
-    liked, disliked = preferences.classify(np.array(stars), mean)
+    _, disliked = preferences.classify(np.array(stars), mean)
     tier = np.where(disliked, 2, np.where(preferences.lukewarm(np.array(stars), mean), 1, 0))
     assert (np.diff(tier) >= 0).all(), stars
 

@@ -12,6 +12,7 @@ import heapq
 import re
 from collections.abc import Iterable
 from functools import cache
+from itertools import pairwise
 
 from recommender.text import spelling
 from recommender.text.content import GENRE_WORDS
@@ -85,7 +86,7 @@ def as_typed(key: str) -> str:
     wonderful life" -> "its a wonderful life", "schindler s list" -> "schindlers list") and initials
     joined ("l a confidential" -> "la confidential", "e t the extra terrestrial" -> "et the ...")."""
     words = key.split()
-    if not any(w in _CLITICS for w in words[1:]) and not any(len(a) == 1 == len(b) for a, b in zip(words, words[1:])):
+    if not any(w in _CLITICS for w in words[1:]) and not any(len(a) == 1 == len(b) for a, b in pairwise(words)):
         return key  # the common case, without a regex
     key = _CLITIC.sub(r"\1\2", key)
     return _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), key)
