@@ -65,6 +65,23 @@ def test_the_feed_leads_with_the_films_its_stars_do_not_call_lukewarm_or_dislike
     assert (np.diff(tier) >= 0).all(), stars
 
 
+def test_search_for_a_token_puts_what_its_stars_call_lukewarm_or_a_dislike_last(client):
+    """A search for someone who rated films: the matches their stars (their own rating, else the
+    prediction) call lukewarm or a dislike come after the others, as in the feed."""
+    account = signup(client)
+    ratings = {1: 5.0, 3: 1.0, 4: 1.0, 2: 4.0, 5: 5.0, 6: 4.5}  # Star Wars and The Empire Strikes Back 1 star
+    rate(client, account, ratings)
+    mean = float(np.mean(list(ratings.values())))
+    anonymous = [r["movie"]["id"] for r in client.get("/api/search?q=space+war&k=10").get_json()["results"]]
+    found = client.get("/api/search?q=space+war&k=10", headers=account["headers"]).get_json()["results"]
+    stars = np.array([ratings.get(r["movie"]["id"], r["movie"]["predicted_rating"]) for r in found])
+    _, disliked = preferences.classify(stars, mean)
+    tier = np.where(disliked, 2, np.where(preferences.lukewarm(stars, mean), 1, 0))
+    assert len(found) == 10 and (np.diff(tier) >= 0).all(), stars
+    assert 3 in anonymous and 3 not in [r["movie"]["id"] for r in found]  # rated 1 star: after the others, past ten
+    assert tier.max() == 1  # and the lukewarm ones last of the ten
+
+
 def test_no_basis_is_null_and_anonymous_responses_are_unchanged(client):
     account = signup(client)
     for path, response in every_response(client, account["headers"]).items():

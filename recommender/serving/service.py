@@ -273,19 +273,29 @@ class Recommender:
         otherwise the model's."""
         model = self.index.model
         top, scores, because = model.feed_explained(history, liked, k + k // 2, allowed, history_stars)
-        if self.index.rating_model is not None and n_rated:
-            stars = np.asarray(history_stars[:n_rated], dtype=np.float64)
-            predicted = self.index.rating_model.predict(history[:n_rated], stars, top)
-            _, disliked = preferences.classify(predicted, float(stars.mean()))
-            cool = preferences.lukewarm(predicted, float(stars.mean())) & ~disliked
-            order = np.concatenate([np.flatnonzero(~disliked & ~cool), np.flatnonzero(cool), np.flatnonzero(disliked)])
-            top, scores, because = top[order], scores[order], because[order]
-        top, scores, because = top[:k], scores[:k], because[:k]
+        order = self._by_predicted_stars(history[:n_rated], history_stars[:n_rated], top)
+        top, scores, because = top[order][:k], scores[order][:k], because[order][:k]
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
         by_peers = np.flatnonzero(because == BECAUSE_PEERS)
         if len(by_peers):
             loved_with[by_peers], loved_by[by_peers] = model.shared_love(liked, top[by_peers])
         return top, scores, because, loved_with, loved_by
+
+    def _by_predicted_stars(self, rated: np.ndarray, stars: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Positions of `rows` (item rows, in the order a model ranked them) with those the
+        person's stars call lukewarm (preferences.lukewarm) after the others and their dislikes
+        (preferences.classify) last, each group in its order: the stars each card shows, their
+        own for a film they rated, else the rating model's prediction from `rated` and `stars`.
+        The order as given without a rating model or a rating."""
+        if self.index.rating_model is None or not len(rated):
+            return np.arange(len(rows))
+        stars = np.asarray(stars, dtype=np.float64)
+        shown = self.index.rating_model.predict(rated, stars, rows)
+        own = dict(zip(np.asarray(rated).tolist(), stars.tolist()))
+        shown = np.array([own.get(int(r), p) for r, p in zip(rows, shown)], dtype=np.float64)
+        _, disliked = preferences.classify(shown, float(stars.mean()))
+        cool = preferences.lukewarm(shown, float(stars.mean())) & ~disliked
+        return np.concatenate([np.flatnonzero(~disliked & ~cool), np.flatnonzero(cool), np.flatnonzero(disliked)])
 
     def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int],
                  watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
@@ -367,10 +377,12 @@ class Recommender:
 
     @_finite_scores
     def search(self, text: str, k: int = 10, genre: str | None = None, *,
-               hide: frozenset[int] = frozenset()) -> list[Recommendation]:
+               hide: frozenset[int] = frozenset(), user_id: int | None = None) -> list[Recommendation]:
         """Movies whose content matches a description ("space opera with robots"), none in `hide`;
         none for a description without a word (letters or digits, recommender.text.titles.search_key);
-        a misspelt genre word is put right first (recommender.text.spelling).
+        a misspelt genre word is put right first (recommender.text.spelling). For `user_id`, the
+        matches their stars call lukewarm or a dislike come after the others, as in the feed
+        (`_by_predicted_stars`: "Alien" at 4.0★ before "Alien: Resurrection" at 2.8★).
 
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little popularity, so a description that names
@@ -405,8 +417,13 @@ class Recommender:
         if artefact is not None:  # `unknown`, a genre-less film one person rated: never ahead of a real film
             scores = np.where(artefact[slice(None) if rows is None else rows] > 0, scores - ARTEFACT_PENALTY, scores)
         shown = self._allowed(None, hide)  # hidden films masked before the top k is taken
-        order = top_rows(scores, shown if rows is None else shown[rows], k)
+        order = top_rows(scores, shown if rows is None else shown[rows], k if user_id is None else k + k // 2)
         picked = order if rows is None else rows[order]
+        if user_id is not None:
+            rated_ids, stars = self.user_ratings(user_id, fresh=True)
+            known = index.rows(rated_ids)
+            mine = self._by_predicted_stars(known[known >= 0], stars[known >= 0], picked)[:k]
+            order, picked = order[mine], picked[mine]
         top_ids = index.items.terms(picked).tolist()
         movies = self._titles(top_ids)
         words = frozenset(re.findall(r"\w+", text.casefold()))

@@ -21,12 +21,6 @@ def bearer_account():
     return accounts.account_for_token(get_db(), token.strip())
 
 
-def hidden_for_bearer() -> frozenset[int]:
-    """The hidden films of the account behind the bearer token (`bearer_account`), none without one."""
-    account = bearer_account()
-    return hidden.id_set(get_db(), account.id) if account else frozenset()
-
-
 @bp.get("/hidden")
 @token_required
 def hidden_films():

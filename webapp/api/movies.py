@@ -8,7 +8,7 @@ from ..errors import ApiError
 from ..lookups import genre_arg, int_arg, movie_or_404, not_found, text_arg, title_index
 from ..serving import get_recommender, left_out_of_similar
 from . import bp
-from .hidden import bearer_account, hidden_for_bearer
+from .hidden import bearer_account
 
 DEFAULT_LIMIT = 10
 
@@ -51,10 +51,12 @@ def similar(movie_id: int):
 @bp.get("/search")
 def search():
     """Movies whose content matches a description ("space opera with robots"); with a bearer
-    token, none that its account hid."""
+    token, none that its account hid, and those its stars call lukewarm or a dislike after the rest."""
     text = text_arg("q")
     if not text:
         raise ApiError(400, "missing_query", "q must describe what you are looking for")
     k, genre = int_arg("k", 10), genre_arg()
-    recs = get_recommender().search(text, k=k, genre=genre, hide=hidden_for_bearer())
+    account = bearer_account()
+    hide = hidden.id_set(get_db(), account.id) if account else frozenset()
+    recs = get_recommender().search(text, k=k, genre=genre, hide=hide, user_id=account.id if account else None)
     return jsonify({"results": catalogue.with_movies(get_db(), recs)})

@@ -33,8 +33,9 @@ def index():
     missing = title_index().lacks(text) if like else None  # "movies like The Matrix": not here
     if text and mode == "text":
         hide = hidden_ids()
+        mine = current_user.id if current_user.is_authenticated else None  # the stars the cards show order them
         results = predict_items(catalogue.with_movies(
-            db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide)))
+            db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide, user_id=mine)))
         # a description that is a title ("shawshank") offers the film by name above the rest
         titles = [m for m in catalogue.movies_by_ids(db, title_index().holding(text)) if m["id"] not in hide]
     elif text:
