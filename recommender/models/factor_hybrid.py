@@ -126,8 +126,8 @@ class FactorHybrid(HybridBase):
                                "must be attached with attach_index (recommender.serving.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
-    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k allowed rows and their scores, as score() would rank them, in two stages. ALS
         folds in every rating (what the user has seen); the text profile is signed by `stars`,
         so disliked films push their kind down.
@@ -182,8 +182,8 @@ class FactorHybrid(HybridBase):
             text_cut = max(float(near_scores[-1]), 0.0) if len(near) >= wanted else peak
             bound = base_cut + p["w_content"] * text_cut / max(peak, 1e-12)
             if score[order[-1]] <= bound + 1e-6:
-                log.debug("feed_top: candidates cannot settle the top %d; scoring every item", k)
-                return super().feed_top(rated, k, allowed, stars)
+                log.debug("feed: candidates cannot settle the top %d; scoring every item", k)
+                return super()._ranked(rated, k, allowed, stars)
         return rows[order], score[order]
 
     def _best_by_collab(self, x: np.ndarray, a, c_pop: float, allowed: np.ndarray, pool: int):

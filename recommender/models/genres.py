@@ -100,8 +100,20 @@ class GenreTaste(OneHistoryAtATime, Model):
 
         liked = np.clip(w, 0, None)
         taste = np.log(share(liked) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
+        return taste * self._strength(liked, of_genre, base)
+
+    def statement(self, rated_rows: np.ndarray, stars: np.ndarray) -> float:
+        """0..1: how much the genres of one history's liked films say, as the taste weighs them
+        (the surprise gate, faded by the history's length). The feed's calibration to those
+        genres (recommender.models.calibration) is as strong."""
+        weights = np.clip(np.asarray(stars, dtype=np.float64) - float(self.params["neutral"]), 0, None)
+        of_genre = (np.asarray(self.item_genres)[np.asarray(rated_rows, dtype=np.int64)] > 0).astype(np.float64)
+        return self._strength(weights, of_genre, np.asarray(self.arrays["base_contains"], dtype=np.float64))
+
+    def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
+        """The surprise gate (`_confidence`) times the fade with the history's length."""
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        return taste * self._confidence(liked, of_genre, base) * half ** p / (len(w) ** p + half ** p)
+        return self._confidence(liked, of_genre, base) * half ** p / (len(liked) ** p + half ** p)
 
     def _confidence(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
         """0..1 from the surprise of the genre most over-represented among the liked films: the

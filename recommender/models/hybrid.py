@@ -194,14 +194,6 @@ class Hybrid(HybridBase):
         p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
         out[:] = (p @ e.T)[0]
 
-    @staticmethod
-    def _unique(rated_rows: np.ndarray, stars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted distinct rows and their stars (default: every one a like)."""
-        rows, first = np.unique(np.asarray(rated_rows, dtype=np.int64), return_index=True)
-        if stars is None:
-            return rows, np.full(len(rows), preferences.LIKED_STARS, dtype=np.float32)
-        return rows, np.asarray(stars, dtype=np.float32)[first]
-
     def score_rows(self, rated_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
         """score() of one history given as item rows and stars: (items,) float32, by gathers,
         no sparse matrix, blended by the same `blend` (the text term up to rounding)."""
@@ -237,8 +229,8 @@ class Hybrid(HybridBase):
         scores = self.blend(parts, a, self.params)[0]
         return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}, parts
 
-    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Model.feed_top without scipy: score_rows, then the same top_rows selection."""
         scores = self.score_rows(rated_rows, stars)
         top = top_rows(scores, allowed, k)
@@ -253,7 +245,8 @@ class Hybrid(HybridBase):
         people like this user raised more than any one liked film is BECAUSE_PEERS."""
         rated, rated_stars = self._unique(rated_rows, stars)
         scores, a, peaks, parts = self._blend_rows(rated, rated_stars)
-        top = top_rows(scores, allowed, k)
+        top = top_rows(scores, allowed, self._candidates_for(k))
+        top = top[self._calibrated(rated, rated_stars, top, scores[top], k)]
         liked = np.unique(np.asarray(liked_rows, dtype=np.int64))
         if len(liked) == 0:
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)

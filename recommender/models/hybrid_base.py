@@ -38,8 +38,8 @@ import scipy.sparse as sp
 
 from recommender.vectors import faiss_io
 
-from . import item_similarity, preferences
-from .base import Model, ServingModel, row_max_normalise
+from . import calibration, item_similarity, preferences
+from .base import Model, ServingModel, row_max_normalise, top_k
 from .content import ContentModel
 from .genres import GenreTaste
 from .popularity import Popularity, Quality
@@ -76,6 +76,12 @@ class HybridBase(ServingModel):
         # a western one person rated is no answer to a western fan. Set on what a person sees
         # (tests/test_personas_ml100k.py), not tuned: more is popularity, which the protocol rewards
         "genre_evidence_ratings": 3.0,
+        # the feed's kinds of film in the proportions of the liked films' (recommender.models.
+        # calibration) after the best-scored few, picked from the best-scored candidates, as
+        # strongly as those genres are a statement (GenreTaste.statement: a handful of random
+        # picks say nothing) and for newcomers (a long history's scores know its kinds). Set on
+        # what a person sees (a one-genre fan), not tuned: 0 switches it off
+        "calibration": 19.0, "calibration_candidates": 200, "calibration_lead": 5,
         # read by nothing since item_similarity; kept so that a version saved with them still loads
         "similar_half_ratings": 20.0, "similar_text_floor": 0.4,
         **item_similarity.DEFAULTS,
@@ -200,6 +206,73 @@ class HybridBase(ServingModel):
     def score(self, histories):
         h = self._check(histories)
         return self.blend(self.components(h), self.warmth(h), self.params)
+
+    # -- the feed: the best-scored candidates, calibrated ------------------------------------
+    @staticmethod
+    def _unique(rated_rows: np.ndarray, stars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted distinct rows and their stars (default: every one a like)."""
+        rows, first = np.unique(np.asarray(rated_rows, dtype=np.int64), return_index=True)
+        if stars is None:
+            return rows, np.full(len(rows), preferences.LIKED_STARS, dtype=np.float32)
+        return rows, np.asarray(stars, dtype=np.float32)[first]
+
+    def _candidates_for(self, k: int) -> int:
+        """How many of the best-scored films a calibrated list of k is picked from: the same
+        number for every page of a feed up to that many."""
+        return max(int(self.params["calibration_candidates"]), k) if self.params["calibration"] else k
+
+    def _calibrated(self, rated: np.ndarray, stars: np.ndarray, top: np.ndarray, scores: np.ndarray,
+                    k: int) -> np.ndarray:
+        """Positions in `top` (candidates, best first, with their `scores`) of the feed of k for
+        the history of distinct `rated` rows and their `stars`: the best-scored lead, the rest
+        calibrated to the genres the liked films have more than everyone's ratings do
+        (recommender.models.calibration), as strongly as those genres are a statement
+        (GenreTaste.statement) and faded fast with more ratings, as the avoid term is. The
+        first k as they are without a genre part or a liked film."""
+        weight = float(self.params["calibration"])
+        genres = self.parts.get("genres")
+        as_ranked = np.arange(min(k, len(top)))
+        if not weight or genres is None or not len(rated):
+            return as_ranked
+        liked, _ = preferences.masks_of(stars)
+        shares = np.asarray(genres.item_genres)
+        p = calibration.target(shares[rated[liked]], genres.arrays["base_contains"])
+        if p is None:
+            return as_ranked
+        new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
+        weight *= genres.statement(rated, stars) * new ** 3
+        # a film fewer people rated counts for its genres in proportion, as in the genre term: a
+        # noir one person rated is not what a noir fan asked for
+        of_top = shares[top] * np.asarray(genres.arrays["evidence"])[top, None]
+        return calibration.rerank(scores, of_top, p, k, weight, int(self.params["calibration_lead"]))
+
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best-scored allowed rows and their scores (Model.feed_top by default; a
+        subclass may know a cheaper search)."""
+        return Model.feed_top(self, rated_rows, k, allowed, stars)
+
+    def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
+                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The feed of k: the best-scored candidates (`_ranked`), calibrated."""
+        top, scores = self._ranked(rated_rows, self._candidates_for(k), allowed, stars)
+        keep = self._calibrated(*self._unique(rated_rows, stars), top, scores, k)
+        return top[keep], scores[keep]
+
+    def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> np.ndarray:
+        """Model.recommend, each user's list calibrated as their feed is (evaluation scores
+        what a person sees)."""
+        h = self._check(histories)
+        scores = self.score(h)
+        pool = top_k(scores, h if exclude_seen else None, self._candidates_for(k))
+        out = pool[:, :k].copy()
+        for u in range(h.shape[0]):
+            cells = slice(h.indptr[u], h.indptr[u + 1])
+            rated, stars = self._unique(h.indices[cells], h.data[cells])
+            candidates = pool[u] if not exclude_seen else pool[u][~np.isin(pool[u], rated)]
+            keep = self._calibrated(rated, stars, candidates, scores[u, candidates], k)
+            out[u, :len(keep)] = candidates[keep]
+        return out
 
     # -- movies like X -----------------------------------------------------------------------
     def similar_items(self, item_row: int, k: int = 10, exclude=None):

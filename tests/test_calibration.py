@@ -1,0 +1,67 @@
+"""Calibrated lists: the maths of recommender.models.calibration, and the hybrid's feed and
+evaluation going through it."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.models import calibration
+
+DRAMA, COMEDY = [1.0, 0.0], [0.0, 1.0]
+
+
+def test_the_target_is_the_liked_films_genres_each_film_shared_among_its_own():
+    shares = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    assert calibration.target(shares) == pytest.approx([0.75, 0.25, 0.0])
+    assert calibration.target(np.zeros((0, 3))) is None
+
+
+def test_a_list_follows_the_liked_proportions_when_scores_favour_one_kind():
+    """Six dramas score above four comedies; someone who liked both as much gets both."""
+    genres = np.array([DRAMA] * 6 + [COMEDY] * 4)
+    scores = np.linspace(1.0, 0.5, 10)
+    picked = calibration.rerank(scores, genres, np.array([0.5, 0.5]), 6, 19.0)
+    assert sorted(genres[picked, 1].tolist()) == [0, 0, 0, 1, 1, 1]
+    assert picked[0] == 0  # the best film still leads
+
+
+def test_weight_zero_or_a_one_kind_person_keeps_the_scores_order():
+    genres = np.array([DRAMA] * 3 + [COMEDY] * 3)
+    scores = np.linspace(1.0, 0.5, 6)
+    assert calibration.rerank(scores, genres, np.array([0.5, 0.5]), 4, 0.0).tolist() == [0, 1, 2, 3]
+    assert calibration.rerank(scores, genres, np.array([1.0, 0.0]), 3, 19.0).tolist() == [0, 1, 2]
+
+
+def test_the_first_k_of_a_longer_list_are_the_list_of_k():
+    """Pages of a feed agree: each pick depends only on the picks before it."""
+    rng = np.random.default_rng(0)
+    genres = rng.random((60, 5)) * (rng.random((60, 5)) < 0.4)
+    genres[genres.sum(axis=1) == 0, 0] = 1.0
+    genres /= genres.sum(axis=1, keepdims=True)
+    scores = np.sort(rng.random(60))[::-1]
+    p = calibration.target(genres[:4])
+    long = calibration.rerank(scores, genres, p, 30, 9.0)
+    assert calibration.rerank(scores, genres, p, 10, 9.0).tolist() == long[:10].tolist()
+    assert len(set(long.tolist())) == 30
+
+
+def test_fewer_candidates_than_asked_gives_them_all():
+    picked = calibration.rerank(np.array([0.3, 0.2]), np.array([DRAMA, COMEDY]), np.array([0.5, 0.5]), 5, 9.0)
+    assert sorted(picked.tolist()) == [0, 1]
+
+
+def test_the_target_keeps_the_genres_liked_more_than_everyone_does_weighed_by_lift():
+    """Five horror films, three of them also action films: horror is the statement (a twentieth
+    of everyone's ratings), action (a quarter) a lesser one, comedy none."""
+    horror, horror_action = [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]
+    everyone = np.array([0.05, 0.25, 0.3])
+    p = calibration.target(np.array([horror] * 2 + [horror_action] * 3), everyone)
+    assert p[0] > 0.8 and 0 < p[1] < 0.2 and p[2] == 0
+    assert calibration.target(np.array([[0.0, 0.0, 1.0]]), np.array([0.05, 0.25, 1.0])) is None
+
+
+def test_the_best_scored_lead_as_they_are():
+    genres = np.array([DRAMA] * 6 + [COMEDY] * 4)
+    picked = calibration.rerank(np.linspace(1.0, 0.5, 10), genres, np.array([0.5, 0.5]), 6, 19.0, lead=3)
+    assert picked[:3].tolist() == [0, 1, 2]
+    assert sorted(genres[picked, 1].tolist()) == [0, 0, 0, 1, 1, 1]
