@@ -214,3 +214,19 @@ def test_not_interested_means_never_again(app):
     similar = person.client.get(f"/api/movies/{best_known(app, 'Sci-Fi', 1)[0]}/similar?k=20",
                                 headers=person.headers).get_json()["results"]
     assert first not in {r["movie"]["id"] for r in similar}
+
+
+def test_pages_of_a_feed_are_slices_of_one_list(app):
+    """A horror fan who gave children's films 1 star: the picks their predicted stars call
+    lukewarm or a dislike go down the feed by a fixed number of places, and the calibrated
+    part of the feed is picked from a fixed number of candidates, so paging on repeats nothing
+    and skips nothing, past those candidates too (moved to the end of each page's own list, or
+    calibrated among as many as the page asked, they did both)."""
+    person = Person(app)
+    person.rate(best_known(app, "Horror", 5), 5.0)
+    person.rate(best_known(app, "Children's", 3), 1.0)
+    ids = lambda query: [r["movie"]["id"] for r in person.client.get(  # noqa: E731
+        f"/api/feed?{query}", headers=person.headers).get_json()["results"]]
+    whole = ids("k=100") + ids("k=100&offset=100") + ids("k=100&offset=200")
+    assert len(set(whole)) == 300
+    assert [m for offset in range(0, 300, 20) for m in ids(f"k=20&offset={offset}")] == whole

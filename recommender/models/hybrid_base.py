@@ -217,8 +217,7 @@ class HybridBase(ServingModel):
         return rows, np.asarray(stars, dtype=np.float32)[first]
 
     def _candidates_for(self, k: int) -> int:
-        """How many of the best-scored films a calibrated list of k is picked from: the same
-        number for every page of a feed up to that many."""
+        """How many of the best-scored films the feed of k is made from (`_calibrated`)."""
         return max(int(self.params["calibration_candidates"]), k) if self.params["calibration"] else k
 
     def _calibrated(self, rated: np.ndarray, stars: np.ndarray, top: np.ndarray, scores: np.ndarray,
@@ -243,8 +242,13 @@ class HybridBase(ServingModel):
         weight *= genres.statement(rated, stars) * new ** 3
         # a film fewer people rated counts for its genres in proportion, as in the genre term: a
         # noir one person rated is not what a noir fan asked for
-        of_top = shares[top] * np.asarray(genres.arrays["evidence"])[top, None]
-        return calibration.rerank(scores, of_top, p, k, weight, int(self.params["calibration_lead"]))
+        # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
+        # same order however long the list asked, so every page of a feed is a slice of it
+        pool = min(int(self.params["calibration_candidates"]), len(top))
+        of_top = shares[top[:pool]] * np.asarray(genres.arrays["evidence"])[top[:pool], None]
+        picked = calibration.rerank(scores[:pool], of_top, p, min(k, pool), weight,
+                                    int(self.params["calibration_lead"]))
+        return np.concatenate([picked, np.arange(pool, min(k, len(top)))])
 
     def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -42,6 +42,10 @@ ARTEFACT_PENALTY = 100.0  # more than any text, genre and popularity score toget
 # one it does not ("movies", "boxing") under 0.2
 UNKNOWN_WORDS_TEXT = 0.3  # a description of no known word that no film comes this close to: nothing
 GENRE_CLAIM = 0.25  # "Matches: horror" only for a genre the description evokes this far above the median
+# A pick the person's predicted stars call lukewarm goes this many places down the feed, and one
+# they call a dislike twice as many: a fixed number of places, so every page of a feed is a slice
+# of one order (moving them "to the end" of a list as long as the page made pages overlap)
+LUKEWARM_PLACES = 30
 
 log = logging.getLogger(__name__)
 
@@ -266,14 +270,15 @@ class Recommender:
         BECAUSE_PEERS), and for the picks people like the user raised, the liked film most of
         them also loved and how many did (-1 and 0 elsewhere).
 
-        A pick whose predicted stars (the rating model every card shows) read as a dislike on
-        this person's own scale (preferences.classify) goes after the others, and one they read
-        as lukewarm (preferences.lukewarm) before those: a feed "for you" showing "You'd rate it
-        about 1.9★" contradicts itself. The model ranks a few more than k for that; the order is
-        otherwise the model's."""
+        A pick whose predicted stars (the rating model every card shows) read as lukewarm
+        (preferences.lukewarm) goes LUKEWARM_PLACES down, and one they read as a dislike on this
+        person's own scale (preferences.classify) twice as far: a feed "for you" showing "You'd
+        rate it about 1.9★" contradicts itself. The model ranks that many more than k, enough
+        for the first k of that order to be exact: no pick moves up. The order is otherwise the
+        model's."""
         model = self.index.model
-        top, scores, because = model.feed_explained(history, liked, k + k // 2, allowed, history_stars)
-        order = self._by_predicted_stars(history[:n_rated], history_stars[:n_rated], top)
+        top, scores, because = model.feed_explained(history, liked, k + 2 * LUKEWARM_PLACES, allowed, history_stars)
+        order = self._by_predicted_stars(history[:n_rated], history_stars[:n_rated], top, LUKEWARM_PLACES)
         top, scores, because = top[order][:k], scores[order][:k], because[order][:k]
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
         by_peers = np.flatnonzero(because == BECAUSE_PEERS)
@@ -281,12 +286,14 @@ class Recommender:
             loved_with[by_peers], loved_by[by_peers] = model.shared_love(liked, top[by_peers])
         return top, scores, because, loved_with, loved_by
 
-    def _by_predicted_stars(self, rated: np.ndarray, stars: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _by_predicted_stars(self, rated: np.ndarray, stars: np.ndarray, rows: np.ndarray,
+                            places: int | None = None) -> np.ndarray:
         """Positions of `rows` (item rows, in the order a model ranked them) with those the
-        person's stars call lukewarm (preferences.lukewarm) after the others and their dislikes
-        (preferences.classify) last, each group in its order: the stars each card shows, their
-        own for a film they rated, else the rating model's prediction from `rated` and `stars`.
-        The order as given without a rating model or a rating."""
+        person's stars call lukewarm (preferences.lukewarm) `places` further down and their
+        dislikes (preferences.classify) twice as far (default: the lukewarm after the others
+        and the dislikes last), ties in the given order: the stars each card shows, their own
+        for a film they rated, else the rating model's prediction from `rated` and `stars`. The
+        order as given without a rating model or a rating."""
         if self.index.rating_model is None or not len(rated):
             return np.arange(len(rows))
         stars = np.asarray(stars, dtype=np.float64)
@@ -295,7 +302,8 @@ class Recommender:
         shown = np.array([own.get(int(r), p) for r, p in zip(rows, shown)], dtype=np.float64)
         _, disliked = preferences.classify(shown, float(stars.mean()))
         cool = preferences.lukewarm(shown, float(stars.mean())) & ~disliked
-        return np.concatenate([np.flatnonzero(~disliked & ~cool), np.flatnonzero(cool), np.flatnonzero(disliked)])
+        down = len(rows) if places is None else places
+        return np.argsort(np.arange(len(rows)) + down * (cool + 2 * disliked), kind="stable")
 
     def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int],
                  watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
