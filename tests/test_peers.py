@@ -3,7 +3,7 @@ the films they liked."""
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.peers import PeerTaste
+from recommender.models.peers import SHARE_PRIOR, PeerTaste
 
 
 def fitted(neighbours: int = 20) -> PeerTaste:
@@ -45,7 +45,9 @@ def test_no_liked_film_no_peers():
     assert not model.score(sp.csr_matrix((2, 120), dtype=np.float32)).any()
 
 
-def test_shared_love_counts_the_nearest_users_who_loved_both():
+def test_shared_love_names_the_liked_film_whose_lovers_loved_the_pick_most_often():
+    """Among the nearest users, the liked film whose lovers most often loved the pick too (as a
+    share of them, smoothed), with how many loved both."""
     model = fitted()
     liked, items = np.array([3, 5, 40, 77]), np.array([0, 9, 50, 119])
     best, count = model.shared_love(liked, items)
@@ -57,8 +59,23 @@ def test_shared_love_counts_the_nearest_users_who_loved_both():
     loves = [set(likes[indptr[u]:indptr[u + 1]].tolist()) for u in near]
     for item, b, c in zip(items, best, count):
         both = {film: sum(item in s and film in s for s in loves) for film in liked.tolist()}
-        assert c == max(both.values())
-        assert b == (-1 if c == 0 else liked[liked.tolist().index(b)]) and (c == 0 or both[b] == c)
+        share = {film: both[film] / (sum(film in s for s in loves) + SHARE_PRIOR) for film in both}
+        if max(both.values()) == 0:
+            assert (b, c) == (-1, 0)
+        else:
+            assert share[b] == max(share.values()) and c == both[b] > 0
+
+
+def test_shared_love_names_the_telling_film_not_the_one_every_neighbour_loved():
+    """Every neighbour loved film 0 (a Star Wars); three of them loved film 1 (a Toy Story),
+    and those three loved film 2 (a Pinocchio), as did two others: film 1 is named."""
+    x = np.zeros((10, 3), dtype=np.float32)
+    x[:, 0] = 5.0
+    x[:3, 1] = 5.0
+    x[:5, 2] = 5.0
+    model = PeerTaste(neighbours=10).fit(sp.csr_matrix(x), item_vectors=np.ones((3, 2), dtype=np.float32))
+    best, count = model.shared_love(np.array([0, 1]), np.array([2]))
+    assert (best.tolist(), count.tolist()) == ([1], [3])
 
 
 def test_no_shared_love_without_likes_or_picks():

@@ -16,6 +16,9 @@ from . import preferences
 from .base import Model, OneHistoryAtATime, unit_rows
 
 
+SHARE_PRIOR = 2.0  # neighbours' worth of smoothing: one who loved both is not yet "most often"
+
+
 class PeerTaste(OneHistoryAtATime, Model):
     kind = "peers"
     defaults = {"neighbours": 50}
@@ -69,9 +72,12 @@ class PeerTaste(OneHistoryAtATime, Model):
         return np.bincount(cells, weights=sims[owner], minlength=self.n_items).astype(np.float32)
 
     def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each of `item_rows`, the one of `liked_rows` that most of the nearest users
-        (those score_one asks) loved along with it, and how many of them did: the evidence of
-        "Loved by 23 people who also loved Toy Story". (-1, 0) where none did."""
+        """For each of `item_rows`, the one of `liked_rows` whose lovers among the nearest users
+        (those score_one asks) loved it most often, and how many of them did: the evidence of
+        "Loved by 23 people whose favourites match yours; they loved Toy Story too". Most often
+        as a share of those who loved the liked film (smoothed by SHARE_PRIOR), not as a count:
+        nearly every neighbour of a Star Wars fan loved Star Wars, so a count names it under
+        Pinocchio too, where the three who loved Toy Story say more. (-1, 0) where none did."""
         liked_rows = np.asarray(liked_rows, dtype=np.int64)
         item_rows = np.asarray(item_rows, dtype=np.int64)
         best, count = np.full(len(item_rows), -1, np.int64), np.zeros(len(item_rows), np.int64)
@@ -84,8 +90,9 @@ class PeerTaste(OneHistoryAtATime, Model):
         kept = asked[at] == cells
         loved = np.zeros((len(near), len(asked)), dtype=np.float32)
         loved[owner[kept], at[kept]] = 1.0
-        both = loved[:, np.searchsorted(asked, item_rows)].T @ loved[:, np.searchsorted(asked, liked_rows)]
-        pick = both.argmax(axis=1)
+        of_liked = loved[:, np.searchsorted(asked, liked_rows)]
+        both = loved[:, np.searchsorted(asked, item_rows)].T @ of_liked
+        pick = (both / (of_liked.sum(axis=0) + SHARE_PRIOR)).argmax(axis=1)
         count = both[np.arange(len(item_rows)), pick].astype(np.int64)
         best = np.where(count > 0, liked_rows[pick], -1)
         return best, count
