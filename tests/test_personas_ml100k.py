@@ -230,3 +230,20 @@ def test_pages_of_a_feed_are_slices_of_one_list(app):
     whole = ids("k=100") + ids("k=100&offset=100") + ids("k=100&offset=200")
     assert len(set(whole)) == 300
     assert [m for offset in range(0, 300, 20) for m in ids(f"k=20&offset={offset}")] == whole
+
+
+def test_a_film_listed_twice_is_one_film(app):
+    """ML-100K lists Chasing Amy under two ids (246 and 268) and Ulee's Gold (297, 303): a
+    person who rated one copy is not offered the other, and no list shows a film twice."""
+    person = Person(app)
+    person.rate([246, 297], 5.0)  # the less rated copy of each
+    person.rate(best_known(app, "Drama", 3), 5.0)
+    feed = [r["movie"] for offset in (0, 100) for r in person.client.get(
+        f"/api/feed?k=100&offset={offset}", headers=person.headers).get_json()["results"]]
+    assert not {268, 303} & {m["id"] for m in feed}
+    assert len({m["title"] for m in feed}) == len(feed)
+    for movie in (246, 50):  # Chasing Amy, Star Wars
+        names = [r["movie"]["title"] for r in person.client.get(f"/api/movies/{movie}/similar?k=25").get_json()["results"]]
+        assert len(set(names)) == len(names) and (movie != 246 or "Chasing Amy (1997)" not in names), names
+    found = [r["movie"]["title"] for r in person.client.get("/api/search?q=chasing amy").get_json()["results"]]
+    assert found.count("Chasing Amy (1997)") <= 1, found

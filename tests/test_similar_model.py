@@ -101,3 +101,9 @@ def test_someone_who_rated_everything_links_less_than_someone_who_chose():
     assert plain[0, 5] > 0 and weighted[0, 5] < plain[0, 5]  # only the heavy rater links 0 and 5
     assert weighted[0, 1] / weighted[0, 5] > plain[0, 1] / plain[0, 5]
     assert np.allclose(isim.corating_similarity(sp.csr_matrix(x), user_weight=0.0), isim.corating_similarity(sp.csr_matrix(x)))
+
+
+def test_a_film_listed_twice_stands_for_itself_once():
+    """The more rated copy of a title the catalogue lists twice stands for both."""
+    titles = ["Chasing Amy (1997)", "Heat (1995)", "Chasing Amy (1997)", "Heat (1995)", "Alien (1979)"]
+    assert isim.same_film(titles, np.array([124, 9, 255, 9, 3])).tolist() == [2, 1, 2, 1, 4]

@@ -318,6 +318,9 @@ class HybridBase(ServingModel):
             same = series.indices[series.indptr[item_row]:series.indptr[item_row + 1]]
             rows = np.union1d(rows, same[~excluded[same]] if excluded is not None else same)
         rows = rows[rows != item_row]
+        same = self.arrays.get("same_film")
+        if same is not None:  # one copy of a film listed twice, and never X under its other id
+            rows = rows[(same[rows] == rows) & (same[rows] != same[item_row])]
         score, collab, text, shared, kind, lifted = self._similar_blend(item_row, rows)
         artefact = self.arrays.get("similar_artefact")
         if artefact is not None and len(score):  # never ahead of a real film
@@ -382,6 +385,7 @@ class HybridBase(ServingModel):
                                series_values=series.data.astype(np.float32))
             self.arrays["similar_artefact"] = item_similarity.artefacts(
                 item_titles, item_genre_lists, self.parts["popularity"].counts).astype(np.uint8)
+            self.arrays["same_film"] = item_similarity.same_film(list(item_titles), self.parts["popularity"].counts)
         if item_genre_lists is not None:
             self.arrays["similar_genres"] = item_similarity.genre_vectors(list(item_genre_lists))
         self._fit_corating(matrix)

@@ -338,6 +338,25 @@ def artefacts(titles: Sequence[str], genre_lists, counts: np.ndarray) -> np.ndar
     return out
 
 
+def same_film(titles: Sequence[str], counts: np.ndarray) -> np.ndarray:
+    """(items,) int32: for each film, the row that stands for it. ML-100K lists a few films
+    twice, under two ids with the same published title ("Chasing Amy (1997)"); the more rated
+    copy stands for both (the first on a tie), every other film for itself."""
+    counts = np.asarray(counts)
+    stand_in = np.arange(len(titles), dtype=np.int32)
+    first: dict[str, int] = {}
+    for i, title in enumerate(titles):
+        key = " ".join(str(title or "").split()).casefold()
+        if not key:
+            continue
+        j = first.setdefault(key, i)
+        if j != i and counts[i] > counts[stand_in[j]]:
+            stand_in[stand_in == stand_in[j]] = i
+        elif j != i:
+            stand_in[i] = stand_in[j]
+    return stand_in
+
+
 def series_row(matrix: sp.csr_matrix | None, item_row: int, rows: np.ndarray) -> np.ndarray | None:
     """Row `item_row` of a series matrix at `rows` (None without one)."""
     if matrix is None:

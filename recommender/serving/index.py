@@ -360,6 +360,23 @@ class LoadedIndex:
         return self.genre_matrix[:, self.genre_names.index(genre)].astype(bool)
 
     @cached_property
+    def _same_film(self) -> np.ndarray:
+        """Each item row's stand-in (item_similarity.same_film), or itself in a version built
+        before films listed twice were told apart."""
+        same = self.model.arrays.get("same_film") if self.model is not None else None
+        return np.arange(len(self.items)) if same is None else np.asarray(same, dtype=np.int64)
+
+    def stand_ins(self) -> np.ndarray:
+        """Item rows that stand for their film (a fresh array): what lists may show; the other
+        copy of a film listed twice is left out."""
+        return self._same_film == np.arange(len(self.items))
+
+    def same_films(self, rows: np.ndarray) -> np.ndarray:
+        """`rows` and every other row of the same films: rating one copy is rating the film."""
+        same = self._same_film
+        return np.flatnonzero(np.isin(same, same[np.asarray(rows, dtype=np.int64)]))
+
+    @cached_property
     def popularity_prior(self) -> np.ndarray:
         """log(1 + ratings) scaled to 0..1 per item row: search's nudge towards known films."""
         counts = self.popularity.astype(np.float64)

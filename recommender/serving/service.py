@@ -123,14 +123,14 @@ class Recommender:
 
     # -- shared pieces ---------------------------------------------------------------------
     def _allowed(self, genre: str | None, hide: frozenset[int] = frozenset()) -> np.ndarray:
-        """Item rows that pass the genre filter and are not hidden by the user (a fresh array)."""
-        if genre is None:
-            allowed = np.ones(len(self.index.items), dtype=bool)
-        else:
-            allowed = self.index.genre_mask(genre)
+        """Item rows that pass the genre filter and are not hidden by the user, one copy of a
+        film the catalogue lists twice (a fresh array)."""
+        allowed = self.index.stand_ins()
+        if genre is not None:
+            allowed &= self.index.genre_mask(genre)
         if hide:
             rows = self.index.rows(sorted(hide))
-            allowed[rows[rows >= 0]] = False
+            allowed[self.index.same_films(rows[rows >= 0])] = False
         return allowed
 
     def _years(self) -> np.ndarray:
@@ -221,7 +221,7 @@ class Recommender:
         ids = self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._browsed(browse, hide)
-        allowed[rated] = False
+        allowed[self.index.same_films(rated)] = False  # under either of its ids
         liked, _ = preferences.masks_of(stars[known])
         wanted = browse.offset + k
         predicted = None
