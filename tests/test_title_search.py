@@ -114,6 +114,12 @@ def test_ranking_exact_then_prefix_then_popularity():
     assert titles(idx.search("star wars")) == ["Star Wars"]
 
 
+def test_a_title_without_its_article_ranks_as_exact():
+    """"godfather" is The Godfather before its Part II, however popular the sequel."""
+    idx = index({4: 100})
+    assert titles(idx.search("godfather"))[:2] == ["The Godfather", "The Godfather: Part II"]
+
+
 def test_genre_and_limit():
     idx = index()
     assert titles(idx.search("the", genre="Drama")) == ["The Godfather", "The Godfather: Part II"]

@@ -176,8 +176,9 @@ class TitleIndex:
         return exact & of_year, fuzzy & of_year
 
     def search(self, query: str, limit: int = 10, genre: str | None = None, typos: bool = True) -> list[int]:
-        """Movie ids, best first: exact title, title starting with the query (whole words first),
-        every word matched (a year among the words may be the film's instead of a title word);
+        """Movie ids, best first: exact title (its leading article or not), title starting with
+        the query (whole words first), every word matched (a year among the words may be the
+        film's instead of a title word);
         typo matches only when no title matches every word as typed (never without `typos`);
         within a tier the most-rated first; catalogue artefacts after every other match."""
         q = search_key(query)
@@ -199,7 +200,8 @@ class TitleIndex:
             return 3 if movie_id in exact else 4
 
         def rank(movie_id: int) -> tuple:
-            best = tier(self.keys[movie_id], movie_id)
+            key = self.keys[movie_id]
+            best = min(tier(key, movie_id), tier(_bare(key), movie_id))  # "terminator" is The Terminator
             if best and movie_id in self.typed:  # "et" is E.T. as typed
                 best = min(best, tier(self.typed[movie_id], movie_id))
             return movie_id in self.artefacts, best, self.order[movie_id]
