@@ -226,8 +226,8 @@ class HybridBase(ServingModel):
         the history of distinct `rated` rows and their `stars`: the best-scored lead, the rest
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
-        (GenreTaste.statement) and faded fast with more ratings, as the avoid term is. The
-        first k as they are without a genre part or a liked film."""
+        (GenreTaste.statement) and faded fast with more ratings ((1 - warmth)^3). The first k
+        as they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
@@ -240,11 +240,11 @@ class HybridBase(ServingModel):
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
         weight *= genres.statement(rated, stars) * new ** 3
-        # a film fewer people rated counts for its genres in proportion, as in the genre term: a
-        # noir one person rated is not what a noir fan asked for
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
         # same order however long the list asked, so every page of a feed is a slice of it
         pool = min(int(self.params["calibration_candidates"]), len(top))
+        # a film fewer people rated counts for its genres in proportion, as in the genre term: a
+        # noir one person rated is not what a noir fan asked for
         of_top = shares[top[:pool]] * np.asarray(genres.arrays["evidence"])[top[:pool], None]
         picked = calibration.rerank(scores[:pool], of_top, p, min(k, pool), weight,
                                     int(self.params["calibration_lead"]))
