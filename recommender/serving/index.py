@@ -366,15 +366,28 @@ class LoadedIndex:
         same = self.model.arrays.get("same_film") if self.model is not None else None
         return np.arange(len(self.items)) if same is None else np.asarray(same, dtype=np.int64)
 
+    @cached_property
+    def _stand_ins(self) -> np.ndarray:
+        return self._same_film == np.arange(len(self.items))
+
+    @cached_property
+    def _listed_twice(self) -> np.ndarray:
+        """Rows of a film the catalogue lists more than once (any copy)."""
+        return np.bincount(self._same_film, minlength=len(self.items))[self._same_film] > 1
+
     def stand_ins(self) -> np.ndarray:
         """Item rows that stand for their film (a fresh array): what lists may show; the other
         copy of a film listed twice is left out."""
-        return self._same_film == np.arange(len(self.items))
+        return self._stand_ins.copy()
 
     def same_films(self, rows: np.ndarray) -> np.ndarray:
-        """`rows` and every other row of the same films: rating one copy is rating the film."""
+        """`rows` and every other row of the same films: rating one copy is rating the film
+        (`rows` as they are when none is listed twice: every feed request asks)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not self._listed_twice[rows].any():
+            return rows
         same = self._same_film
-        return np.flatnonzero(np.isin(same, same[np.asarray(rows, dtype=np.int64)]))
+        return np.flatnonzero(np.isin(same, same[rows]))
 
     @cached_property
     def popularity_prior(self) -> np.ndarray:
