@@ -343,17 +343,15 @@ def same_film(titles: Sequence[str], counts: np.ndarray) -> np.ndarray:
     twice, under two ids with the same published title ("Chasing Amy (1997)"); the more rated
     copy stands for both (the first on a tie), every other film for itself."""
     counts = np.asarray(counts)
-    stand_in = np.arange(len(titles), dtype=np.int32)
-    first: dict[str, int] = {}
+    rows_of: dict[str, list[int]] = {}
     for i, title in enumerate(titles):
         key = " ".join(str(title or "").split()).casefold()
-        if not key:
-            continue
-        j = first.setdefault(key, i)
-        if j != i and counts[i] > counts[stand_in[j]]:
-            stand_in[stand_in == stand_in[j]] = i
-        elif j != i:
-            stand_in[i] = stand_in[j]
+        if key:
+            rows_of.setdefault(key, []).append(i)
+    stand_in = np.arange(len(titles), dtype=np.int32)
+    for rows in rows_of.values():
+        if len(rows) > 1:
+            stand_in[rows] = rows[int(np.argmax(counts[rows]))]
     return stand_in
 
 
