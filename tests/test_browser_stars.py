@@ -1,10 +1,13 @@
 """The star widget in a real browser (issue 18): one click on a half star rates, the arrow keys
 choose and Enter (or a rest) saves, in the feed (the list swapped in place, focus kept in it) and
-on the movie page (the value kept, "Clear" removes it); the predicted stars are on the cards.
+on the movie page (the value kept, "Clear" removes it); the predicted stars are on the cards, and
+on the movie page once, in "My rating" by the stars.
 
 The fixtures and the Chromium set-up are tests/test_browser.py's, imported."""
 # ruff: noqa: F811  (the fixtures imported below are the tests' arguments, as pytest wants)
 from __future__ import annotations
+
+import re
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
     feed_ids,
@@ -83,14 +86,18 @@ def test_rate_and_clear_on_the_movie_page(live_server, page):
     sign_up_and_rate_five(page, live_server, "movie")
     page.goto(f"{live_server}/movies/6")
     panel = page.locator("section[aria-labelledby='mine-heading']")
-    expect(page.locator(".movie > .scores .predicted")).to_contain_text("You'd rate it about")
+    expect(panel.locator(".my-rating")).to_contain_text("we think you'd give it about")  # the predicted stars,
+    expect(panel.locator(".my-rating .predicted")).to_have_text(re.compile(r"^\d\.\d★$"))  # by the stars
+    expect(page.locator(".movie > .scores .predicted, .movie > .scores .given")).to_have_count(0)  # said once
+    shot(page, "22-movie-predicted.png")
     clear = panel.get_by_role("button", name="Clear")
     expect(clear).to_be_hidden()
     star(panel, "2.5").click()
     expect(page.locator("#status")).to_contain_text("You rated The Godfather 2.5 out of 5.")
     expect(panel.get_by_role("radio", name="2.5 stars")).to_be_checked()
     expect(panel.locator(".my-rating")).to_have_text("You rated it 2.5 out of 5.")
-    expect(page.locator(".movie > .scores .given")).to_have_text("You rated it 2.5★")  # no longer predicted
+    expect(panel.locator(".predicted")).to_have_count(0)  # no longer predicted
+    expect(page.locator(".movie > .scores .given")).to_have_count(0)  # said in the panel only
     expect(clear).to_be_visible()
     shot(page, "22-movie-rated.png")
     page.reload()

@@ -263,7 +263,14 @@ def test_predicted_stars_on_every_server_rendered_list(indexed_member):
     feed = page(indexed_member, "/feed")
     assert feed.count('class="predicted"') == 20 and "You'd rate it about <strong>" in feed
     movie = page(indexed_member, "/movies/6")
-    assert "You'd rate it about" in movie and movie.count('class="predicted"') >= 2  # the film and its likes
+    assert movie.count('class="predicted"') >= 2  # the film and its likes
+    head, similar = movie.split('id="similar-heading"')
+    mine = head[head.index('id="mine-heading"'):head.index('id="spread-heading"')]
+    assert re.search(r'we think you\'d give it about <strong class="predicted">\d\.\d<span aria-hidden="true">★', mine)
+    assert head.count('class="predicted"') == 1 and "You'd rate it about" not in head  # once, by the stars
+    assert "You'd rate it about" in similar  # the similar films' cards keep theirs
+    rated = page(indexed_member, "/movies/1")
+    assert "You rated it" not in rated[:rated.index('id="mine-heading"')]  # the header says no stars of mine
     assert "You rated it <strong>5" in page(indexed_member, "/movies/1")
     assert 'class="predicted"' in page(indexed_member, "/?q=godfather")
     assert 'class="predicted"' in page(indexed_member, "/?q=space+opera&mode=text")

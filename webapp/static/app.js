@@ -1,7 +1,8 @@
 /* Progressive enhancement only: title autocomplete (ARIA combobox), the star widget rating in
    place (the feed's list swapped in afresh), "Show more" appending the next cards,
    "Not interested" (or its undo) in place on every list of movie cards, and "Want to watch" toggled
-   in place (or, in the feed and on the watchlist, taking the card out of its list).
+   in place (or, in the feed and on the watchlist, taking the card out of its list); a card that
+   leaves the feed is replaced by the feed's next film, so the feed keeps its length.
    Data is always written with textContent; server HTML fragments are parsed, never assigned to innerHTML. */
 (function () {
   "use strict";
@@ -140,9 +141,10 @@
 
   /* Rating or clearing a rating in place, outside the feed: the card stays (on the watchlist it
      leaves, as rating takes a film off it), the widget keeps the value, the status region says so. */
-  /* The card's (or the movie page's) own line about the person's stars, after a rating changed. */
+  /* The card's own line about the person's stars, after a rating changed (the movie page says
+     them in its "My rating" panel only, its .my-rating). */
   function sayGiven(form, value) {
-    var scope = form.closest("li.card, article"), line = scope && scope.querySelector(".scores .given, .scores .predicted");
+    var scope = form.closest("li.card"), line = scope && scope.querySelector(".scores .given, .scores .predicted");
     if (!line) return;
     line.className = "given";
     if (!value) { line.textContent = "Rating removed"; return; }
@@ -187,21 +189,53 @@
     });
   }
 
+  /* ---- the feed's list as the server renders it (/feed/list, the page's own fragment): `k`
+     cards (at most MAX_K, the server's limit) from `offset` on, parsed, never run ---- */
+  var MAX_K = 100;
+  function feedFragment(feed, offset, k) {
+    var url = new URL(feed.dataset.listUrl, window.location.href);
+    url.searchParams.set("offset", String(offset));
+    url.searchParams.set("k", String(Math.min(Math.max(k, 1), MAX_K)));
+    return fetch(url, {headers: {"X-Requested-With": "fetch"}, credentials: "same-origin"})
+      .then(function (r) {
+        if (!r.ok) throw new Error("feed " + r.status);
+        return r.text();
+      })
+      .then(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
+  }
+
+  /* ---- a card left the feed ("Not interested", "Want to watch"): the feed keeps its length. The
+     server's feed, which no longer holds that film, is asked for the cards on the page and a few
+     past them, and its best film not on the page is appended: the next one in the feed's order.
+     Films that left the page are never taken back in (their post may have raced this fetch).
+     Resolves to the card added, or null: nothing more to suggest, the list re-rendered meanwhile
+     (a rating), or the card is back (its undo came first). A failed fetch: no card added. ---- */
+  var leftFeed = {};  // movie id -> true while its card is out of the feed by the person's doing
+  var PAST_THE_PAGE = 10;  // room for films that moved and for other cards leaving at the same time
+  function standIn(feed, list, gone) {
+    var k = list.children.length + PAST_THE_PAGE, start = Number(list.dataset.offset) || 0;
+    return feedFragment(feed, start + Math.max(0, k - MAX_K), k)  // a window ending PAST_THE_PAGE past the page
+      .then(function (doc) {
+        var fresh = doc.getElementById("feed-list");
+        if (!list.isConnected || gone.isConnected || !fresh || fresh.tagName !== "OL") return null;
+        var pick = Array.prototype.find.call(fresh.children, function (li) {
+          var id = li.dataset.movieId;
+          return !leftFeed[id] && !list.querySelector("li[data-movie-id='" + id + "']");
+        });
+        if (!pick) return null;
+        var card = document.adoptNode(pick);
+        list.append(card);
+        return card;
+      });
+  }
+
   /* ---- rate in place on the feed: POST with the CSRF token, then swap in the fresh list (as
      many cards as were shown, from the same place), focus on the card now where the rated one was ---- */
   function setupFeed(feed) {
     function refresh(count) {
       var list = document.getElementById("feed-list");
-      var url = new URL(feed.dataset.listUrl, window.location.href);
-      url.searchParams.set("offset", (list && list.dataset.offset) || "0");
-      url.searchParams.set("k", String(Math.min(Math.max(count, 1), 100)));
-      return fetch(url, {headers: {"X-Requested-With": "fetch"}, credentials: "same-origin"})
-        .then(function (r) {
-          if (!r.ok) throw new Error("feed " + r.status);
-          return r.text();
-        })
-        .then(function (html) {
-          var doc = new DOMParser().parseFromString(html, "text/html");
+      return feedFragment(feed, (list && list.dataset.offset) || "0", count)
+        .then(function (doc) {
           ["feed-list", "feed-list-more"].forEach(function (id) {
             var fresh = doc.getElementById(id), old = document.getElementById(id);
             if (fresh && old) old.replaceWith(document.adoptNode(fresh));
@@ -264,7 +298,8 @@
 
   /* ---- "Not interested" (or its undo, on the hidden list), and "Want to watch" where the card
      leaves its list (js-leave), in place: the card leaves its list, focus moves to the next card,
-     and the status message offers the opposite action ---- */
+     and the status message offers the opposite action. In the feed, the feed's next film takes
+     the card's place at the end (standIn), and the undo takes that one back out. ---- */
   function focusCard(card) {
     var link = card && card.querySelector("a");
     if (link) link.focus(); else document.getElementById("main").focus();
@@ -277,6 +312,7 @@
       e.preventDefault();
       var list = card.parentNode, after = card.nextElementSibling, title = form.dataset.title;
       var button = form.querySelector("button");
+      var feed = list.id === "feed-list" ? document.getElementById("feed") : null, added = null;
       button.disabled = true;
       post(form.action, new FormData(form))
         .then(function () {
@@ -284,12 +320,19 @@
           focusCard(after || list.lastElementChild);
           button.disabled = false;
           announce(form.dataset.done + ": " + title + ".", {label: "Undo", run: function () { undo(); }});
+          if (!feed) return;
+          leftFeed[card.dataset.movieId] = true;
+          standIn(feed, list, card)
+            .then(function (node) { added = node; })
+            .catch(function () { /* the card is gone all the same; "Show more" or a reload brings the rest */ });
         })
         .catch(function (err) { button.disabled = false; announce("Could not do that: " + err.message); });
       function undo() {
         post(form.dataset.undo)
           .then(function () {
             if (!list.isConnected) { window.location.reload(); return; }  // the feed was re-rendered meanwhile
+            delete leftFeed[card.dataset.movieId];
+            if (added && added.parentNode === list) added.remove();  // the stand-in makes way again
             list.insertBefore(card, after && after.parentNode === list ? after : null);
             focusCard(card);
             announce(form.dataset.undone + ": " + title + ".");
