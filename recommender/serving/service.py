@@ -197,7 +197,11 @@ class Recommender:
             for g in best[2]:
                 shown[g] = shown.get(g, 0) + 1
         top = picked[0][1] if picked else 1
-        return [Recommendation(m, round(count / top, 4), explain.popular(count))
+        # the reason counts the ratings as the card does, now: the index's counts are those of
+        # its build, and a card saying "584 ratings" beside "rated by 583 people" reads as a bug
+        movies = self._titles([m for m, _, _ in picked])
+        return [Recommendation(m, round(count / top, 4),
+                               explain.popular(movies.get(m, {}).get("num_ratings", count)), movies.get(m))
                 for m, count, _ in picked]
 
     # -- the three questions ---------------------------------------------------------------
