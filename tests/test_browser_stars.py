@@ -57,6 +57,70 @@ def test_rate_in_the_feed_with_a_click_on_a_half_star(live_server, page):
     assert page.console_errors == []
 
 
+def test_my_ratings_shows_each_rating_once_by_the_stars(live_server, page):
+    """/ratings: each film's rating is the star control's (no "You rated it 1★" beside a control
+    showing 1); the control's name says the rating it holds, also after a change or a clear."""
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "mine")
+    page.goto(f"{live_server}/ratings")
+    cards = page.locator("main li.card")
+    expect(cards).to_have_count(5)
+    expect(page.get_by_text("You rated it")).to_have_count(0)
+    expect(cards.locator(".scores .given")).to_have_count(0)
+    given = sorted(cards.locator(".star-input:checked").evaluate_all("inputs => inputs.map(i => i.value)"))
+    assert given == ["2", "3", "4", "4.5", "5"]  # the onboarding's stars, each shown once
+    for i in range(5):
+        card = cards.nth(i)
+        title = card.get_by_role("heading").inner_text()
+        value = card.locator(".star-input:checked").get_attribute("value")
+        expect(card.get_by_role("group", name=f"Your rating for {title}: {value} stars", exact=True)).to_have_count(1)
+        expect(card.locator(".star-value")).to_have_text(value)  # the number beside the stars, for the eyes
+    shot(page, "24-my-ratings.png")
+
+    card = cards.first
+    title = card.get_by_role("heading").inner_text()
+    star(card, "1").click()  # changed in place: the name follows
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 1 out of 5.")
+    expect(card.get_by_role("group", name=f"Your rating for {title}: 1 star", exact=True)).to_have_count(1)
+    expect(card.get_by_text("You rated it")).to_have_count(0)
+    card.get_by_role("button", name="Clear").click()
+    expect(page.locator("#status")).to_contain_text(f"Your rating of {title} is removed.")
+    expect(card.get_by_role("group", name=f"Your rating for {title}", exact=True)).to_have_count(1)
+    page.reload()
+    expect(cards).to_have_count(4)
+    assert page.console_errors == []
+
+
+def test_a_card_with_stars_says_the_rating_once(live_server, page):
+    """A similar list's card of a film I rated: the stars show my rating and nothing repeats it;
+    rating one in place puts its predicted stars aside, clearing brings them back."""
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "cards")
+    page.goto(f"{live_server}/movies/6")
+    similar = page.get_by_role("list", name="Similar movies").get_by_role("listitem")
+    expect(similar.first).to_be_visible()
+    rated = similar.filter(has=page.locator(".star-input:checked"))
+    expect(page.get_by_text("You rated it")).to_have_count(0)  # (the film's own panel: not rated)
+    card = similar.filter(has=page.locator(".predicted")).first
+    title = card.get_by_role("heading").inner_text()
+    star(card, "4").click()
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 4 out of 5.")
+    expect(card.locator(".predicted")).to_be_hidden()
+    expect(card.get_by_text("You rated it")).to_have_count(0)
+    expect(card.get_by_role("group", name=f"Your rating for {title}: 4 stars", exact=True)).to_have_count(1)
+    card.get_by_role("button", name="Clear").click()
+    expect(page.locator("#status")).to_contain_text(f"Your rating of {title} is removed.")
+    expect(card.locator(".predicted")).to_be_visible()
+    page.reload()
+    assert rated.count() >= 1  # films rated at onboarding are on this list: their stars only
+    expect(rated.locator(".scores .given")).to_have_count(0)
+    rated.first.scroll_into_view_if_needed()
+    shot(page, "25-similar-rated-once.png")
+    assert page.console_errors == []
+
+
 def test_rate_in_the_feed_with_the_keyboard(live_server, page):
     from playwright.sync_api import expect
 

@@ -147,6 +147,8 @@ def test_rate_change_remove_from_pages(member):
     html = page(member, "/ratings")
     assert "Star Wars" in html and re.search(r'name="rating" value="4.5" checked>', html)
     assert html.count(" checked>") == 1  # one half star of the one film
+    assert "You rated it" not in html  # said once, by the star control, whose name holds it:
+    assert '> for Star Wars<span class="star-said">: 4.5 stars</span>' in html
     assert "You rated it <strong>4.5</strong>" in page(member, "/movies/3")
     fetched = member.post("/ratings/3", data={"rating": "2"}, headers={"X-Requested-With": "fetch"})
     assert fetched.status_code == 200 and fetched.get_json() == {"movie_id": 3, "rating": 2.0, "created": False}

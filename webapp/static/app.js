@@ -105,6 +105,8 @@
   function showValue(fieldset, value) {
     var out = fieldset && fieldset.querySelector(".star-value");
     if (out) out.textContent = value || "";
+    var said = fieldset && fieldset.querySelector(".star-said");  // the group's name: "…: 4.5 stars"
+    if (said) said.textContent = value ? ": " + value + (value === "1" ? " star" : " stars") : "";
   }
   function saveStars(form) {
     clearTimeout(form._starTimer); form._starTimer = null;
@@ -141,16 +143,12 @@
 
   /* Rating or clearing a rating in place, outside the feed: the card stays (on the watchlist it
      leaves, as rating takes a film off it), the widget keeps the value, the status region says so. */
-  /* The card's own line about the person's stars, after a rating changed (the movie page says
-     them in its "My rating" panel only, its .my-rating). */
+  /* The card's predicted stars, after a rating changed: a card's star control shows the rating
+     given, so the prediction steps aside while there is one and comes back when it is cleared (the
+     movie page says them in its "My rating" panel only, its .my-rating). */
   function sayGiven(form, value) {
-    var scope = form.closest("li.card"), line = scope && scope.querySelector(".scores .given, .scores .predicted");
-    if (!line) return;
-    line.className = "given";
-    if (!value) { line.textContent = "Rating removed"; return; }
-    var strong = document.createElement("strong");
-    strong.textContent = value + "★";
-    line.replaceChildren("You rated it ", strong);
+    var scope = form.closest("li.card"), line = scope && scope.querySelector(".scores .predicted");
+    if (line) line.hidden = !!value;
   }
   function setupRating() {
     document.addEventListener("submit", function (e) {
