@@ -67,9 +67,22 @@ def test_not_interested_in_the_feed_then_undo(live_server, page):
     expect(hidden_cards).to_have_count(1)
     expect(hidden_cards.first.get_by_role("heading")).to_have_text(title)
     shot(page, "10-hidden-list.png")
+    empty = page.get_by_text("You have not hidden any film. Press “Not interested” on a movie you never want "
+                             "to see suggested.")
+    expect(empty).to_be_hidden()
     hidden_cards.first.get_by_role("button", name="Undo").click()
     expect(hidden_cards).to_have_count(0)
     expect(page.locator("#status")).to_contain_text(f"Shown again: {title}.")
+    expect(empty).to_be_visible()  # the last one gone: what the server says of an empty list, in place
+    shot(page, "10-hidden-list-emptied.png")
+    page.locator("#status").get_by_role("button", name="Undo").click()  # hidden again: the card is back
+    expect(page.locator("#status")).to_contain_text(f"Hidden again: {title}.")
+    expect(hidden_cards).to_have_count(1)
+    expect(empty).to_be_hidden()
+    hidden_cards.first.get_by_role("button", name="Undo").click()
+    expect(empty).to_be_visible()
+    page.reload()
+    expect(empty).to_be_visible()
     page.goto(f"{live_server}/feed")
     assert before[0] in feed_ids(page)
     assert page.console_errors == []

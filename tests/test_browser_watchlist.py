@@ -91,6 +91,59 @@ def test_want_to_watch_from_the_feed_a_similar_list_and_the_movie_page(live_serv
     assert page.console_errors == []
 
 
+EMPTY_WATCHLIST = "Your watchlist is empty. Press “Want to watch” on any movie to keep it here."
+
+
+def test_the_watchlist_says_it_is_empty_when_its_last_card_leaves(live_server, page):
+    """The last film leaving /watchlist in place (rated: seen; or taken off) leaves the message the
+    server renders for an empty watchlist, not a blank page; Undo brings the card back instead."""
+    from playwright.sync_api import expect
+
+    sign_up_and_skip_onboarding(page, live_server, "emptier")
+    feed = page.locator("#feed-list > li")
+    for _ in range(2):  # the first card twice: the feed's next film takes the first place
+        first = feed.first.get_attribute("data-movie-id")
+        feed.first.get_by_role("button", name="Want to watch").click()
+        expect(page.locator(f"#feed-list > li[data-movie-id='{first}']")).to_have_count(0)
+    page.get_by_role("link", name="Watchlist", exact=True).click()
+    listed = page.locator("#watchlist > li")
+    expect(listed).to_have_count(2)
+    empty = page.get_by_text(EMPTY_WATCHLIST)
+    expect(empty).to_be_hidden()
+    page.evaluate("window.__noReload = true")
+
+    # taken off: the list empties, the message shows; Undo brings the card back, the message goes
+    title = listed.first.get_by_role("heading").inner_text()
+    listed.first.get_by_role("button", name="Want to watch").click()
+    expect(listed).to_have_count(1)
+    expect(empty).to_be_hidden()  # one film left: no message yet
+    other = listed.first.get_by_role("heading").inner_text()
+    listed.first.get_by_role("button", name="Want to watch").click()
+    expect(listed).to_have_count(0)
+    expect(empty).to_be_visible()
+    expect(page.locator("#status")).to_contain_text(f"Off your watchlist: {other}.")
+    shot(page, "25-watchlist-emptied.png")
+    page.locator("#status").get_by_role("button", name="Undo").click()
+    expect(page.locator("#status")).to_contain_text(f"Back on your watchlist: {other}.")
+    expect(listed).to_have_count(1)
+    expect(page.get_by_role("list", name="Want to watch")).to_be_visible()
+    expect(empty).to_be_hidden()
+
+    # rated: seen, so off the watchlist; the last one leaving says the list is empty
+    star = listed.first.locator("label.star[title='4 of 5']")
+    star.click()
+    expect(page.locator("#status")).to_contain_text(f"You rated {other} 4 out of 5.")
+    expect(listed).to_have_count(0)
+    expect(empty).to_be_visible()
+    expect(page.get_by_role("list", name="Want to watch")).to_have_count(0)  # no empty list left behind
+    assert page.evaluate("window.__noReload") is True  # all of it in place
+    shot(page, "26-watchlist-rated-the-last.png")
+    page.reload()
+    expect(empty).to_be_visible()  # what the server renders: the same words
+    assert title not in page.locator("main").inner_text()
+    assert page.console_errors == []
+
+
 def test_export_then_delete_the_account(live_server, page):
     from playwright.sync_api import expect
 

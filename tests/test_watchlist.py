@@ -293,9 +293,13 @@ def test_add_from_the_feed_then_take_off_from_the_watchlist_page(site):
     assert "Added on <time" in listed and 'class="watch js-leave"' in listed
     assert 'action="/hidden/' not in listed  # no "Not interested" beside "want to watch"
     assert f'action="/ratings/{first}"' in listed  # seen it: rate it from here
+    # the empty-state message is on the page for app.js to show when the last card leaves in place
+    assert '<p id="watchlist-empty" hidden>Your watchlist is empty' in listed
+    assert 'data-empty="watchlist-empty"' in listed
     removed = site.post(f"/watchlist/{first}/delete", data={"csrf_token": site.csrf, "next": "/watchlist"})
     assert removed.status_code == 302 and removed.location == "/watchlist"
-    assert "Your watchlist is empty" in html(site, "/watchlist")
+    emptied = html(site, "/watchlist")
+    assert '<p id="watchlist-empty">Your watchlist is empty' in emptied and 'id="watchlist"' not in emptied
     assert first in card_ids(html(site, "/feed"))
     site.post(f"/watchlist/{first}", data={"csrf_token": site.csrf})
     rated = site.post(f"/ratings/{first}", data={"csrf_token": site.csrf, "rating": "4", "next": "/watchlist"})

@@ -150,6 +150,15 @@
     var scope = form.closest("li.card"), line = scope && scope.querySelector(".scores .predicted");
     if (line) line.hidden = !!value;
   }
+  /* A list whose last card left in place (/watchlist, /hidden) shows the message the server
+     renders for it when empty (its element named by the list's data-empty), and the list goes
+     back when a card does (an undo). */
+  function showIfEmpty(list) {
+    var note = list && list.dataset && list.dataset.empty ? document.getElementById(list.dataset.empty) : null;
+    if (!note) return;
+    var empty = list.children.length === 0;
+    note.hidden = !empty; list.hidden = empty;
+  }
   function setupRating() {
     document.addEventListener("submit", function (e) {
       var form = e.target;
@@ -177,8 +186,8 @@
           if (said) said.textContent = "You rated it " + value + " out of 5.";
           sayGiven(form, value);
           if (card && card.querySelector(".js-leave")) {  // the watchlist: a rated film is off it
-            var after = card.nextElementSibling || card.previousElementSibling;
-            card.remove(); focusCard(after);
+            var after = card.nextElementSibling || card.previousElementSibling, list = card.parentNode;
+            card.remove(); showIfEmpty(list); focusCard(after);
           }
           announce("You rated " + title + " " + value + " out of 5.");
         })
@@ -315,6 +324,7 @@
       post(form.action, new FormData(form))
         .then(function () {
           card.remove();
+          showIfEmpty(list);
           focusCard(after || list.lastElementChild);
           button.disabled = false;
           announce(form.dataset.done + ": " + title + ".", {label: "Undo", run: function () { undo(); }});
@@ -332,6 +342,7 @@
             delete leftFeed[card.dataset.movieId];
             if (added && added.parentNode === list) added.remove();  // the stand-in makes way again
             list.insertBefore(card, after && after.parentNode === list ? after : null);
+            showIfEmpty(list);
             focusCard(card);
             announce(form.dataset.undone + ": " + title + ".");
           })
