@@ -66,6 +66,17 @@ def test_search_descriptions(ml100k_rec):
     assert 1 in {r.movie_id for r in ml100k_rec.search("animated toys come to life", 3)}  # Toy Story
 
 
+@pytest.mark.parametrize("description, first, flops", [
+    ("scary movie about a shark", 234, set()),  # Jaws, before Jaws 3-D (1.9 stars from 16)
+    ("war movie", None, {687, 1185}),  # McHale's Navy and In the Army Now (2.2, 2.3 stars) not in the top 5
+])
+def test_a_description_finds_the_films_people_liked_before_the_flops(ml100k_rec, description, first, flops):
+    """Among films a description matches alike, the ones people liked come first."""
+    found = [r.movie_id for r in ml100k_rec.search(description, 10)]
+    assert first is None or found[0] == first, found
+    assert not flops & set(found[:5]), found
+
+
 @pytest.mark.parametrize("description, genres", [
     ("heist gone wrong", {"Crime"}),  # not Mr. Wrong: one title word is not the description
     ("funny talking animals", {"Animation", "Children's"}),

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 CURRENT_MAX_BYTES = 256  # a version name is a few dozen characters; more is not a name
 READ_BLOCK = 1 << 20
+SEARCH_KNOWN_WEIGHT = 0.1  # free-text search: among equals, the film people have heard of
+SEARCH_LIKED_WEIGHT = 0.2  # ... and, more, the one they liked (`LoadedIndex.search_prior`)
 
 
 class VersionError(Exception):
@@ -390,10 +392,17 @@ class LoadedIndex:
         return np.flatnonzero(np.isin(same, same[rows]))
 
     @cached_property
-    def popularity_prior(self) -> np.ndarray:
-        """log(1 + ratings) scaled to 0..1 per item row: search's nudge towards known films."""
+    def search_prior(self) -> np.ndarray:
+        """Per item row, what free-text search adds to a film's text and genre match: among
+        equals, the film people have heard of (log(1 + ratings), 0..1) and, more, the one they
+        liked (its mean stars shrunk towards the catalogue's, 0..1: the model's quality term,
+        recommender.models.popularity.Quality). Jaws before Jaws 3-D for "a scary movie about a
+        shark", Psycho before Murder at 1600 for "Hitchcock"."""
         counts = self.popularity.astype(np.float64)
-        return (np.log1p(counts) / np.log1p(max(float(counts.max(initial=0.0)), 1.0))).astype(np.float32)
+        known = np.log1p(counts) / np.log1p(max(float(counts.max(initial=0.0)), 1.0))
+        quality = self.model.parts.get("quality") if self.model is not None else None
+        liked = np.zeros(len(counts)) if quality is None else np.asarray(quality.item_scores(), dtype=np.float64)
+        return (SEARCH_KNOWN_WEIGHT * known + SEARCH_LIKED_WEIGHT * liked).astype(np.float32)
 
     @cached_property
     def _genre_rankings(self) -> list[np.ndarray]:

@@ -34,7 +34,6 @@ SEARCH_CANDIDATES = 200  # per source, in a catalogue too big to score whole
 # index is an exact flat one up to this size too, and its search reads the same whole matrix.
 SEARCH_SCAN_MAX_ITEMS = ann.APPROXIMATE_ABOVE
 SEARCH_GENRE_WEIGHT = 0.5  # a description that matches a genre well outweighs a stray title word
-SEARCH_POPULARITY_WEIGHT = 0.1  # among equals, the film people have heard of
 ARTEFACT_PENALTY = 100.0  # more than any text, genre and popularity score together
 # MiniLM's cosines, read on ML-100K: strings of random letters ("xyzzy", "asdfgh qwerty") come
 # within 0.16-0.25 of the nearest film's text, a real word or title 0.3 and more; and a genre a
@@ -397,8 +396,9 @@ class Recommender:
         (`_by_predicted_stars`: "Alien" at 4.0★ before "Alien: Resurrection" at 2.8★).
 
         Each movie scores its text similarity to the description, plus how well its genres match
-        the genres the description evokes, plus a little popularity, so a description that names
-        no title still finds the films people mean. A catalogue up to SEARCH_SCAN_MAX_ITEMS is
+        the genres the description evokes, plus a little of how known and liked it is
+        (LoadedIndex.search_prior), so a description that names no title still finds the films
+        people mean. A catalogue up to SEARCH_SCAN_MAX_ITEMS is
         scored whole (one product); a bigger one only on candidates: the nearest texts in the
         FAISS content index and the best-known movies of the two best-matching genres."""
         if not search_key(text):  # "!!!???", an emoji: no word to match, nothing matches
@@ -423,8 +423,8 @@ class Recommender:
             genre_scores = index.genre_weights(genre_match, rows)
         if not _has_a_known_word(text) and float(text_scores.max(initial=0.0)) < UNKNOWN_WORDS_TEXT:
             return []  # "xyzzy": no word the text model knows, and no film's text near it
-        prior = index.popularity_prior if rows is None else index.popularity_prior[rows]
-        scores = text_scores + SEARCH_GENRE_WEIGHT * genre_scores + SEARCH_POPULARITY_WEIGHT * prior
+        prior = index.search_prior if rows is None else index.search_prior[rows]
+        scores = text_scores + SEARCH_GENRE_WEIGHT * genre_scores + prior
         artefact = index.model.arrays.get("similar_artefact") if index.model is not None else None
         if artefact is not None:  # `unknown`, a genre-less film one person rated: never ahead of a real film
             scores = np.where(artefact[slice(None) if rows is None else rows] > 0, scores - ARTEFACT_PENALTY, scores)
