@@ -72,3 +72,23 @@ def test_feed_shows_more_and_predicted_stars(live_server, page):
     stars = [float(s.rstrip("★")) for s in page.locator("#browse-list .predicted strong").all_inner_texts()]
     assert stars and stars == sorted(stars, reverse=True)
     assert page.console_errors == []
+
+
+def test_a_bad_feed_page_leads_back_to_the_feed(live_server, page):
+    """A feed page past the end (a stale or hand-edited "show more" address) is a 400 whose one
+    link goes back to the feed the person came from, not to search."""
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "lost")
+    response = page.goto(f"{live_server}/feed?offset=100000")
+    assert response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("400 Invalid parameter")
+    expect(page.get_by_role("link", name="Back to search")).to_have_count(0)
+    shot(page, "29-feed-bad-offset.png")
+    page.get_by_role("link", name="Back to your feed").click()
+    expect(page).to_have_url(f"{live_server}/feed")
+    expect(page.locator("#feed-list > li")).to_have_count(20)
+    response = page.goto(f"{live_server}/movies/99999")  # elsewhere: back to search, as before
+    assert response.status == 404
+    page.get_by_role("link", name="Back to search").click()
+    expect(page).to_have_url(f"{live_server}/")

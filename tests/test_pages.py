@@ -160,6 +160,35 @@ def test_rate_change_remove_from_pages(member):
     assert member.post("/ratings/3/delete").status_code == 404
 
 
+def back_link(html: str) -> tuple[str, str]:
+    """The error page's one way back: (href, text)."""
+    main = html[html.index("<main"):]
+    found = re.findall(r'<p><a href="([^"]*)">([^<]*)</a></p>', main)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_an_error_page_links_back_to_where_it_came_from(member):
+    """A bad offset in the feed (a hand-edited or stale "show more" link) says so and leads back to
+    the feed, not to search; browse's errors lead to browse; anywhere else, search."""
+    for path in ("/feed?offset=100000", "/feed?offset=-1&genre=Drama", "/feed?genre=Polka",
+                 "/feed/list?offset=100000"):
+        html = page(member, path, 400)
+        assert back_link(html) == ("/feed", "Back to your feed"), path
+        assert "Back to search" not in html and ("offset" in html or "genre" in html)
+    assert back_link(page(member, "/browse/nothing", 404)) == ("/browse", "Back to browse")
+    for path in ("/movies/999", "/feedback", "/browsers", "/nothing"):
+        assert back_link(page(member, path, 404)) == ("/", "Back to search"), path
+    assert back_link(page(member.application.test_client(), "/movies/999", 404)) == ("/", "Back to search")
+    # the pages' own fetch() and the API still get the contract's JSON, with the same statuses
+    fetched = member.get("/feed/list?offset=100000", headers={"X-Requested-With": "fetch"})
+    assert fetched.status_code == 400 and fetched.get_json()["error"]["code"] == "invalid_parameter"
+    assert set(fetched.get_json()) == {"error"} and set(fetched.get_json()["error"]) == {"code", "message"}
+    token = member.post("/api/token", json={"username": "alice", "password": PASSWORD}).get_json()["token"]
+    api = member.get("/api/feed?offset=100000", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "invalid_parameter"
+
+
 def test_logout(member):
     assert member.post("/logout").location.endswith("/")
     assert member.get("/feed").status_code == 302

@@ -2,7 +2,7 @@
 import logging
 import sqlite3
 
-from flask import Flask, current_app, jsonify, render_template, render_template_string, request
+from flask import Flask, current_app, jsonify, render_template, render_template_string, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -11,7 +11,14 @@ STORE_RETRY_AFTER = 5  # seconds: a little longer than a typical lock is held
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ code }} {{ name }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>{{ code }} {{ name }}</h1><p>{{ message }}</p><p><a href="/">Back to search</a></p></main></body></html>"""
+<body><main><h1>{{ code }} {{ name }}</h1><p>{{ message }}</p><p><a href="{{ back_url }}">{{ back_label }}</a></p></main></body></html>"""
+
+# Where an error page's one link leads: back to the part of the site the person was in (a bad
+# offset in the feed goes back to the feed, not to search): (path prefix, endpoint, its usual
+# path, the link's text), the first match wins.
+BACK_LINKS = (("/feed", "pages.feed", "/feed", "Back to your feed"),
+              ("/browse", "pages.browse", "/browse", "Back to browse"))
+BACK_DEFAULT = ("pages.index", "/", "Back to search")
 
 
 class ApiError(Exception):
@@ -33,12 +40,26 @@ STALE_PAGE = ("This form is out of date (you logged out or in since the page was
               "tab) or did not come from this site, so nothing was changed. Reload the page and try again.")
 
 
+def back_link() -> tuple[str, str]:
+    """(href, text) of the error page's way back: the feed for /feed and its pages, browse for
+    /browse, else search. Only the path is read, never a Referer, so the link is always this site's."""
+    path = request.path
+    endpoint, href, label = next(((e, h, t) for prefix, e, h, t in BACK_LINKS
+                                  if path == prefix or path.startswith(prefix + "/")), BACK_DEFAULT)
+    try:
+        return url_for(endpoint), label
+    except Exception:  # noqa: BLE001 - an error page must never raise (e.g. no such blueprint)
+        return href, label
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
     if wants_json():
         return jsonify({"error": {"code": code, "message": message}}), status, headers or {}
     name = code.replace("_", " ")
     heading = "Please reload the page" if code == "csrf_failed" else f"{status} {name.capitalize()}"
-    context = {"code": status, "name": name, "heading": heading, "message": message}
+    back_url, back_label = back_link()
+    context = {"code": status, "name": name, "heading": heading, "message": message,
+               "back_url": back_url, "back_label": back_label}
     try:  # the site's own layout; the bare page if even that fails (e.g. the error is in it)
         page = render_template("error.html", **context)
     except Exception:  # noqa: BLE001 - an error page must never raise
