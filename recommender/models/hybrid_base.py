@@ -75,7 +75,7 @@ class HybridBase(ServingModel):
         # a film fewer people rated rises by genre in proportion (GenreTaste "evidence_ratings"):
         # a western one person rated is no answer to a western fan. Set on what a person sees
         # (tests/test_personas_ml100k.py), not tuned: more is popularity, which the protocol rewards
-        "genre_evidence_ratings": 3.0,
+        "genre_evidence_ratings": 20.0,
         # the feed's kinds of film in the proportions of the liked films' (recommender.models.
         # calibration) after the best-scored few, picked from the best-scored candidates, as
         # strongly as those genres are a statement (GenreTaste.statement: a handful of random
