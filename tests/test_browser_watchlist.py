@@ -144,6 +144,71 @@ def test_the_watchlist_says_it_is_empty_when_its_last_card_leaves(live_server, p
     assert page.console_errors == []
 
 
+def test_a_rated_film_is_seen_so_it_offers_no_want_to_watch(live_server, page):
+    """Rated means seen: the movie page and a card stop offering "Want to watch" once the film is
+    rated (in place: the panel steps aside, the film leaves the watchlist), offer it again when the
+    rating is cleared; a card left open while the film was rated elsewhere is refused, saying why."""
+    from playwright.sync_api import expect
+
+    from tests.test_browser import star
+
+    sign_up_and_skip_onboarding(page, live_server, "seen")
+    page.goto(f"{live_server}/movies/3")
+    want = page.get_by_role("region", name="Want to watch?")
+    want.get_by_role("button", name="Want to watch").click()  # a plain form: the page comes back
+    expect(want).to_contain_text("It is on your watchlist")
+    mine = page.get_by_role("region", name="My rating")
+    star(mine, "5").click()
+    expect(page.locator("#status")).to_contain_text("You rated Star Wars 5 out of 5.")
+    expect(want).to_have_count(0)  # seen: nothing to want
+    expect(page.get_by_role("button", name="Want to watch: Star Wars")).to_have_count(0)
+    shot(page, "27-movie-rated-no-want-to-watch.png")
+    page.reload()
+    expect(mine.get_by_role("radio", name="5 stars", exact=True)).to_be_checked()
+    expect(want).to_have_count(0)
+    page.get_by_role("link", name="Watchlist", exact=True).click()
+    expect(page.get_by_text(EMPTY_WATCHLIST)).to_be_visible()  # rating took it off
+    page.go_back()
+    mine.get_by_role("button", name="Clear").click()
+    expect(page.locator("#status")).to_contain_text("Your rating of Star Wars is removed.")
+    expect(want).to_be_visible()  # not seen after all: wanted again, from scratch
+    expect(want.get_by_role("button", name="Want to watch")).to_have_attribute("aria-pressed", "false")
+    expect(want).not_to_contain_text("It is on your watchlist")
+    want.get_by_role("button", name="Want to watch").click()
+    expect(want).to_contain_text("It is on your watchlist")
+
+    # a similar list's card: rated in place, its toggle steps aside; cleared, it is back
+    page.goto(f"{live_server}/movies/6")
+    similar = page.get_by_role("list", name="Similar movies").get_by_role("listitem")
+    card = similar.filter(has=page.get_by_role("button", name="Want to watch")).first
+    card_id = card.get_attribute("data-movie-id")
+    card = page.locator(f"li.card[data-movie-id='{card_id}']")
+    title = card.get_by_role("heading").inner_text()
+    star(card, "4").click()
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 4 out of 5.")
+    expect(card.get_by_role("button", name="Want to watch")).to_have_count(0)
+    card.get_by_role("button", name="Clear").click()
+    expect(page.locator("#status")).to_contain_text(f"Your rating of {title} is removed.")
+    expect(card.get_by_role("button", name="Want to watch")).to_have_attribute("aria-pressed", "false")
+
+    # the same card, while the film is rated in another tab: its toggle is refused, saying why
+    other = page.context.new_page()
+    other.goto(f"{live_server}/movies/{card_id}")
+    star(other.get_by_role("region", name="My rating"), "3").click()
+    expect(other.locator("#status")).to_contain_text(f"You rated {title} 3 out of 5.")
+    expect(other.get_by_role("region", name="Want to watch?")).to_have_count(0)
+    other.close()
+    card.get_by_role("button", name="Want to watch").click()
+    expect(page.locator("#status")).to_contain_text(
+        f"Could not do that: You rated {title} already: a rated film is seen, so it does not go on your watchlist.")
+    expect(card.get_by_role("button", name="Want to watch")).to_have_attribute("aria-pressed", "false")
+    shot(page, "28-similar-card-rated-elsewhere.png")
+    page.goto(f"{live_server}/watchlist")
+    expect(page.locator("#watchlist > li")).to_have_count(1)  # Star Wars only
+    # the 409 of the refused fetch is a "failed" load to the console; no script error besides
+    assert [e for e in page.console_errors if not e.startswith("Failed to load resource")] == []
+
+
 def test_export_then_delete_the_account(live_server, page):
     from playwright.sync_api import expect
 

@@ -150,6 +150,25 @@
     var scope = form.closest("li.card"), line = scope && scope.querySelector(".scores .predicted");
     if (line) line.hidden = !!value;
   }
+  /* Rated means seen: a film's "Want to watch" (its card's toggle, or the movie page's panel)
+     steps aside once it is rated in place, the server having taken it off the watchlist (a pressed
+     toggle is set back to "not on it"), and comes back when the rating is cleared. */
+  function wantable(form, rated) {
+    var card = form.closest("li.card");
+    var holder = card ? card.querySelector("form.watch")
+                      : (form.closest("article.movie") ? document.getElementById("watch-panel") : null);
+    if (!holder) return;
+    var toggle = holder.matches("form.watch") ? holder : holder.querySelector("form.watch");
+    var button = toggle && toggle.querySelector(".watch-toggle");
+    if (rated && button && button.getAttribute("aria-pressed") === "true") {
+      var action = toggle.action;
+      toggle.action = toggle.dataset.undo; toggle.dataset.undo = action;
+      button.setAttribute("aria-pressed", "false");
+      var said = holder.querySelector(".watch-said");
+      if (said) said.textContent = said.dataset.off;
+    }
+    holder.hidden = rated;
+  }
   /* A list whose last card left in place (/watchlist, /hidden) shows the message the server
      renders for it when empty (its element named by the list's data-empty), and the list goes
      back when a card does (an undo). */
@@ -179,12 +198,14 @@
             form.querySelector(".star-input").focus();
             if (said) said.textContent = "Not rated yet.";
             sayGiven(form, "");
+            wantable(form, false);
             announce("Your rating of " + title + " is removed.");
             return;
           }
           clear.hidden = false;
           if (said) said.textContent = "You rated it " + value + " out of 5.";
           sayGiven(form, value);
+          wantable(form, true);
           if (card && card.querySelector(".js-leave")) {  // the watchlist: a rated film is off it
             var after = card.nextElementSibling || card.previousElementSibling, list = card.parentNode;
             card.remove(); showIfEmpty(list); focusCard(after);
