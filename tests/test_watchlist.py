@@ -71,42 +71,14 @@ def test_users_do_not_share_watchlists(client):
 def test_want_to_watch_and_not_interested_undo_each_other_and_keep_a_rating(client):
     user = signup(client)
     h = user["headers"]
+    assert client.put("/api/ratings/3", json={"rating": 4}, headers=h).status_code == 201
     assert client.put("/api/hidden/3", headers=h).status_code == 201
     assert client.put("/api/watchlist/3", headers=h).status_code == 201
     assert ids_of(client.get("/api/hidden", headers=h)) == []  # wanting it shows it again
     assert client.put("/api/hidden/3", headers=h).status_code == 201
     assert ids_of(client.get("/api/watchlist", headers=h)) == []  # not interested ends "want to watch"
-    assert client.put("/api/ratings/4", json={"rating": 4}, headers=h).status_code == 201
-    assert client.put("/api/hidden/4", headers=h).status_code == 201  # hiding keeps the rating
     assert [(r["movie"]["id"], r["rating"]) for r in
-            client.get("/api/ratings", headers=h).get_json()["results"]] == [(4, 4.0)]
-
-
-def test_a_rated_film_is_seen_so_it_does_not_go_on_the_watchlist(app, client):
-    """Rated means seen (docs/api.md): PUT answers 409 `already_rated` in the contract's error
-    format and changes nothing, the rating, a hiding and the watchlist stay as they were; once the
-    rating is removed the film may be wanted again."""
-    user = signup(client)
-    h = user["headers"]
-    assert client.put("/api/ratings/3", json={"rating": 5}, headers=h).status_code == 201
-    assert client.put("/api/ratings/4", json={"rating": 2}, headers=h).status_code == 201
-    assert client.put("/api/hidden/4", headers=h).status_code == 201
-    before = snapshot(app.config["DATABASE"])
-    for movie in (3, 4):
-        refused = client.put(f"/api/watchlist/{movie}", headers=h)
-        assert refused.status_code == 409 and refused.mimetype == "application/json"
-        error = refused.get_json()["error"]
-        assert refused.get_json() == {"error": {"code": "already_rated", "message": error["message"]}}
-        assert error["message"].startswith(f"You rated movie {movie} already: a rated film is seen")
-    assert snapshot(app.config["DATABASE"]) == before
-    assert ids_of(client.get("/api/watchlist", headers=h)) == [] and ids_of(client.get("/api/hidden", headers=h)) == [4]
-    assert error_code(client.put("/api/watchlist/999", headers=h), 404) == "movie_not_found"  # 404 comes first
-    assert client.delete("/api/ratings/3", headers=h).status_code == 204
-    assert client.put("/api/watchlist/3", headers=h).status_code == 201
-    other = signup(client, "bob")  # another person's rating is not mine
-    assert client.put("/api/watchlist/4", headers=other["headers"]).status_code == 201
-    document = client.get("/api/openapi.json").get_json()
-    assert "409" in document["paths"]["/api/watchlist/{movie_id}"]["put"]["responses"]
+            client.get("/api/ratings", headers=h).get_json()["results"]] == [(3, 4.0)]
 
 
 def test_rating_a_film_takes_it_off_the_watchlist(client):
@@ -350,22 +322,6 @@ def test_the_movie_page_toggles_without_javascript(site):
     assert 'action="/watchlist/3/delete"' in page
     back = site.post("/watchlist/3/delete", data={"csrf_token": site.csrf, "next": "/movies/3"})
     assert back.status_code == 302 and watch_forms(html(site, "/movies/3"))[3] is False
-
-
-def test_a_rated_film_cannot_be_wanted_from_a_page_opened_before_the_rating(site):
-    """A card or movie page left open while the film was rated (in another tab): its "Want to
-    watch" changes nothing; the card's fetch() gets the 409, a plain form comes back saying why."""
-    page = html(site, "/movies/3")
-    assert watch_forms(page)[3] is False and watch_panel(page) == "shown"  # not rated yet: offered
-    site.post("/ratings/3", data={"csrf_token": site.csrf, "rating": "5"})
-    fetch = {"X-Requested-With": "fetch", "X-CSRFToken": site.csrf}
-    assert error_code(site.post("/watchlist/3", headers=fetch), 409) == "already_rated"
-    response = site.post("/watchlist/3", data={"csrf_token": site.csrf, "next": "/movies/3"})
-    assert response.status_code == 302 and response.location == "/movies/3"
-    page = html(site, "/movies/3")
-    assert "You rated Star Wars already: a rated film is seen" in page and "On your watchlist: " not in page
-    assert watch_panel(page) == "hidden"  # rated: no "Want to watch"
-    assert "Your watchlist is empty" in html(site, "/watchlist")
 
 
 def test_the_scripts_fetch_gets_json(site):

@@ -120,10 +120,9 @@ DOCUMENT = {
                                        "watchlist"), **_errors(401)}}},
         "/api/watchlist/{movie_id}": {
             "put": {"summary": "want to watch: on my watchlist, out of my feed", "security": BEARER,
-                    "description": "409 `already_rated` for a film I rated: rated means seen.",
                     "parameters": [MOVIE_ID],
                     "responses": {"200": {"description": "on it already"}, "201": {"description": "added"},
-                                  **_errors(401, 404, 409)}},
+                                  **_errors(401, 404)}},
             "delete": {"summary": "off my watchlist", "security": BEARER, "parameters": [MOVIE_ID],
                        "responses": {"204": {"description": "removed"}, **_errors(401, 404)}}},
         "/api/export": {"get": {

@@ -1,24 +1,14 @@
 """"Want to watch": `PUT`/`DELETE /api/watchlist/<movie_id>`, `GET /api/watchlist` (bearer token
-required). A watchlisted film leaves the feed and counts as a mild like (recommender.store.watchlist).
-Rated means seen: a film the user rated does not go on the watchlist (409 `already_rated`)."""
+required). A watchlisted film leaves the feed and counts as a mild like (recommender.store.watchlist)."""
 from flask import g, jsonify
 
-from recommender.store import user_ratings, watchlist
+from recommender.store import watchlist
 
 from ..db import get_db
 from ..errors import ApiError
 from ..lookups import movie_or_404
 from ..security import token_required
 from . import bp
-
-
-def refuse_if_rated(user_id: int, movie_id: int, title: str | None = None) -> None:
-    """409 `already_rated` when the user rated the film: rated means seen (rating a film takes it
-    off the watchlist, as logging it does on Letterboxd), so it is not one to want to watch."""
-    if user_ratings.get(get_db(), user_id, movie_id) is not None:
-        raise ApiError(409, "already_rated",
-                       f"You rated {title or f'movie {movie_id}'} already: a rated film is seen, so it does not "
-                       "go on your watchlist. Remove the rating first to want to watch it again.")
 
 
 @bp.get("/watchlist")
@@ -32,9 +22,8 @@ def watchlist_films():
 @token_required
 def add_to_watchlist(movie_id: int):
     """201 when newly added, 200 when it was on the watchlist already (nothing changes: idempotent).
-    A film the user had hidden is shown again. 409 for a film the user rated (nothing changes)."""
+    A film the user had hidden is shown again."""
     movie_or_404(movie_id)  # 404 before anything is written
-    refuse_if_rated(g.account.id, movie_id)
     created = watchlist.add(get_db(), g.account.id, movie_id)
     return jsonify({"movie_id": movie_id, "watchlist": True}), 201 if created else 200
 

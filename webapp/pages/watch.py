@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 
 from recommender.store import watchlist
 
-from ..api.watchlist import refuse_if_rated
 from ..db import get_db
 from ..errors import ApiError, wants_json
 from ..lookups import movie_or_404
@@ -20,17 +19,8 @@ from . import back_to_form_page, bp
 @login_required
 def watch(movie_id: int):
     """Want to watch: the film goes on my watchlist and leaves my feed (201 new, 200 when it was
-    there already); a film I had hidden is shown again. A film I rated is seen: nothing changes
-    (409 to the cards' fetch(); a plain form, from a page opened before the rating, comes back
-    saying so)."""
+    there already); a film I had hidden is shown again."""
     movie = movie_or_404(movie_id)
-    try:
-        refuse_if_rated(current_user.id, movie_id, movie["display_title"])
-    except ApiError as refused:
-        if wants_json():
-            raise
-        flash(refused.message)
-        return back_to_form_page(movie_id)
     created = watchlist.add(get_db(), current_user.id, movie_id)
     if wants_json():
         return jsonify({"movie_id": movie_id, "watchlist": True, "created": created}), 201 if created else 200
