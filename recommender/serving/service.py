@@ -196,8 +196,8 @@ class Recommender:
             for g in best[2]:
                 shown[g] = shown.get(g, 0) + 1
         top = picked[0][1] if picked else 1
-        # the reason counts the ratings as the card does, now: the index's counts are those of
-        # its build, and a card saying "584 ratings" beside "rated by 583 people" reads as a bug
+        # the reason counts the ratings as the card beside it does, as they are now: the index's
+        # counts are those of its build
         movies = self._titles([m for m, _, _ in picked])
         return [Recommendation(m, round(count / top, 4),
                                explain.popular(movies.get(m, {}).get("num_ratings", count)), movies.get(m))
@@ -398,9 +398,9 @@ class Recommender:
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little of how known and liked it is
         (LoadedIndex.search_prior), so a description that names no title still finds the films
-        people mean. A catalogue up to SEARCH_SCAN_MAX_ITEMS is
-        scored whole (one product); a bigger one only on candidates: the nearest texts in the
-        FAISS content index and the best-known movies of the two best-matching genres."""
+        people mean. A catalogue up to SEARCH_SCAN_MAX_ITEMS is scored whole (one product); a
+        bigger one only on candidates: the nearest texts in the FAISS content index and the
+        best-known movies of the two best-matching genres."""
         if not search_key(text):  # "!!!???", an emoji: no word to match, nothing matches
             return []
         text = spelling.corrected(text)  # "horor movies" is "horror movies"
