@@ -86,6 +86,14 @@ def _has_a_known_word(text: str) -> bool:
     return not known or any(w in known or not w.isalpha() for w in search_key(text).split())
 
 
+def _unrated(rows: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """The known `rows` (sorted, -1 for a film not in the index) that are not in `rated`, sorted:
+    a set for the handful a person hid or wants (np.setdiff1d costs more than a whole feed
+    answered from the memo)."""
+    seen = set(rated.tolist())
+    return np.array([r for r in rows.tolist() if r >= 0 and r not in seen], dtype=np.int64)
+
+
 def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Recommendation]:
     """`recs` carrying the catalogue rows already read for their reasons, so the caller's
     response needs no second query (catalogue.with_movies uses them)."""
@@ -315,10 +323,9 @@ class Recommender:
         rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS). Reasons are drawn
         from the liked rated films only, so none says "because you rated X 1★" nor names a
         film the user has not seen."""
-        hidden = self.index.rows(sorted(hide)) if hide else np.zeros(0, np.int64)
-        hidden = np.setdiff1d(hidden[hidden >= 0], rated)
-        wanted = self.index.rows(sorted(watchlist)) if watchlist else np.zeros(0, np.int64)
-        wanted = np.setdiff1d(wanted[wanted >= 0], np.concatenate([rated, hidden]))
+        hidden = _unrated(self.index.rows(sorted(hide)), rated) if hide else np.zeros(0, np.int64)
+        wanted = (_unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden])) if watchlist
+                  else np.zeros(0, np.int64))
         return (np.concatenate([rated, hidden, wanted]),
                 np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
                                 np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]))
