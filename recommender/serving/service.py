@@ -87,8 +87,8 @@ def _has_a_known_word(text: str) -> bool:
 
 
 def _unrated(rows: np.ndarray, rated: np.ndarray) -> np.ndarray:
-    """The known `rows` (sorted, -1 for a film not in the index) that are not in `rated`, sorted:
-    a set for the handful a person hid or wants (np.setdiff1d costs more than a whole feed
+    """The known `rows` (-1: a film not in the index) that are not in `rated`, in their order: a
+    set for the handful a person hid or wants (np.setdiff1d costs more than a whole feed
     answered from the memo)."""
     seen = set(rated.tolist())
     return np.array([r for r in rows.tolist() if r >= 0 and r not in seen], dtype=np.int64)
