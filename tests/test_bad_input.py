@@ -180,6 +180,24 @@ def test_query_strings_of_ten_thousand_characters(served, path):
             assert contract_error(response, 400) in {"invalid_parameter", "unknown_genre", "missing_query"}
 
 
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_query_strings_that_are_not_utf8_are_400(served, path):
+    """Werkzeug keeps an escape that is not UTF-8 as its literal text ("%ff%fe" would be searched
+    as "%FF%FE"): refused, as any other bad parameter; UTF-8 escapes read as the text they are."""
+    _, client, user = served
+    for query in ("q=%ff%fe", "genre=%80", "junk=%C3"):
+        assert contract_error(send(client, "GET", f"{path}?{query}", user), 400) == "invalid_query_string"
+    fine = send(client, "GET", f"{path}?junk=%C3%A9t%C3%A9", user)
+    assert fine.status_code == 200 or contract_error(fine, 400) == "missing_query"  # /api/search asks for a q
+
+
+def test_query_strings_that_are_not_utf8_on_pages(served):
+    _, client, _ = served
+    for path in ("/", "/movies/3", "/browse"):
+        response = client.get(f"{path}?q=%00%ff")
+        assert response.status_code == 400 and b"not valid UTF-8" in response.data
+
+
 def test_long_query_strings_on_pages(served):
     _, client, _ = served
     for path in ("/", "/movies/3", "/login", "/register"):

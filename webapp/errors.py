@@ -1,6 +1,7 @@
 """Every error as the contract's JSON for API routes, a plain page elsewhere: never a traceback."""
 import logging
 import sqlite3
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, jsonify, render_template, render_template_string, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -68,7 +69,23 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return page, status, headers or {}
 
 
+def refuse_undecodable_query() -> None:
+    """400 for a query string that is not UTF-8 once its percent-escapes are decoded: Werkzeug
+    keeps such an escape as the literal text ("%ff%fe" reads "%FF%FE"), so a search would look
+    for the letters F, F, F and E. Only a query string with an escape or a non-ASCII byte is read."""
+    raw = request.query_string
+    if b"%" not in raw and raw.isascii():
+        return
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_query_string",
+                       "The query string is not valid UTF-8: its %-escapes must encode UTF-8 text.") from None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_undecodable_query)
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
