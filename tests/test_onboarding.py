@@ -201,3 +201,32 @@ def test_bad_input_is_a_form_error(newcomer):
     assert answer(newcomer, first, {}, action="dance").status_code == 400
     odd = newcomer.post("/onboarding", data={"shown": ["abc", "99999999999999"], "rating-x": "4"})
     assert odd.status_code == 302
+
+
+def test_a_star_saved_on_its_click_is_not_saved_again_by_the_batch(newcomer):
+    """onboarding.js saves a star through POST /ratings/<id> as it is clicked; the batch's submit
+    then carries the same answer: the rating is kept as it is (not written twice), a changed star
+    is saved, and a film rated either way is not offered again."""
+    from webapp.db import get_db
+
+    first = get_page(newcomer)
+    batch = batch_of(first)
+    assert 'data-rate-url="/ratings/%d"' % batch[0] in first and 'data-saved=""' in first
+    fetch = {"X-Requested-With": "fetch"}
+    saved = newcomer.post(f"/ratings/{batch[0]}", data={"rating": "1"}, headers=fetch)
+    assert saved.status_code == 201 and saved.get_json()["rating"] == 1
+    assert newcomer.post(f"/ratings/{batch[1]}", data={"rating": "4"}, headers=fetch).status_code == 201
+    with newcomer.application.app_context():
+        db = get_db()
+        (user,) = db.execute("SELECT id FROM users WHERE username = 'newcomer'").fetchone()
+        with db.conn:
+            db.execute("UPDATE ratings SET timestamp = 1000 WHERE movie_id IN (?, ?)", (batch[0], batch[1]))
+    moved = answer(newcomer, first, {batch[0]: "1", batch[1]: "3.5"})
+    assert moved.status_code == 302
+    with newcomer.application.app_context():
+        rows = {m: (r, t) for m, r, t in get_db().execute(
+            "SELECT movie_id, rating, timestamp FROM ratings WHERE user_id = ?", (user,))}
+    assert rows[batch[0]] == (1.0, 1000)  # the same star: left as it was saved
+    assert rows[batch[1]][0] == 3.5 and rows[batch[1]][1] > 1000  # changed in the form: saved
+    second = get_page(newcomer, moved.location)
+    assert "you have rated 2" in second and not set(batch_of(second)) & set(batch)

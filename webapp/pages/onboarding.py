@@ -8,7 +8,12 @@ with the form and its links (`s`): no table to add, migrate or clean up for an a
 matters only until the person reaches the feed, it works without JavaScript and across the
 search, and the signature (bound to the account) means a page cannot be handed someone else's
 list or a forged one. A film the person rated is never offered again. The feed button appears
-once they have rated a film they liked; five ratings are a hint, never a wall."""
+once they have rated a film they liked; five ratings are a hint, never a wall.
+
+With JavaScript, each star click is saved at once through the feed's own route (`POST
+/ratings/<id>`; "Not seen" after a saved star, its delete), so leaving the page by any link keeps
+it (onboarding.js). The form still carries every answer: a click whose save failed is saved by the
+submit, and a rating already stored with the same value is not written again (its time kept)."""
 from __future__ import annotations
 
 import logging
@@ -109,7 +114,7 @@ def _page(not_seen: list[int], text: str = "", pick: int | None = None, error: s
     liked, _ = preferences.masks_of(stars)
     return render_template(
         "onboarding.html", found=[movies[m] for m in found if m in movies],
-        picks=[movies[m] for m in batch if m in movies], current={**ratings, **(chosen or {})},
+        picks=[movies[m] for m in batch if m in movies], current={**ratings, **(chosen or {})}, saved=ratings,
         token=_token(not_seen), text=text, searched=bool(text or pick), error=error,
         rated=len(ratings), liked=bool(liked.any()), enough=ENOUGH, remembered=len(not_seen)), status
 
@@ -146,8 +151,11 @@ def answer():
         error = f"A search is at most {MAX_QUERY} characters."
     if error:
         return _page(not_seen, error=error, chosen=chosen, status=400)
+    ids, stars = store.user_rating_arrays(db, current_user.id)
+    stored = dict(zip(ids.tolist(), stars.tolist()))
     for movie_id, value in chosen.items():
-        user_ratings.put(db, current_user.id, movie_id, value)
+        if stored.get(movie_id) != value:  # a star saved on its click (onboarding.js) is saved once
+            user_ratings.put(db, current_user.id, movie_id, value)
     if action == "next":  # a film left unanswered when asking for the next ones was not seen;
         # a search says nothing about the films shown beside it: they may be offered again
         not_seen += [m for m in _form_ids("shown") if m not in chosen]
