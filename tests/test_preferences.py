@@ -28,6 +28,19 @@ def test_lukewarm_is_under_three_and_under_the_persons_own_average():
     assert not preferences.lukewarm(stars[:3], 2.4).any()  # a harsh rater's 2.7 is their habit
 
 
+def test_usual_stars_leave_out_the_dislikes():
+    """Five horror films at 5 stars and five romances at 1: the person usually gives 5, not 3,
+    so a pick predicted at 2.6 is lukewarm to them; a harsh rater's own habit stands."""
+    bimodal = np.array([5.0] * 5 + [1.0] * 5)
+    assert preferences.usual_stars(bimodal) == 5.0
+    assert preferences.lukewarm(np.array([2.6]), preferences.usual_stars(bimodal)).tolist() == [True]
+    assert not preferences.lukewarm(np.array([2.6]), float(bimodal.mean())).any()
+    harsh = np.array([2.5, 3.0, 2.5, 3.0])
+    assert preferences.usual_stars(harsh) == float(harsh.mean())
+    assert preferences.usual_stars(np.array([1.0, 1.5])) == 1.25  # all dislikes: their mean
+    assert preferences.usual_stars(np.array([])) == 0.0
+
+
 def test_split_classifies_each_row_by_its_own_mean():
     h = sp.csr_matrix(np.array([[5, 3, 0, 1], [0, 3.5, 1.5, 1.5]], dtype=np.float32))
     liked, disliked = preferences.split(h)

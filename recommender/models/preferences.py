@@ -32,11 +32,25 @@ def classify(stars: np.ndarray, mean: np.ndarray | float) -> tuple[np.ndarray, n
 
 
 def lukewarm(stars: np.ndarray, mean: float) -> np.ndarray:
-    """Stars under 3 and half a star or more under the person's mean: not a dislike, and not
-    what a list picked for them should lead with ("You'd rate it about 2.7★" from someone whose
-    average is 3.7). A person whose own average is low is not held to 3."""
+    """Stars under 3 and half a star or more under `mean` (the person's `usual_stars`): not a
+    dislike, and not what a list picked for them should lead with ("You'd rate it about 2.7★"
+    from someone whose average is 3.7). A person who gives low stars to what they watch is
+    not held to 3."""
     stars = np.asarray(stars, dtype=np.float64)
     return (stars < DISLIKED_CEILING) & (stars <= mean - ABOVE_OWN_MEAN)
+
+
+def usual_stars(stars: np.ndarray) -> float:
+    """The mean of a person's ratings that are not dislikes (all of them when all are): what
+    they usually give a film they did not mind. Someone who gave their kind of film 5 stars and
+    another kind 1 star averages 3, yet is no harsh rater: a film predicted at 2.6 is lukewarm
+    to them."""
+    stars = np.asarray(stars, dtype=np.float64)
+    if not len(stars):
+        return 0.0
+    _, disliked = masks_of(stars)
+    kept = stars[~disliked] if not disliked.all() else stars
+    return float(kept.mean())
 
 
 def masks_of(stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

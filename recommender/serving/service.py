@@ -312,7 +312,7 @@ class Recommender:
         own = dict(zip(np.asarray(rated).tolist(), stars.tolist()))
         shown = np.array([own.get(int(r), p) for r, p in zip(rows, shown)], dtype=np.float64)
         _, disliked = preferences.classify(shown, float(stars.mean()))
-        cool = preferences.lukewarm(shown, float(stars.mean())) & ~disliked
+        cool = preferences.lukewarm(shown, preferences.usual_stars(stars)) & ~disliked
         down = len(rows) if places is None else places
         return np.argsort(np.arange(len(rows)) + down * (cool + 2 * disliked), kind="stable")
 
