@@ -323,9 +323,8 @@ class Recommender:
         rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS). Reasons are drawn
         from the liked rated films only, so none says "because you rated X 1★" nor names a
         film the user has not seen."""
-        hidden = _unrated(self.index.rows(sorted(hide)), rated) if hide else np.zeros(0, np.int64)
-        wanted = (_unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden])) if watchlist
-                  else np.zeros(0, np.int64))
+        hidden = _unrated(self.index.rows(sorted(hide)), rated)
+        wanted = _unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden]))
         return (np.concatenate([rated, hidden, wanted]),
                 np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
                                 np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]))

@@ -25,16 +25,24 @@
     status.replaceChildren(p);
   }
 
-  /* POST as the pages' own script: the CSRF token in its header, JSON errors back. */
-  function post(url, body) {
-    return fetch(url, {method: "POST", body: body || new FormData(), credentials: "same-origin",
+  /* POST as the pages' own script: the CSRF token in its header, JSON errors back (an Error
+     with the answer's message and its `status`). `keepalive`: the request outlives the page (a
+     star clicked just before leaving it). Onboarding's script uses it too (window.postFetch). */
+  function post(url, body, keepalive) {
+    return fetch(url, {method: "POST", body: body || new FormData(), credentials: "same-origin", keepalive: !!keepalive,
                        headers: {"X-CSRFToken": csrf, "X-Requested-With": "fetch", "Accept": "application/json"}})
       .then(function (r) {
         if (r.status === 401) {
           window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
           throw new Error("logged out");
         }
-        if (!r.ok) return r.json().then(function (b) { throw new Error(b.error ? b.error.message : "failed"); });
+        if (!r.ok) {
+          return r.json().catch(function () { return {}; }).then(function (b) {
+            var error = new Error(b.error && b.error.message ? b.error.message : "the server answered " + r.status);
+            error.status = r.status;
+            throw error;
+          });
+        }
         return r;
       });
   }
@@ -400,6 +408,7 @@
 
   document.documentElement.classList.add("js");
   window.titleCombobox = setupCombobox;
+  window.postFetch = post;
 
   document.addEventListener("DOMContentLoaded", function () {
     setupStars();

@@ -4,15 +4,14 @@
    feed button shown as soon as a film gets 4 stars or more; and every star saved the moment it
    is clicked, as the feed's cards do (POST /ratings/<id>, the same route; "Not seen" after a saved
    star removes it with POST /ratings/<id>/delete), so leaving the page by any link keeps it.
-   Each card says what was saved (its own status line) and a failure is said there too: the answer
-   stays in the form, whose submit saves it. One request per film at a time, the latest choice
+   Requests go through app.js's POST (window.postFetch). Each card says what was saved (its own
+   status line) and a failure is said there too: the answer stays in the form, whose submit saves it. One request per film at a time, the latest choice
    sent last, and the form's submit waits for those in flight, so an older star never lands after
    a newer one. Data is written with textContent. */
 (function () {
   "use strict";
   var LIKED = 4;
   var RESTING_MS = 1200;  // the arrow keys: saved when they rest (as app.js does on the feed)
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
   /* Picking a suggestion submits the form's search with that film (app.js's combobox). */
   function setupSuggestions(form, input) {
@@ -78,24 +77,13 @@
       if (said) said.textContent = value ? ": " + stars(value) : "";
     }
 
-    function request(li, value) {
+    function request(li, value) {  // app.js's POST (window.postFetch), outliving the page
       var clearing = value === "", body = new FormData();
       if (!clearing) body.append("rating", value);
-      return fetch(clearing ? li.dataset.unrateUrl : li.dataset.rateUrl, {
-        method: "POST", body: body, credentials: "same-origin", keepalive: true,  // survives leaving the page
-        headers: {"X-CSRFToken": csrf, "X-Requested-With": "fetch", "Accept": "application/json"}
-      }).then(function (r) {
-        if (r.status === 401) {
-          window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname));
-          throw new Error("you are logged out");
-        }
-        if (clearing && r.status === 404) return;  // nothing stored: as good as removed
-        if (!r.ok) {
-          return r.json().catch(function () { return {}; }).then(function (b) {
-            throw new Error(b.error && b.error.message ? b.error.message : "the server answered " + r.status);
-          });
-        }
-      });
+      return window.postFetch(clearing ? li.dataset.unrateUrl : li.dataset.rateUrl, body, true)
+        .catch(function (err) {
+          if (!(clearing && err.status === 404)) throw err;  // nothing stored: as good as removed
+        });
     }
 
     function send(li) {
@@ -186,6 +174,6 @@
     if (!form) return;
     if (input && window.titleCombobox) setupSuggestions(form, input);
     setupFeedButton(form);
-    setupSaving(form);
+    if (window.postFetch) setupSaving(form);
   });
 })();
