@@ -92,3 +92,30 @@ def test_a_film_few_people_rated_rises_by_a_share_of_its_genres():
     scores = model.score_one(np.array([0, 1, 2, 5]), np.array([5.0, 5.0, 5.0, 1.0]))
     assert np.isclose(scores[3], scores[0] / 3) and np.isclose(scores[4], scores[0])
     assert scores[6] < 0 and np.isclose(scores[7], scores[6])
+
+
+def _two_kinds() -> tuple[GenreTaste, np.ndarray]:
+    """Ten films, five of each of two genres that are each in a quarter of everyone's ratings:
+    five liked of each say nothing that chance does not."""
+    genres = np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[0, 0]] * 30, dtype=np.uint8)
+    genres[10:15, 0] = genres[15:20, 1] = 1
+    return GenreTaste().fit(sp.csr_matrix(np.ones((50, 40), dtype=np.float32)), item_genres=genres), genres
+
+
+def test_the_latest_likes_speak_for_themselves():
+    """Five of one kind then five of another: the second five, rated last, are a statement of
+    their own, and the genre term and calibration hear it; without times, no such statement."""
+    model, _ = _two_kinds()
+    rows, stars = np.arange(10), np.full(10, 5.0)
+    in_order = np.arange(10, dtype=np.float64)
+    assert model.statement(rows, stars) == 0.0
+    assert model.statement(rows, stars, in_order) > 0.5
+    scores = model.score_one(rows, stars, in_order)
+    assert scores[15:20].min() > 0 and scores[10:15].min() > 0 and not model.score_one(rows, stars).any()
+
+
+def test_ratings_made_together_have_no_latest_among_them():
+    """Ten answers saved in one instant: none of them is later than the rest."""
+    model, _ = _two_kinds()
+    rows, stars = np.arange(10), np.full(10, 5.0)
+    assert model.statement(rows, stars, np.full(10, 7.0)) == model.statement(rows, stars)

@@ -157,11 +157,12 @@ def test_the_history_reads_the_watchlist_as_mild_likes(indexed_app):
         root = Path(indexed_app.config["INDEX_ROOT"])
         rec = Recommender(db, load_index(root / current_version(root)), embedders.get_embedder)
         rows = rec.index.rows([1, 2, 3, 4])
-        history, stars = rec._history(np.array([rows[0]], np.int64), np.array([2.0], np.float32),
-                                      frozenset({2}), frozenset({1, 2, 3, 4}))
+        history, stars, times = rec._history(np.array([rows[0]], np.int64), np.array([2.0], np.float32),
+                                             np.array([1000.5]), frozenset({2}), frozenset({1, 2, 3, 4}))
         assert dict(zip(history.tolist(), stars.tolist())) == {
             rows[0]: 2.0, rows[1]: preferences.HIDDEN_STARS,
             rows[2]: preferences.WATCHLIST_STARS, rows[3]: preferences.WATCHLIST_STARS}
+        assert times.tolist() == [1000.5] * 4  # listed films are as old as the oldest rating
     finally:
         db.close()
     liked, disliked = preferences.classify(np.array([preferences.WATCHLIST_STARS] * 2), np.array([3.8, 2.9]))

@@ -121,10 +121,11 @@ class Model:
 
     # -- shared ------------------------------------------------------------------------------
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 stars: np.ndarray | None = None, times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k item rows (best first) and their scores for one user whose history is
         `rated_rows` (int64 item rows) with `stars` (default: all likes), among rows where the
-        bool mask `allowed` is True."""
+        bool mask `allowed` is True. `times` (when each was rated, any increasing clock; None:
+        unknown, as in the protocols' splits) is for the models that weigh the latest ratings."""
         if self.n_items is None:
             raise RuntimeError(f"{self.kind}: fit or load the model first")
         scores = self.score(history(rated_rows, self.n_items, stars))[0]
@@ -132,12 +133,12 @@ class Model:
         return top, scores[top]
 
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
-                       allowed: np.ndarray, stars: np.ndarray | None = None
+                       allowed: np.ndarray, stars: np.ndarray | None = None, times: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """feed_top, plus for each pick the one of `liked_rows` (a part of the history) that
         raised it most (-1: none): what "Because you rated X" names. By default because_of_rows
         on the liked rows alone; a model can share work between scoring and explaining."""
-        top, scores = self.feed_top(rated_rows, k, allowed, stars)
+        top, scores = self.feed_top(rated_rows, k, allowed, stars, times)
         return top, scores, self.because_of_rows(liked_rows, top)
 
     def because_of_rows(self, rated_rows: np.ndarray, item_rows: np.ndarray) -> np.ndarray:

@@ -126,8 +126,8 @@ class FactorHybrid(HybridBase):
                                "must be attached with attach_index (recommender.serving.index.load_index does)")
 
     # -- scoring -----------------------------------------------------------------------------
-    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray, stars: np.ndarray | None = None,
+                times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k allowed rows and their scores, as score() would rank them, in two stages. ALS
         folds in every rating (what the user has seen); the text profile is signed by `stars`,
         so disliked films push their kind down.

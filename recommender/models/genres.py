@@ -12,7 +12,10 @@ and adventures (the best-known films of most genres have four or five), so the g
 share stands out. A film scores the mean taste of its genres. The taste is gated by how
 unlikely chance is to explain the liked films' genres: five films that all share a genre are
 a statement, whatever the genre, while a handful of random picks (three dramas of five, as
-everyone rates) say nothing. The term fades as ratings accumulate (half at `fade_ratings`),
+everyone rates) say nothing. Where the ratings' times are known, the latest `recent_likes`
+liked films are weighed as a statement of their own, and the stronger of the two opens the
+gate: five thrillers in a row say "thrillers now" even after five comedies, although ten likes
+half comedies and half thrillers could be chance. The term fades as ratings accumulate (half at `fade_ratings`),
 since a long history speaks for itself. A film fewer than `evidence_ratings` people rated
 rises by that fraction of it: a western one person rated is not what a western fan asked for."""
 from __future__ import annotations
@@ -44,7 +47,8 @@ def _share_rows(g: np.ndarray) -> np.ndarray:
 class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
-                "surprise_from": 4.0, "surprise_full": 7.0, "evidence_ratings": 0.0}
+                "surprise_from": 4.0, "surprise_full": 7.0, "evidence_ratings": 0.0,
+                "recent_likes": 5}
     retired = frozenset({"divergence_from", "divergence_full"})  # the gate before the surprise one
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
@@ -87,9 +91,9 @@ class GenreTaste(OneHistoryAtATime, Model):
     def item_genres(self) -> np.ndarray:
         return self.arrays["G"]
 
-    def taste(self, weights: np.ndarray, genre_rows: np.ndarray) -> np.ndarray:
-        """(genres,) the taste of one history: its signed star weights and its films' genre
-        rows; faded by the history's length."""
+    def taste(self, weights: np.ndarray, genre_rows: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
+        """(genres,) the taste of one history: its signed star weights, its films' genre rows
+        and, where known, when each was rated (any increasing clock); faded by its length."""
         base = np.asarray(self.arrays["base_contains"], dtype=np.float64)
         prior = float(self.params["prior_ratings"])
         w = np.asarray(weights, dtype=np.float64)
@@ -100,20 +104,38 @@ class GenreTaste(OneHistoryAtATime, Model):
 
         liked = np.clip(w, 0, None)
         taste = np.log(share(liked) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
-        return taste * self._strength(liked, of_genre, base)
+        return taste * self._strength(liked, of_genre, base, times)
 
-    def statement(self, rated_rows: np.ndarray, stars: np.ndarray) -> float:
+    def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:
         """0..1: how much the genres of one history's liked films say, as the taste weighs them
         (the surprise gate, faded by the history's length). The feed's calibration to those
         genres (recommender.models.calibration) is as strong."""
         weights = np.clip(np.asarray(stars, dtype=np.float64) - float(self.params["neutral"]), 0, None)
         of_genre = (np.asarray(self.item_genres)[np.asarray(rated_rows, dtype=np.int64)] > 0).astype(np.float64)
-        return self._strength(weights, of_genre, np.asarray(self.arrays["base_contains"], dtype=np.float64))
+        return self._strength(weights, of_genre, np.asarray(self.arrays["base_contains"], dtype=np.float64), times)
 
-    def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
-        """The surprise gate (`_confidence`) times the fade with the history's length."""
+    def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
+                  times: np.ndarray | None = None) -> float:
+        """The surprise gate (`_confidence`) of the liked films, or of the latest of them where
+        that is higher, times the fade with the history's length."""
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        return self._confidence(liked, of_genre, base) * half ** p / (len(liked) ** p + half ** p)
+        gate = self._confidence(liked, of_genre, base)
+        latest = self._latest(liked, times)
+        if latest is not None:
+            gate = max(gate, self._confidence(liked[latest], of_genre[latest], base))
+        return gate * half ** p / (len(liked) ** p + half ** p)
+
+    def _latest(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
+        """Positions of the `recent_likes` liked films rated last, or None: times unknown, or no
+        more liked films than that. Films rated in the same instant as the newest one left out
+        are left out too (a batch of answers has no order within it), so the set may be smaller."""
+        n = int(self.params["recent_likes"])
+        likes = np.flatnonzero(liked > 0)
+        if times is None or n <= 0 or len(likes) <= n:
+            return None
+        t = np.asarray(times, dtype=np.float64)[likes]
+        edge = np.sort(t)[-(n + 1)]  # the newest like outside the window
+        return likes[t > edge]
 
     def _confidence(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
         """0..1 from the surprise of the genre most over-represented among the liked films: the
@@ -130,11 +152,11 @@ class GenreTaste(OneHistoryAtATime, Model):
         low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
         return float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
 
-    def score_one(self, rated_rows: np.ndarray, stars: np.ndarray) -> np.ndarray:
-        """(items,) scores of one history of distinct rows and their stars: a rise weighed by
-        the film's evidence, a fall in full."""
+    def score_one(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
+        """(items,) scores of one history of distinct rows, their stars and (where known) the
+        times they were rated: a rise weighed by the film's evidence, a fall in full."""
         g = np.asarray(self.item_genres)
         weights = np.asarray(stars, dtype=np.float64) - float(self.params["neutral"])
-        taste = self.taste(weights, g[np.asarray(rated_rows, dtype=np.int64)])
+        taste = self.taste(weights, g[np.asarray(rated_rows, dtype=np.int64)], times)
         scores = g @ taste.astype(np.float32)
         return np.where(scores > 0, scores * self.arrays["evidence"], scores).astype(np.float32)

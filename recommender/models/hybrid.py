@@ -194,14 +194,16 @@ class Hybrid(HybridBase):
         p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
         out[:] = (p @ e.T)[0]
 
-    def score_rows(self, rated_rows: np.ndarray, stars: np.ndarray | None = None) -> np.ndarray:
-        """score() of one history given as item rows and stars: (items,) float32, by gathers,
-        no sparse matrix, blended by the same `blend` (the text term up to rounding)."""
-        return self._blend_rows(*self._unique(rated_rows, stars))[0]
+    def score_rows(self, rated_rows: np.ndarray, stars: np.ndarray | None = None,
+                   times: np.ndarray | None = None) -> np.ndarray:
+        """score() of one history given as item rows, stars and (where known) the times they
+        were rated: (items,) float32, by gathers, no sparse matrix, blended by the same `blend`
+        (the text term up to rounding)."""
+        return self._blend_rows(*self._unique(rated_rows, stars, times))[0]
 
-    def _blend_rows(self, rows: np.ndarray, stars: np.ndarray
+    def _blend_rows(self, rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None
                     ) -> tuple[np.ndarray, float, dict[str, float], dict[str, np.ndarray]]:
-        """score_rows of unique sorted `rows` with their `stars`, with what explaining that
+        """score_rows of unique sorted `rows` with their `stars` and `times`, with what explaining that
         score needs: the history's warmth, the row maximum of each term and the terms as blended."""
         liked, disliked = preferences.masks_of(stars)
         sources = {name: rows[~disliked] for name in ITEM_ITEM_TERMS}  # a dislike pulls nothing up
@@ -213,7 +215,7 @@ class Hybrid(HybridBase):
             if name == "content":
                 self._content_sum(rows, stars, stack[i])
             elif name == "genres":
-                stack[i] = self.parts["genres"].score_one(rows, stars)
+                stack[i] = self.parts["genres"].score_one(rows, stars, times)
             elif name == "peers":
                 stack[i] = self.parts["peers"].score_one(rows[liked])
             elif name in ("stars", "avoid"):
@@ -229,24 +231,24 @@ class Hybrid(HybridBase):
         scores = self.blend(parts, a, self.params)[0]
         return scores, float(a[0]), {name: float(peak) for name, peak in zip(names, peaks)}, parts
 
-    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray, stars: np.ndarray | None = None,
+                times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Model.feed_top without scipy: score_rows, then the same top_rows selection."""
-        scores = self.score_rows(rated_rows, stars)
+        scores = self.score_rows(rated_rows, stars, times)
         top = top_rows(scores, allowed, k)
         return top, scores[top]
 
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
-                       allowed: np.ndarray, stars: np.ndarray | None = None
+                       allowed: np.ndarray, stars: np.ndarray | None = None, times: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """feed_top, and per pick the liked row with the largest share in its score: the
         shares of `_contributions` (this history's warmth and term maxima, which scoring has
         just worked out), so the reasons cost no second pass over the history. A pick that
         people like this user raised more than any one liked film is BECAUSE_PEERS."""
-        rated, rated_stars = self._unique(rated_rows, stars)
-        scores, a, peaks, parts = self._blend_rows(rated, rated_stars)
+        rated, rated_stars, rated_times = self._unique(rated_rows, stars, times)
+        scores, a, peaks, parts = self._blend_rows(rated, rated_stars, rated_times)
         top = top_rows(scores, allowed, self._candidates_for(k))
-        top = top[self._calibrated(rated, rated_stars, top, scores[top], k)]
+        top = top[self._calibrated(rated, rated_stars, rated_times, top, scores[top], k)]
         liked = np.unique(np.asarray(liked_rows, dtype=np.int64))
         if len(liked) == 0:
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)

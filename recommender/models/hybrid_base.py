@@ -209,21 +209,23 @@ class HybridBase(ServingModel):
 
     # -- the feed: the best-scored candidates, calibrated ------------------------------------
     @staticmethod
-    def _unique(rated_rows: np.ndarray, stars: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted distinct rows and their stars (default: every one a like)."""
+    def _unique(rated_rows: np.ndarray, stars: np.ndarray | None, times: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Sorted distinct rows, their stars (default: every one a like) and their times (None
+        when unknown)."""
         rows, first = np.unique(np.asarray(rated_rows, dtype=np.int64), return_index=True)
-        if stars is None:
-            return rows, np.full(len(rows), preferences.LIKED_STARS, dtype=np.float32)
-        return rows, np.asarray(stars, dtype=np.float32)[first]
+        stars = (np.full(len(rows), preferences.LIKED_STARS, dtype=np.float32) if stars is None
+                 else np.asarray(stars, dtype=np.float32)[first])
+        return rows, stars, None if times is None else np.asarray(times, dtype=np.float64)[first]
 
     def _candidates_for(self, k: int) -> int:
         """How many of the best-scored films the feed of k is made from (`_calibrated`)."""
         return max(int(self.params["calibration_candidates"]), k) if self.params["calibration"] else k
 
-    def _calibrated(self, rated: np.ndarray, stars: np.ndarray, top: np.ndarray, scores: np.ndarray,
-                    k: int) -> np.ndarray:
+    def _calibrated(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, top: np.ndarray,
+                    scores: np.ndarray, k: int) -> np.ndarray:
         """Positions in `top` (candidates, best first, with their `scores`) of the feed of k for
-        the history of distinct `rated` rows and their `stars`: the best-scored lead, the rest
+        the history of distinct `rated` rows, their `stars` and `times`: the best-scored lead, the rest
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
         (GenreTaste.statement) and faded fast with more ratings ((1 - warmth)^3). The first k
@@ -239,7 +241,7 @@ class HybridBase(ServingModel):
         if p is None:
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
-        weight *= genres.statement(rated, stars) * new ** 3
+        weight *= genres.statement(rated, stars, times) * new ** 3
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
         # same order however long the list asked, so every page of a feed is a slice of it
         pool = min(int(self.params["calibration_candidates"]), len(top))
@@ -250,17 +252,17 @@ class HybridBase(ServingModel):
                                     int(self.params["calibration_lead"]))
         return np.concatenate([picked, np.arange(pool, min(k, len(top)))])
 
-    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The k best-scored allowed rows and their scores (Model.feed_top by default; a
-        subclass may know a cheaper search)."""
+    def _ranked(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray, stars: np.ndarray | None = None,
+                times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best-scored allowed rows and their scores (Model.feed_top by default, whose
+        scores read no times; a subclass may know a cheaper search, or read them)."""
         return Model.feed_top(self, rated_rows, k, allowed, stars)
 
     def feed_top(self, rated_rows: np.ndarray, k: int, allowed: np.ndarray,
-                 stars: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 stars: np.ndarray | None = None, times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The feed of k: the best-scored candidates (`_ranked`), calibrated."""
-        top, scores = self._ranked(rated_rows, self._candidates_for(k), allowed, stars)
-        keep = self._calibrated(*self._unique(rated_rows, stars), top, scores, k)
+        top, scores = self._ranked(rated_rows, self._candidates_for(k), allowed, stars, times)
+        keep = self._calibrated(*self._unique(rated_rows, stars, times), top, scores, k)
         return top[keep], scores[keep]
 
     def recommend(self, histories, k: int = 10, exclude_seen: bool = True) -> np.ndarray:
@@ -272,9 +274,9 @@ class HybridBase(ServingModel):
         out = pool[:, :k].copy()
         for u in range(h.shape[0]):
             cells = slice(h.indptr[u], h.indptr[u + 1])
-            rated, stars = self._unique(h.indices[cells], h.data[cells])
+            rated, stars, _ = self._unique(h.indices[cells], h.data[cells])
             candidates = pool[u] if not exclude_seen else pool[u][~np.isin(pool[u], rated)]
-            keep = self._calibrated(rated, stars, candidates, scores[u, candidates], k)
+            keep = self._calibrated(rated, stars, None, candidates, scores[u, candidates], k)
             out[u, :len(keep)] = candidates[keep]
         return out
 

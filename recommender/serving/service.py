@@ -108,15 +108,19 @@ class Recommender:
         self.db = db
         self.index = index
         self._embedder_for = embedder_for
-        self._ratings_read: tuple | None = None  # (user id, movie ids, stars) last read
+        self._ratings_read: tuple | None = None  # (user id, movie ids, stars, times) last read
 
     def user_ratings(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The user's rated movie ids and stars: read now when `fresh` (the feed always reads
         them so), else those this Recommender last read for the user, if any: the predicted
         stars on a feed response use the very ratings the feed was computed from, read once."""
+        return self._rating_history(user_id, fresh)[:2]
+
+    def _rating_history(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """user_ratings and when each rating was made."""
         if fresh or self._ratings_read is None or self._ratings_read[0] != user_id:
-            self._ratings_read = (user_id, *store.user_rating_arrays(self.db, user_id, newest_first=False))
-        return self._ratings_read[1], self._ratings_read[2]
+            self._ratings_read = (user_id, *store.user_rating_history(self.db, user_id))
+        return self._ratings_read[1:]
 
     def disliked(self, user_id: int) -> frozenset[int]:
         """The films the user's stars call a dislike on their own scale (preferences.masks_of):
@@ -223,7 +227,7 @@ class Recommender:
         the ratings, one for the catalogue rows of the picks."""
         if genre is not None:
             browse = Browse(browse.genres + (genre,), browse.year_from, browse.year_to, browse.sort, browse.offset)
-        rated_ids, stars = self.user_ratings(user_id, fresh=True)
+        rated_ids, stars, times = self._rating_history(user_id, fresh=True)
         history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
         rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
@@ -237,10 +241,11 @@ class Recommender:
         wanted = browse.offset + k
         predicted = None
         if browse.sort == "best" and len(rated):
-            history, history_stars = self._history(rated, stars[known], history_hide, watchlist)
-            key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed)))
+            history, history_stars, history_times = self._history(rated, stars[known], times[known],
+                                                                  history_hide, watchlist)
+            key = ("feed", wanted, array_key(history, history_stars, history_times, rated[liked], np.packbits(allowed)))
             top, scores, because, loved_with, loved_by = self.index.memo.get(key, lambda: self._explained(
-                history, history_stars, len(rated), rated[liked], wanted, allowed))
+                history, history_stars, history_times, len(rated), rated[liked], wanted, allowed))
         else:
             order, predicted = self._order(browse, rated, stars[known])
             top = top_rows(order, allowed, wanted)
@@ -274,10 +279,10 @@ class Recommender:
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    def _explained(self, history: np.ndarray, history_stars: np.ndarray, n_rated: int, liked: np.ndarray,
-                   k: int, allowed: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _explained(self, history: np.ndarray, history_stars: np.ndarray, history_times: np.ndarray, n_rated: int,
+                   liked: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, ...]:
         """The model's top k (the first `n_rated` of `history` are the user's ratings, the rest
-        hidden and watchlisted films) with, per pick, the liked row that raised it most (or
+        hidden and watchlisted films; `history_times` when each was made) with, per pick, the liked row that raised it most (or
         BECAUSE_PEERS), and for the picks people like the user raised, the liked film most of
         them also loved and how many did (-1 and 0 elsewhere).
 
@@ -288,7 +293,8 @@ class Recommender:
         for the first k of that order to be exact: no pick moves up. The order is otherwise the
         model's."""
         model = self.index.model
-        top, scores, because = model.feed_explained(history, liked, k + 2 * LUKEWARM_PLACES, allowed, history_stars)
+        top, scores, because = model.feed_explained(history, liked, k + 2 * LUKEWARM_PLACES, allowed, history_stars,
+                                                    history_times)
         order = self._by_predicted_stars(history[:n_rated], history_stars[:n_rated], top, LUKEWARM_PLACES)
         top, scores, because = top[order][:k], scores[order][:k], because[order][:k]
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
@@ -316,18 +322,22 @@ class Recommender:
         down = len(rows) if places is None else places
         return np.argsort(np.arange(len(rows)) + down * (cool + 2 * disliked), kind="stable")
 
-    def _history(self, rated: np.ndarray, stars: np.ndarray, hide: frozenset[int],
-                 watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
-        """The rated rows and their stars, plus the films marked "not interested" that are not
-        rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films neither
-        rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS). Reasons are drawn
+    def _history(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray, hide: frozenset[int],
+                 watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rated rows, their stars and times, plus the films marked "not interested" that
+        are not rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films
+        neither rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS), both as old
+        as the oldest rating: the latest likes the feed weighs are ratings. Reasons are drawn
         from the liked rated films only, so none says "because you rated X 1★" nor names a
         film the user has not seen."""
         hidden = _unrated(self.index.rows(sorted(hide)), rated)
         wanted = _unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden]))
+        listed = len(hidden) + len(wanted)
+        oldest = float(times.min()) if len(times) else 0.0
         return (np.concatenate([rated, hidden, wanted]),
                 np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
-                                np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]))
+                                np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]),
+                np.concatenate([np.asarray(times, dtype=np.float64), np.full(listed, oldest)]))
 
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None, *,
                 hide: frozenset[int] = frozenset()) -> list[Recommendation]:

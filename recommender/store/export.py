@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
 
 import sqlite_utils
 
@@ -37,7 +36,7 @@ def user_data(db: sqlite_utils.Database, user_id: int, username: str) -> dict:
         conn.rollback()
     return {
         "format_version": FORMAT_VERSION, "username": username,
-        "exported_at": datetime.fromtimestamp(user_ratings.now(), timezone.utc).isoformat().replace("+00:00", "Z"),
+        "exported_at": user_ratings.iso_utc(user_ratings.now()),
         "ratings": [{**_film(r["movie"]), "rating": r["rating"], "rated_at": r["rated_at"]} for r in rated],
         "watchlist": [{**_film(w["movie"]), "added_at": w["added_at"]} for w in wanted],
         "hidden": [{**_film(h["movie"]), "hidden_at": h["hidden_at"]} for h in hid],

@@ -9,7 +9,6 @@ films are listed (see catalogue._MOVIES_BY_IDS for why rows stepped cost under t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import numpy as np
 import orjson
@@ -66,5 +65,5 @@ class MovieList:
         rows = db.execute(self.newest_first, (user_id,)).fetchall()
         movies = {m["id"]: m for m in catalogue.movies_by_ids(db, [r[0] for r in rows])}
         return [{"movie": movies[m],
-                 self.time_field: datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")}
+                 self.time_field: user_ratings.iso_utc(t)}
                 for m, t in rows if m in movies]

@@ -16,9 +16,16 @@ MIN_RATING, MAX_RATING = 0.5, 5.0
 ALLOWED = tuple(x / 2 for x in range(1, 11))  # 0.5, 1.0, ..., 5.0
 
 
-def now() -> int:
-    """Seconds since the epoch, MovieLens's timestamp unit (a function, so tests can set the clock)."""
-    return int(time.time())
+def now() -> float:
+    """Seconds since the epoch, MovieLens's timestamp unit, to the microsecond: ratings made in
+    one second keep their order (the feed weighs the latest likes). A function, so tests can
+    set the clock."""
+    return time.time()
+
+
+def iso_utc(seconds: float) -> str:
+    """A stored time as the API shows it: ISO 8601, UTC, to the second ("2026-12-01T14:51:14Z")."""
+    return datetime.fromtimestamp(int(seconds), timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 class RatingError(ValueError):
@@ -60,7 +67,7 @@ _WATCHED = "DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?"
 
 
 def put(db: sqlite_utils.Database, user_id: int, movie_id: int, rating: object,
-        at: int | None = None) -> bool:
+        at: float | None = None) -> bool:
     """Insert or change a rating (the movie must exist); True when it was new. A rated film is
     seen, so it leaves the watchlist in the same transaction (as Letterboxd does when a film is
     logged). Returns only once the row is committed: a lock held too long, a read-only or
@@ -93,5 +100,5 @@ def listing(db: sqlite_utils.Database, user_id: int) -> list[dict]:
                       "ORDER BY timestamp DESC, movie_id DESC", (user_id,)).fetchall()
     movies = {m["id"]: m for m in catalogue.movies_by_ids(db, [r[0] for r in rows])}
     return [{"movie": movies[m], "rating": r,
-             "rated_at": datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")}
+             "rated_at": iso_utc(t)}
             for m, r, t in rows if m in movies]
