@@ -102,7 +102,7 @@ def _two_kinds() -> tuple[GenreTaste, np.ndarray]:
     return GenreTaste().fit(sp.csr_matrix(np.ones((50, 40), dtype=np.float32)), item_genres=genres), genres
 
 
-def test_the_latest_likes_speak_for_themselves():
+def test_a_run_of_five_of_one_kind_speaks_for_itself():
     """Five of one kind then five of another: the second five, rated last, are a statement of
     their own, and the genre term and calibration hear it; without times, no such statement."""
     model, _ = _two_kinds()
@@ -114,8 +114,23 @@ def test_the_latest_likes_speak_for_themselves():
     assert scores[15:20].min() > 0 and scores[10:15].min() > 0 and not model.score_one(rows, stars).any()
 
 
-def test_ratings_made_together_have_no_latest_among_them():
-    """Ten answers saved in one instant: none of them is later than the rest."""
+def test_ratings_made_together_are_no_run():
+    """Ten answers saved in one instant: none of them came after the others."""
     model, _ = _two_kinds()
     rows, stars = np.arange(10), np.full(10, 5.0)
     assert model.statement(rows, stars, np.full(10, 7.0)) == model.statement(rows, stars)
+
+
+def test_a_run_of_one_kind_still_speaks_after_a_few_of_another():
+    """Five of one kind, five of another, then two more of the first: the run of five is still
+    there to be heard, so the feed does not flip back and forth with each new rating."""
+    model, _ = _two_kinds()
+    rows, stars = np.array([0, 1, 2, 5, 6, 7, 8, 9, 3, 4]), np.full(10, 5.0)
+    assert model.statement(rows, stars, np.arange(10, dtype=np.float64)) > 0.5
+
+
+def test_two_batches_of_answers_are_two_runs():
+    """Five answers saved together, then five more together: the second batch is a run."""
+    model, _ = _two_kinds()
+    rows, stars = np.arange(10), np.full(10, 5.0)
+    assert model.statement(rows, stars, np.repeat([1.0, 2.0], 5)) > 0.5

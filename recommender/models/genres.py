@@ -12,10 +12,10 @@ and adventures (the best-known films of most genres have four or five), so the g
 share stands out. A film scores the mean taste of its genres. The taste is gated by how
 unlikely chance is to explain the liked films' genres: five films that all share a genre are
 a statement, whatever the genre, while a handful of random picks (three dramas of five, as
-everyone rates) say nothing. Where the ratings' times are known, the latest `recent_likes`
-liked films are weighed as a statement of their own, and the stronger of the two opens the
-gate: five thrillers in a row say "thrillers now" even after five comedies, although ten likes
-half comedies and half thrillers could be chance. The term fades as ratings accumulate (half at `fade_ratings`),
+everyone rates) say nothing. Where the ratings' times are known, every run of `recent_likes`
+liked films rated one after another is weighed as a statement of its own, and the strongest
+opens the gate: five thrillers in a row say "thrillers" after five comedies, and still do after
+two more comedies, although ten or twelve likes mostly comedies and thrillers could be chance. The term fades as ratings accumulate (half at `fade_ratings`),
 since a long history speaks for itself. A film fewer than `evidence_ratings` people rated
 rises by that fraction of it: a western one person rated is not what a western fan asked for."""
 from __future__ import annotations
@@ -36,6 +36,14 @@ def genre_matrix(genre_lists: Iterable[Iterable[str]]) -> tuple[list[str], np.nd
     for row, gs in enumerate(lists):
         matrix[row, [column[g] for g in gs]] = 1
     return names, matrix
+
+
+def _over_represented(shares: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The Bernoulli divergence (nats) of each of `shares` (..., genres) from `base` where the
+    share is above it, else 0: how far an over-represented genre is from chance."""
+    p = np.clip(shares, 1e-9, 1 - 1e-9)
+    b = np.clip(base, 1e-9, 1 - 1e-9)
+    return np.where(p > b, p * np.log(p / b) + (1 - p) * np.log((1 - p) / (1 - b)), 0.0)
 
 
 def _share_rows(g: np.ndarray) -> np.ndarray:
@@ -116,41 +124,47 @@ class GenreTaste(OneHistoryAtATime, Model):
 
     def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                   times: np.ndarray | None = None) -> float:
-        """The surprise gate (`_confidence`) of the liked films, or of the latest of them where
-        that is higher, times the fade with the history's length."""
+        """The surprise gate of the liked films (`_surprise`), or of a run of them where that
+        is higher (`_run_surprise`), times the fade with the history's length."""
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        gate = self._confidence(liked, of_genre, base)
-        latest = self._latest(liked, times)
-        if latest is not None:
-            gate = max(gate, self._confidence(liked[latest], of_genre[latest], base))
+        surprise = max(self._surprise(liked, of_genre, base), self._run_surprise(liked, of_genre, base, times))
+        low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
+        gate = float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
         return gate * half ** p / (len(liked) ** p + half ** p)
 
-    def _latest(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
-        """Positions of the `recent_likes` liked films rated last, or None: times unknown, or no
-        more liked films than that. Films rated in the same instant as the newest one left out
-        are left out too (a batch of answers has no order within it), so the set may be smaller."""
-        n = int(self.params["recent_likes"])
-        likes = np.flatnonzero(liked > 0)
-        if times is None or n <= 0 or len(likes) <= n:
-            return None
-        t = np.asarray(times, dtype=np.float64)[likes]
-        edge = np.sort(t)[-(n + 1)]  # the newest like outside the window
-        return likes[t > edge]
-
-    def _confidence(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
-        """0..1 from the surprise of the genre most over-represented among the liked films: the
-        number of liked films times the divergence (Bernoulli, in nats) of the genre's share
-        among them from its share among everyone's ratings, a log-likelihood ratio against
-        "picked at random"."""
+    @staticmethod
+    def _surprise(liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
+        """The surprise of the genre most over-represented among the liked films: the number of
+        liked films times the divergence (Bernoulli, in nats) of the genre's share among them
+        from its share among everyone's ratings, a log-likelihood ratio against "picked at
+        random"."""
         films = float((liked > 0).sum())
         if films == 0:
             return 0.0
-        shares = np.clip(liked @ of_genre / liked.sum(), 1e-9, 1 - 1e-9)
-        b = np.clip(base, 1e-9, 1 - 1e-9)
-        divergence = shares * np.log(shares / b) + (1 - shares) * np.log((1 - shares) / (1 - b))
-        surprise = films * float(np.where(shares > b, divergence, 0.0).max())
-        low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
-        return float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
+        return films * float(_over_represented(liked @ of_genre / liked.sum(), base).max())
+
+    def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
+                      times: np.ndarray | None) -> float:
+        """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after
+        another. Ratings made in the same instant (a batch of answers) have no order among
+        them, so a run holds all of them or none. 0 when times are unknown or there are no
+        more liked films than a run."""
+        n = int(self.params["recent_likes"])
+        likes = np.flatnonzero(liked > 0)
+        if times is None or n <= 0 or len(likes) <= n:
+            return 0.0
+        t = np.asarray(times, dtype=np.float64)[likes]
+        order = np.argsort(t, kind="stable")
+        likes, t = likes[order], t[order]
+        later = np.concatenate([[True], t[1:] > t[:-1], [True]])  # a run may start or end at each True
+        whole = later[:-n] & later[n:]  # runs starting at i: films i .. i + n - 1
+        if not whole.any():
+            return 0.0
+        w = liked[likes]
+        weighted = np.vstack([np.zeros((1, of_genre.shape[1])), np.cumsum(of_genre[likes] * w[:, None], axis=0)])
+        total = np.concatenate([[0.0], np.cumsum(w)])
+        shares = (weighted[n:] - weighted[:-n])[whole] / (total[n:] - total[:-n])[whole, None]
+        return n * float(_over_represented(shares, base).max())
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
         """(items,) scores of one history of distinct rows, their stars and (where known) the
