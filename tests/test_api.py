@@ -216,6 +216,20 @@ def test_put_list_delete_ratings(client, monkeypatch):
     assert [r["movie"]["id"] for r in client.get("/api/ratings", headers=user["headers"]).get_json()["results"]] == [6]
 
 
+def test_the_same_rating_again_changes_nothing(client, monkeypatch):
+    """PUT is idempotent: the same stars again keep the rating's date and its place in "newest
+    first" (the feed weighs the order of ratings too)."""
+    user = signup(client)
+    clock = iter([1_000_000_000, 1_000_000_100, 1_000_000_200])
+    monkeypatch.setattr("recommender.store.user_ratings.now", lambda: next(clock))
+    put = lambda movie, value: client.put(f"/api/ratings/{movie}", json={"rating": value}, headers=user["headers"])
+    assert put(3, 5).status_code == 201 and put(6, 4).status_code == 201
+    assert put(3, 5).status_code == 200
+    results = client.get("/api/ratings", headers=user["headers"]).get_json()["results"]
+    assert [(r["movie"]["id"], r["rated_at"]) for r in results] == [(6, "2001-09-09T01:48:20Z"),
+                                                                   (3, "2001-09-09T01:46:40Z")]
+
+
 @pytest.mark.parametrize("raw", ['{"rating": true}', '{"rating": "4"}', '{"rating": null}', '{}',
                                  '{"rating": 0}', '{"rating": 5.5}', '{"rating": 4.2}', '{"rating": -1}',
                                  '{"rating": NaN}', '{"rating": Infinity}', '{"rating": [4]}', '4', '{"rating": 1e400}'])

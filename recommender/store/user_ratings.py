@@ -50,16 +50,17 @@ def parse_form_value(text: str | None) -> float:
         raise RatingError("rating must be from 0.5 to 5.0 in steps of 0.5") from None
 
 
+_CURRENT = "SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?"
+
+
 def get(db: sqlite_utils.Database, user_id: int, movie_id: int) -> float | None:
     """The user's rating of a movie, if any."""
     if not catalogue.valid_id(movie_id):
         return None
-    row = db.execute("SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?",
-                     (user_id, movie_id)).fetchone()
+    row = db.execute(_CURRENT, (user_id, movie_id)).fetchone()
     return row[0] if row else None
 
 
-_EXISTS = "SELECT 1 FROM ratings WHERE user_id = ? AND movie_id = ?"
 _UPSERT = ("INSERT INTO ratings (user_id, movie_id, rating, timestamp) VALUES (?, ?, ?, ?) "
            "ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, timestamp = excluded.timestamp")
 _DELETE = "DELETE FROM ratings WHERE user_id = ? AND movie_id = ?"
@@ -68,17 +69,19 @@ _WATCHED = "DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?"
 
 def put(db: sqlite_utils.Database, user_id: int, movie_id: int, rating: object,
         at: float | None = None) -> bool:
-    """Insert or change a rating (the movie must exist); True when it was new. A rated film is
-    seen, so it leaves the watchlist in the same transaction (as Letterboxd does when a film is
-    logged). Returns only once the row is committed: a lock held too long, a read-only or
-    failing disk raise instead."""
+    """Insert or change a rating (the movie must exist); True when it was new. The same stars
+    again change nothing, not even when it was rated (PUT is idempotent, and the feed weighs
+    the order of ratings). A rated film is seen, so it leaves the watchlist in the same
+    transaction (as Letterboxd does when a film is logged). Returns only once the row is
+    committed: a lock held too long, a read-only or failing disk raise instead."""
     value = validate(rating)
     with store.write_transaction(db) as conn:
-        created = conn.execute(_EXISTS, (user_id, movie_id)).fetchone() is None
-        cursor = conn.execute(_UPSERT, (user_id, movie_id, value, now() if at is None else at))
-        store.expect_one_change(cursor, f"rating of movie {movie_id}")
+        current = conn.execute(_CURRENT, (user_id, movie_id)).fetchone()
+        if current is None or current[0] != value:
+            cursor = conn.execute(_UPSERT, (user_id, movie_id, value, now() if at is None else at))
+            store.expect_one_change(cursor, f"rating of movie {movie_id}")
         conn.execute(_WATCHED, (user_id, movie_id))
-    return created
+    return current is None
 
 
 def delete(db: sqlite_utils.Database, user_id: int, movie_id: int) -> bool:
