@@ -228,8 +228,9 @@ class HybridBase(ServingModel):
         the history of distinct `rated` rows, their `stars` and `times`: the best-scored lead, the rest
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
-        (GenreTaste.statement) and faded fast with more ratings ((1 - warmth)^3). The first k
-        as they are without a genre part or a liked film."""
+        (GenreTaste.statement) and faded with more ratings ((1 - warmth)^2: the cube turned a
+        dozen likes of comedies and thrillers into a feed of dramas everyone rates). The first
+        k as they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
@@ -241,7 +242,7 @@ class HybridBase(ServingModel):
         if p is None:
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
-        weight *= genres.statement(rated, stars, times) * new ** 3
+        weight *= genres.statement(rated, stars, times) * new ** 2
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
         # same order however long the list asked, so every page of a feed is a slice of it
         pool = min(int(self.params["calibration_candidates"]), len(top))
