@@ -4,6 +4,7 @@ Exempt from the CSRF check because it never looks at the session cookie: state c
 bearer token, which a browser does not attach on its own. JSON bodies must say so in their
 Content-Type, so an HTML form on another site cannot post one either."""
 from flask import Blueprint, request
+from werkzeug.exceptions import BadRequest
 
 from ..errors import ApiError
 
@@ -15,7 +16,10 @@ def json_body() -> dict:
     if not request.is_json:
         raise ApiError(400, "invalid_body", "send a JSON object with Content-Type: application/json")
     request.get_data(cache=True)  # reads (and size-checks) the body before parsing
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json()
+    except BadRequest:  # orjson also refuses what JSON has no words for: NaN, Infinity, 1e999
+        raise ApiError(400, "invalid_body", "the body is not valid JSON (numbers must be finite, as in JSON)") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     return body
