@@ -94,12 +94,12 @@ def test_a_film_few_people_rated_rises_by_a_share_of_its_genres():
     assert scores[6] < 0 and np.isclose(scores[7], scores[6])
 
 
-def _two_kinds() -> tuple[GenreTaste, np.ndarray]:
+def _two_kinds(**params) -> tuple[GenreTaste, np.ndarray]:
     """Ten films, five of each of two genres that are each in a quarter of everyone's ratings:
     five liked of each say nothing that chance does not."""
     genres = np.array([[1, 0]] * 5 + [[0, 1]] * 5 + [[0, 0]] * 30, dtype=np.uint8)
     genres[10:15, 0] = genres[15:20, 1] = 1
-    return GenreTaste().fit(sp.csr_matrix(np.ones((50, 40), dtype=np.float32)), item_genres=genres), genres
+    return GenreTaste(**params).fit(sp.csr_matrix(np.ones((50, 40), dtype=np.float32)), item_genres=genres), genres
 
 
 def test_a_run_of_five_of_one_kind_speaks_for_itself():
@@ -134,3 +134,12 @@ def test_two_batches_of_answers_are_two_runs():
     model, _ = _two_kinds()
     rows, stars = np.arange(10), np.full(10, 5.0)
     assert model.statement(rows, stars, np.repeat([1.0, 2.0], 5)) > 0.5
+
+
+def test_a_long_history_reads_no_runs():
+    """Past `run_ratings` ratings a run of five says little beside the rest: not weighed, and
+    serving need not read the times."""
+    model, _ = _two_kinds(run_ratings=9)
+    rows, stars = np.arange(10), np.full(10, 5.0)
+    assert not model.weighs_runs(10) and model.weighs_runs(9)
+    assert model.statement(rows, stars, np.arange(10, dtype=np.float64)) == model.statement(rows, stars)

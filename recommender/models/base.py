@@ -132,6 +132,11 @@ class Model:
         top = top_rows(scores, allowed, k)
         return top, scores[top]
 
+    def reads_times(self, n_ratings: int) -> bool:
+        """Whether feed_top reads `times` for a history of `n_ratings` (serving reads them from
+        the store only then); no by default."""
+        return False
+
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
                        allowed: np.ndarray, stars: np.ndarray | None = None, times: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -56,7 +56,7 @@ class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
                 "surprise_from": 4.0, "surprise_full": 7.0, "evidence_ratings": 0.0,
-                "recent_likes": 5}
+                "recent_likes": 5, "run_ratings": 40}
     retired = frozenset({"divergence_from", "divergence_full"})  # the gate before the surprise one
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
@@ -143,15 +143,21 @@ class GenreTaste(OneHistoryAtATime, Model):
             return 0.0
         return films * float(_over_represented(liked @ of_genre / liked.sum(), base).max())
 
+    def weighs_runs(self, n_ratings: int) -> bool:
+        """Whether runs of likes count in a history of `n_ratings`: up to `run_ratings`, past
+        which the term has mostly faded and a run of five says little beside the rest (and
+        serving need not read the times of a long history)."""
+        return int(self.params["recent_likes"]) > 0 and n_ratings <= float(self.params["run_ratings"])
+
     def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                       times: np.ndarray | None) -> float:
         """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after
         another. Ratings made in the same instant (a batch of answers) have no order among
-        them, so a run holds all of them or none. 0 when times are unknown or there are no
-        more liked films than a run."""
+        them, so a run holds all of them or none. 0 when times are unknown, past `run_ratings`
+        ratings (`weighs_runs`) or with no more liked films than a run."""
         n = int(self.params["recent_likes"])
         likes = np.flatnonzero(liked > 0)
-        if times is None or n <= 0 or len(likes) <= n:
+        if times is None or not self.weighs_runs(len(liked)) or len(likes) <= n:
             return 0.0
         t = np.asarray(times, dtype=np.float64)[likes]
         order = np.argsort(t, kind="stable")

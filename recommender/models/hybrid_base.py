@@ -218,6 +218,12 @@ class HybridBase(ServingModel):
                  else np.asarray(stars, dtype=np.float32)[first])
         return rows, stars, None if times is None else np.asarray(times, dtype=np.float64)[first]
 
+    def reads_times(self, n_ratings: int) -> bool:
+        """The genre term and the calibration weigh runs of likes in a short history
+        (GenreTaste.weighs_runs)."""
+        genres = self.parts.get("genres")
+        return genres is not None and genres.weighs_runs(n_ratings)
+
     def _candidates_for(self, k: int) -> int:
         """How many of the best-scored films the feed of k is made from (`_calibrated`)."""
         return max(int(self.params["calibration_candidates"]), k) if self.params["calibration"] else k

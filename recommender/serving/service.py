@@ -108,19 +108,15 @@ class Recommender:
         self.db = db
         self.index = index
         self._embedder_for = embedder_for
-        self._ratings_read: tuple | None = None  # (user id, movie ids, stars, times) last read
+        self._ratings_read: tuple | None = None  # (user id, movie ids, stars) last read
 
     def user_ratings(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The user's rated movie ids and stars: read now when `fresh` (the feed always reads
         them so), else those this Recommender last read for the user, if any: the predicted
         stars on a feed response use the very ratings the feed was computed from, read once."""
-        return self._rating_history(user_id, fresh)[:2]
-
-    def _rating_history(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """user_ratings and when each rating was made."""
         if fresh or self._ratings_read is None or self._ratings_read[0] != user_id:
-            self._ratings_read = (user_id, *store.user_rating_history(self.db, user_id))
-        return self._ratings_read[1:]
+            self._ratings_read = (user_id, *store.user_rating_arrays(self.db, user_id, newest_first=False))
+        return self._ratings_read[1], self._ratings_read[2]
 
     def disliked(self, user_id: int) -> frozenset[int]:
         """The films the user's stars call a dislike on their own scale (preferences.masks_of):
@@ -227,7 +223,7 @@ class Recommender:
         the ratings, one for the catalogue rows of the picks."""
         if genre is not None:
             browse = Browse(browse.genres + (genre,), browse.year_from, browse.year_to, browse.sort, browse.offset)
-        rated_ids, stars, times = self._rating_history(user_id, fresh=True)
+        rated_ids, stars = self.user_ratings(user_id, fresh=True)
         history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
         rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
@@ -241,9 +237,11 @@ class Recommender:
         wanted = browse.offset + k
         predicted = None
         if browse.sort == "best" and len(rated):
-            history, history_stars, history_times = self._history(rated, stars[known], times[known],
-                                                                  history_hide, watchlist)
-            key = ("feed", wanted, array_key(history, history_stars, history_times, rated[liked], np.packbits(allowed)))
+            times = (store.user_rating_times(self.db, user_id, rated_ids)[known]
+                     if self.index.model.reads_times(len(rated)) else None)
+            history, history_stars, history_times = self._history(rated, stars[known], times, history_hide, watchlist)
+            key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed),
+                                             *(() if history_times is None else (history_times,))))
             top, scores, because, loved_with, loved_by = self.index.memo.get(key, lambda: self._explained(
                 history, history_stars, history_times, len(rated), rated[liked], wanted, allowed))
         else:
@@ -279,12 +277,13 @@ class Recommender:
             out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
         return out
 
-    def _explained(self, history: np.ndarray, history_stars: np.ndarray, history_times: np.ndarray, n_rated: int,
+    def _explained(self, history: np.ndarray, history_stars: np.ndarray, history_times: np.ndarray | None, n_rated: int,
                    liked: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, ...]:
         """The model's top k (the first `n_rated` of `history` are the user's ratings, the rest
-        hidden and watchlisted films; `history_times` when each was made) with, per pick, the liked row that raised it most (or
-        BECAUSE_PEERS), and for the picks people like the user raised, the liked film most of
-        them also loved and how many did (-1 and 0 elsewhere).
+        hidden and watchlisted films; `history_times` when each was made, None: not read) with,
+        per pick, the liked row that raised it most (or BECAUSE_PEERS), and for the picks people
+        like the user raised, the liked film most of them also loved and how many did (-1 and 0
+        elsewhere).
 
         A pick whose predicted stars (the rating model every card shows) read as lukewarm
         (preferences.lukewarm) goes LUKEWARM_PLACES down, and one they read as a dislike on this
@@ -322,22 +321,24 @@ class Recommender:
         down = len(rows) if places is None else places
         return np.argsort(np.arange(len(rows)) + down * (cool + 2 * disliked), kind="stable")
 
-    def _history(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray, hide: frozenset[int],
-                 watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rated rows, their stars and times, plus the films marked "not interested" that
-        are not rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films
+    def _history(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, hide: frozenset[int],
+                 watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The rated rows, their stars and times (None: not read), plus the films marked "not
+        interested" that are not rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films
         neither rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS), both as old
         as the oldest rating: the latest likes the feed weighs are ratings. Reasons are drawn
         from the liked rated films only, so none says "because you rated X 1★" nor names a
         film the user has not seen."""
         hidden = _unrated(self.index.rows(sorted(hide)), rated)
         wanted = _unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden]))
-        listed = len(hidden) + len(wanted)
+        history = np.concatenate([rated, hidden, wanted])
+        history_stars = np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
+                                        np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)])
+        if times is None:
+            return history, history_stars, None
         oldest = float(times.min()) if len(times) else 0.0
-        return (np.concatenate([rated, hidden, wanted]),
-                np.concatenate([stars, np.full(len(hidden), preferences.HIDDEN_STARS, np.float32),
-                                np.full(len(wanted), preferences.WATCHLIST_STARS, np.float32)]),
-                np.concatenate([np.asarray(times, dtype=np.float64), np.full(listed, oldest)]))
+        listed = np.full(len(hidden) + len(wanted), oldest)
+        return history, history_stars, np.concatenate([np.asarray(times, dtype=np.float64), listed])
 
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None, *,
                 hide: frozenset[int] = frozenset()) -> list[Recommendation]:
