@@ -40,6 +40,8 @@ class Vocabulary:
     def index(self, ids, missing: str = "negative") -> np.ndarray:
         """Rows of `ids` (array-like). Unknown ids give -1, or raise KeyError with missing="error"."""
         ids = np.asarray(ids, dtype=np.int64).ravel()
+        if len(ids) == 0 and missing in ("negative", "error"):  # every feed asks for its (mostly empty) hidden list
+            return np.zeros(0, dtype=np.int64)
         if len(self._ids) == 0:
             pos = np.zeros(len(ids), dtype=np.int64)
             found = np.zeros(len(ids), dtype=bool)

@@ -161,16 +161,14 @@ def test_feed_reads_ratings_in_any_order(rec):
         assert sorted(zip(any_ids.tolist(), any_stars.tolist())) == sorted(zip(ids.tolist(), stars.tolist()))
 
 
-def test_rating_times_follow_the_ids_asked_for(rec):
-    """The feed reads when each rating was made apart from the stars: in the order of the ids
-    it read, and a film rated or unrated in between counts as the latest."""
+def test_ratings_now_carry_when_each_was_made(rec):
+    """The feed's one read of a user's ratings: ids, stars and times in the same order."""
     user = new_user(rec)
     for movie, at in ((5, 100.25), (2, 300.5), (9, 200.0)):
         user_ratings.put(rec.db, user, movie, 4.0, at=at)
-    ids, _ = store.user_rating_arrays(rec.db, user, newest_first=False)
-    assert dict(zip(ids.tolist(), store.user_rating_times(rec.db, user, ids).tolist())) == {5: 100.25, 2: 300.5,
-                                                                                            9: 200.0}
-    assert store.user_rating_times(rec.db, user, np.array([9, 7, 5])).tolist() == [200.0, 300.5, 100.25]
+    now = store.user_ratings_now(rec.db, user)
+    assert dict(zip(now.ids.tolist(), zip(now.stars.tolist(), now.times().tolist()))) == {
+        5: (4.0, 100.25), 2: (4.0, 300.5), 9: (4.0, 200.0)}
 
 
 def test_similar_reasons_from_cached_title_words():

@@ -108,15 +108,20 @@ class Recommender:
         self.db = db
         self.index = index
         self._embedder_for = embedder_for
-        self._ratings_read: tuple | None = None  # (user id, movie ids, stars) last read
+        self._ratings_read: tuple[int, store.RatingsNow] | None = None  # the user's ratings last read
 
     def user_ratings(self, user_id: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The user's rated movie ids and stars: read now when `fresh` (the feed always reads
         them so), else those this Recommender last read for the user, if any: the predicted
         stars on a feed response use the very ratings the feed was computed from, read once."""
+        now = self._ratings_now(user_id, fresh)
+        return now.ids, now.stars
+
+    def _ratings_now(self, user_id: int, fresh: bool = False) -> store.RatingsNow:
+        """user_ratings, with when each was made."""
         if fresh or self._ratings_read is None or self._ratings_read[0] != user_id:
-            self._ratings_read = (user_id, *store.user_rating_arrays(self.db, user_id, newest_first=False))
-        return self._ratings_read[1], self._ratings_read[2]
+            self._ratings_read = (user_id, store.user_ratings_now(self.db, user_id))
+        return self._ratings_read[1]
 
     def disliked(self, user_id: int) -> frozenset[int]:
         """The films the user's stars call a dislike on their own scale (preferences.masks_of):
@@ -223,7 +228,8 @@ class Recommender:
         the ratings, one for the catalogue rows of the picks."""
         if genre is not None:
             browse = Browse(browse.genres + (genre,), browse.year_from, browse.year_to, browse.sort, browse.offset)
-        rated_ids, stars = self.user_ratings(user_id, fresh=True)
+        ratings = self._ratings_now(user_id, fresh=True)
+        rated_ids, stars = ratings.ids, ratings.stars
         history_hide, hide = hide, hide | watchlist  # a watchlisted film is known: never suggested
         rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
@@ -237,8 +243,7 @@ class Recommender:
         wanted = browse.offset + k
         predicted = None
         if browse.sort == "best" and len(rated):
-            times = (store.user_rating_times(self.db, user_id, rated_ids)[known]
-                     if self.index.model.reads_times(len(rated)) else None)
+            times = ratings.times()[known] if self.index.model.reads_times(len(rated)) else None
             history, history_stars, history_times = self._history(rated, stars[known], times, history_hide, watchlist)
             key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed),
                                              *(() if history_times is None else (history_times,))))

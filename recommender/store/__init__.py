@@ -115,39 +115,45 @@ def user_ratings_frame(db: sqlite_utils.Database, user_id: int) -> pd.DataFrame:
 
 
 _RATINGS_NEWEST_FIRST = "SELECT movie_id, rating FROM ratings WHERE user_id = ? ORDER BY timestamp DESC, movie_id"
-# In no particular order, as one row of two JSON arrays: no sort, and one row stepped (each row
-# the sqlite3 module steps lets go of the GIL, and under gunicorn's threads that costs; see
-# catalogue._MOVIES_BY_IDS). Stars are half-star REALs, exact in JSON.
-_RATINGS_ANY_ORDER = "SELECT json_group_array(movie_id), json_group_array(rating) FROM ratings WHERE user_id = ?"
-_RATING_TIMES = "SELECT json_group_array(movie_id), json_group_array(timestamp) FROM ratings WHERE user_id = ?"
+# In no particular order, as one row of JSON arrays: no sort, and one row stepped (each row the
+# sqlite3 module steps lets go of the GIL, and under gunicorn's threads that costs; see
+# catalogue._MOVIES_BY_IDS). Stars are half-star REALs, exact in JSON; times are seconds.
+_RATINGS_ANY_ORDER = ("SELECT json_group_array(movie_id), json_group_array(rating), json_group_array(timestamp) "
+                      "FROM ratings WHERE user_id = ?")
+
+
+class RatingsNow:
+    """One user's ratings as they are now, in no particular order: movie `ids` and `stars`, and
+    when each was made (`times()`, parsed only when asked: a long history's feed does not weigh
+    the order of ratings, and its times cost more to parse than to read)."""
+
+    __slots__ = ("ids", "stars", "_times_json")
+
+    def __init__(self, ids: np.ndarray, stars: np.ndarray, times_json: str = "[]"):
+        self.ids, self.stars, self._times_json = ids, stars, times_json
+
+    def times(self) -> np.ndarray:
+        return np.array(orjson.loads(self._times_json), dtype=np.float64)
+
+
+def user_ratings_now(db: sqlite_utils.Database, user_id: int) -> RatingsNow:
+    """One user's ratings as they are now (a rating made a second ago counts), in one query:
+    what the feed asks for on every request."""
+    ids_json, stars_json, times_json = db.execute(_RATINGS_ANY_ORDER, (user_id,)).fetchone()
+    return RatingsNow(np.array(orjson.loads(ids_json), dtype=np.int64),
+                      np.array(orjson.loads(stars_json), dtype=np.float32), times_json)
 
 
 def user_rating_arrays(db: sqlite_utils.Database, user_id: int,
                        newest_first: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """One user's ratings as they are now (a rating made a second ago counts): movie ids and
-    stars, newest first, or in no particular order (cheaper: what the feed asks for on every
-    request)."""
+    """One user's ratings as they are now: movie ids and stars, newest first, or in no
+    particular order (cheaper: `user_ratings_now`)."""
     if newest_first:
         rows = db.execute(_RATINGS_NEWEST_FIRST, (user_id,)).fetchall()
         ids, stars = zip(*rows) if rows else ((), ())
-    else:
-        ids_json, stars_json = db.execute(_RATINGS_ANY_ORDER, (user_id,)).fetchone()
-        ids, stars = orjson.loads(ids_json), orjson.loads(stars_json)
-    return np.array(ids, dtype=np.int64), np.array(stars, dtype=np.float32)
-
-
-def user_rating_times(db: sqlite_utils.Database, user_id: int, movie_ids: np.ndarray) -> np.ndarray:
-    """When the user rated each of `movie_ids` (seconds since the epoch; a rating made or
-    removed since those ids were read counts as the latest): read apart from the stars, and
-    only for the feeds that weigh the order of ratings."""
-    ids_json, times_json = db.execute(_RATING_TIMES, (user_id,)).fetchone()
-    ids, times = np.array(orjson.loads(ids_json), dtype=np.int64), np.array(orjson.loads(times_json), dtype=np.float64)
-    movie_ids = np.asarray(movie_ids, dtype=np.int64)
-    if np.array_equal(ids, movie_ids):  # the same scan of the same rows: the same order
-        return times
-    when = dict(zip(ids.tolist(), times.tolist()))
-    latest = float(times.max()) if len(times) else 0.0
-    return np.array([when.get(m, latest) for m in movie_ids.tolist()], dtype=np.float64)
+        return np.array(ids, dtype=np.int64), np.array(stars, dtype=np.float32)
+    now = user_ratings_now(db, user_id)
+    return now.ids, now.stars
 
 
 def popular_movies(db: sqlite_utils.Database, genre: str | None, limit: int) -> list[tuple[int, int, str]]:
