@@ -36,4 +36,10 @@ def test_people_like_you_are_counted_as_such():
     Story" would claim the whole catalogue's."""
     assert explain.loved_along_with("Toy Story", 23) == \
         "Loved by 23 people whose favourites match yours; they loved Toy Story too"
-    assert explain.loved_along_with("Toy Story", 1).startswith("Loved by 1 person whose")
+    assert explain.loved_along_with("Toy Story", 3).startswith("Loved by 3 people whose")
+
+
+def test_a_handful_of_people_like_you_go_uncounted():
+    """One or two people are no evidence to cite: the reason says what raised the pick, no count."""
+    assert explain.loved_along_with("Toy Story", 1) == explain.loved_along_with("Toy Story", 2) == \
+        explain.PEOPLE_LIKE_YOU

@@ -39,14 +39,19 @@ def stars(rating: float) -> str:
 
 
 PEOPLE_LIKE_YOU = "Loved by people whose favourites match yours"
+FEW_PEOPLE = 3  # fewer of them are counted in no reason: "Loved by 1 person…" convinces nobody
 
 
 @lru_cache(maxsize=16384)
 def loved_along_with(title: str, people: int) -> str:
     """"Loved by 23 people whose favourites match yours; they loved Toy Story too": the people
     whose favourites are nearest the user's, counted. It does not say "23 people who also loved
-    Toy Story": the catalogue holds more of those, and the count would not check."""
-    return f"Loved by {people} {'person' if people == 1 else 'people'} whose favourites match yours; they loved {title} too"
+    Toy Story": the catalogue holds more of those, and the count would not check. Under
+    FEW_PEOPLE of them, PEOPLE_LIKE_YOU, uncounted (a walkthrough met "Loved by 1 person whose
+    favourites match yours" beside picks of dozens)."""
+    if people < FEW_PEOPLE:
+        return PEOPLE_LIKE_YOU
+    return f"Loved by {people} people whose favourites match yours; they loved {title} too"
 
 
 WELL_LIKED = "Popular and well rated"
