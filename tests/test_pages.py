@@ -119,6 +119,10 @@ def test_register_errors(client):
     differ = client.post("/register", data={"username": "erin", "password": PASSWORD, "confirm": "other one"})
     assert differ.status_code == 400
     assert client.post("/register", data={"username": "erin", "password": "short", "confirm": "short"}).status_code == 400
+    every = client.post("/register", data={"username": "e", "password": "short", "confirm": "other"})
+    text = every.get_data(as_text=True)  # all at once: fixing one does not reveal the next
+    assert every.status_code == 400 and all(w in text for w in ("username: 3 to 30", "password: at least",
+                                                                  "The two passwords differ"))
     bad = login_form(client, "dave", "wrong password")
     assert bad.status_code == 401 and "Wrong username or password" in bad.get_data(as_text=True)
 

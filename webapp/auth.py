@@ -22,17 +22,19 @@ def register():
         check_signup_allowed()
     except ApiError as exc:
         return render_template("register.html", username=username, error=exc.message), exc.status, exc.headers
-    error = None
+    problems = [f"Check the {exc}." for exc in accounts.sign_up_problems(username, password)]
     if password != request.form.get("confirm", ""):
-        error = "The two passwords differ."
-    else:
+        problems.append("The two passwords differ.")
+    status = 400
+    if not problems:
         try:
             account = accounts.create(get_db(), username, password)
-        except accounts.AccountError as exc:
-            error = "That username is taken." if exc.code == "username_taken" else f"Check the {exc}."
-    if error:
-        status = 409 if error.startswith("That username") else 400
-        return render_template("register.html", username=username, error=error), status
+        except accounts.AccountError as exc:  # taken meanwhile, or a rule the store keeps
+            taken = exc.code == "username_taken"
+            problems = ["That username is taken." if taken else f"Check the {exc}."]
+            status = 409 if taken else 400
+    if problems:  # all at once: fixing one should not reveal the next
+        return render_template("register.html", username=username, error=" ".join(problems)), status
     record_signup()
     log_in(account)
     return redirect(url_for("pages.onboarding"))

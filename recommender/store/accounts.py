@@ -64,12 +64,23 @@ def normalize_username(username: object) -> str:
     return unicodedata.normalize("NFKC", username.strip())
 
 
-def _check_new(username: str, password: object) -> None:
-    """The sign-up rules, shared by the API and the register page."""
-    if not USERNAME_RE.fullmatch(username):
-        raise AccountError("invalid_username",
-                           "username: 3 to 30 letters, digits, '.', '_' or '-'")
-    check_password(username, password)
+def sign_up_problems(username: object, password: object) -> list[AccountError]:
+    """Every sign-up rule `username` and `password` break (the username's first, then the
+    password's), shared by the API, which names the first, and the register page, which names
+    them all at once."""
+    problems = []
+    try:
+        name = normalize_username(username)
+        if not USERNAME_RE.fullmatch(name):
+            raise AccountError("invalid_username", "username: 3 to 30 letters, digits, '.', '_' or '-'")
+    except AccountError as exc:
+        problems.append(exc)
+        name = username if isinstance(username, str) else ""
+    try:
+        check_password(name, password)
+    except AccountError as exc:
+        problems.append(exc)
+    return problems
 
 
 def check_password(username: str, password: object) -> None:
@@ -107,8 +118,10 @@ def create(db: sqlite_utils.Database, username: object, password: object) -> Acc
     """A new account with an id above every existing one and at least ACCOUNT_ID_FLOOR, so a
     later import of a bigger MovieLens release does not find its user ids taken. One statement
     picks the id and inserts, so two concurrent sign-ups cannot pick the same one."""
+    problems = sign_up_problems(username, password)
+    if problems:
+        raise problems[0]
     name = normalize_username(username)
-    _check_new(name, password)
     if _row_by_name(db, name):
         raise AccountError("username_taken", "that username is taken")
     password_hash = generate_password_hash(password)  # the slow part, before the write lock
