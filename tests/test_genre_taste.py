@@ -143,3 +143,13 @@ def test_a_long_history_reads_no_runs():
     rows, stars = np.arange(10), np.full(10, 5.0)
     assert not model.weighs_runs(10) and model.weighs_runs(9)
     assert model.statement(rows, stars, np.arange(10, dtype=np.float64)) == model.statement(rows, stars)
+
+
+def test_the_latest_likes_are_the_last_five_rated():
+    """The latest likes of a history: the five liked films rated last, dislikes aside; none
+    without times, or with no more likes than five."""
+    model, _ = _two_kinds()
+    stars = np.array([5.0] * 5 + [1.0, 5.0, 5.0, 5.0, 5.0, 5.0])
+    assert model.latest_likes(stars, np.arange(11, dtype=np.float64)).tolist() == [6, 7, 8, 9, 10]
+    assert model.latest_likes(stars, None) is None and model.latest_likes(stars[:6], np.arange(6.0)) is None
+    assert model.latest_likes(stars, np.full(11, 3.0)).tolist() == []  # one batch: none came last

@@ -159,12 +159,15 @@ def test_a_disliked_film_does_not_bring_its_sequel(app, catalogue):
 @pytest.mark.parametrize("first, genre", [("Comedy", g) for g in ("Western", "Horror", "Film-Noir", "Musical",
                                                                     "Children's", "Crime", "Drama", "War", "Romance",
                                                                     "Sci-Fi", "Thriller")]
-                         + [("Drama", "Thriller"), ("Drama", "Comedy"), ("Action", "Comedy"), ("Action", "Romance")])
+                         + [("Drama", "Thriller"), ("Drama", "Comedy"), ("Action", "Comedy"), ("Action", "Romance"),
+                            ("Children's", "Sci-Fi"), ("Children's", "Thriller"), ("Horror", "Comedy"),
+                            ("Film-Noir", "Western")])
 def test_five_more_ratings_of_a_genre_move_the_feed_towards_it(app, catalogue, first, genre):
     """Five 5-star films of the genre's own kind (at most one other genre: ML-100K's
     best-known "war films" are the Star Wars trilogy) after five of another kind. Ten likes,
     half of two common genres, could be chance; five in a row of one kind, rated last, are a
-    statement (GenreTaste: the latest likes)."""
+    statement (GenreTaste: runs of likes), and after a rare kind (children's films, film noir)
+    the latest kind counts again in the calibration's target, or the rarer genre's lift wins."""
     person = Person(app)
     person.rate(best_known(app, first, 5), 5.0)
     before = share(person.feed(), catalogue, genre)

@@ -149,6 +149,18 @@ class GenreTaste(OneHistoryAtATime, Model):
         serving need not read the times of a long history)."""
         return int(self.params["recent_likes"]) > 0 and n_ratings <= float(self.params["run_ratings"])
 
+    def latest_likes(self, stars: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
+        """Positions in one history (its `stars` and `times`) of the `recent_likes` liked films
+        rated last, or None: times unknown, a history past `run_ratings`, or no more liked films
+        than that. Films rated in the same instant as the newest one left out are left out too
+        (a batch of answers has no order within it), so there may be fewer."""
+        n = int(self.params["recent_likes"])
+        likes = np.flatnonzero(np.asarray(stars, dtype=np.float64) > float(self.params["neutral"]))
+        if times is None or not self.weighs_runs(len(stars)) or len(likes) <= n:
+            return None
+        t = np.asarray(times, dtype=np.float64)[likes]
+        return likes[t > np.sort(t)[-(n + 1)]]
+
     def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                       times: np.ndarray | None) -> float:
         """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after
