@@ -145,11 +145,12 @@ def test_a_long_history_reads_no_runs():
     assert model.statement(rows, stars, np.arange(10, dtype=np.float64)) == model.statement(rows, stars)
 
 
-def test_the_latest_likes_are_the_last_five_rated():
-    """The latest likes of a history: the five liked films rated last, dislikes aside; none
-    without times, or with no more likes than five."""
+def test_the_latest_likes_count_twice_in_the_taste():
+    """Five of one kind, then five of another rated last: the later kind leads the taste; in
+    no particular order, both weigh alike."""
     model, _ = _two_kinds()
-    stars = np.array([5.0] * 5 + [1.0, 5.0, 5.0, 5.0, 5.0, 5.0])
-    assert model.latest_likes(stars, np.arange(11, dtype=np.float64)).tolist() == [6, 7, 8, 9, 10]
-    assert model.latest_likes(stars, None) is None and model.latest_likes(stars[:6], np.arange(6.0)) is None
-    assert model.latest_likes(stars, np.full(11, 3.0)).tolist() == []  # one batch: none came last
+    weights, genre_rows = np.full(10, 2.5), _two_kinds()[1][:10]
+    in_order = model.taste(weights, genre_rows, np.arange(10, dtype=np.float64))
+    assert in_order[1] > in_order[0] > 0
+    together = model.taste(weights, genre_rows, np.full(10, 1.0))  # one batch: none came last
+    assert together[0] == together[1]

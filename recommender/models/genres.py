@@ -101,7 +101,8 @@ class GenreTaste(OneHistoryAtATime, Model):
 
     def taste(self, weights: np.ndarray, genre_rows: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
         """(genres,) the taste of one history: its signed star weights, its films' genre rows
-        and, where known, when each was rated (any increasing clock); faded by its length."""
+        and, where known, when each was rated (any increasing clock: the latest likes count
+        twice); faded by its length."""
         base = np.asarray(self.arrays["base_contains"], dtype=np.float64)
         prior = float(self.params["prior_ratings"])
         w = np.asarray(weights, dtype=np.float64)
@@ -111,7 +112,11 @@ class GenreTaste(OneHistoryAtATime, Model):
             return (side @ of_genre + prior * base) / (side.sum() + prior)
 
         liked = np.clip(w, 0, None)
-        taste = np.log(share(liked) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
+        counted = liked.copy()
+        latest = self._latest(liked, times)
+        if latest is not None:  # the latest likes count twice: six sci-fi films after six children's
+            counted[latest] *= 2  # films must show, though the rarer genre lifts more
+        taste = np.log(share(counted) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
         return taste * self._strength(liked, of_genre, base, times)
 
     def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:
@@ -149,14 +154,14 @@ class GenreTaste(OneHistoryAtATime, Model):
         serving need not read the times of a long history)."""
         return int(self.params["recent_likes"]) > 0 and n_ratings <= float(self.params["run_ratings"])
 
-    def latest_likes(self, stars: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
-        """Positions in one history (its `stars` and `times`) of the `recent_likes` liked films
-        rated last, or None: times unknown, a history past `run_ratings`, or no more liked films
-        than that. Films rated in the same instant as the newest one left out are left out too
-        (a batch of answers has no order within it), so there may be fewer."""
+    def _latest(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
+        """Positions of the `recent_likes` liked films (weights > 0) rated last, or None: times
+        unknown, a history past `run_ratings`, or no more liked films than that. Films rated in
+        the same instant as the newest one left out are left out too (a batch of answers has
+        no order within it), so there may be fewer."""
         n = int(self.params["recent_likes"])
-        likes = np.flatnonzero(np.asarray(stars, dtype=np.float64) > float(self.params["neutral"]))
-        if times is None or not self.weighs_runs(len(stars)) or len(likes) <= n:
+        likes = np.flatnonzero(liked > 0)
+        if times is None or not self.weighs_runs(len(liked)) or len(likes) <= n:
             return None
         t = np.asarray(times, dtype=np.float64)[likes]
         return likes[t > np.sort(t)[-(n + 1)]]

@@ -235,10 +235,8 @@ class HybridBase(ServingModel):
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
         (GenreTaste.statement) and faded with more ratings ((1 - warmth)^2: the cube turned a
-        dozen likes of comedies and thrillers into a feed of dramas everyone rates). Where the
-        times are known, the latest likes (GenreTaste.latest_likes) count again in the target:
-        six sci-fi films after six children's films must show, though rarer genres lift more.
-        The first k as they are without a genre part or a liked film."""
+        dozen likes of comedies and thrillers into a feed of dramas everyone rates). The first
+        k as they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
@@ -249,10 +247,6 @@ class HybridBase(ServingModel):
         p = calibration.target(shares[rated[liked]], genres.arrays["base_contains"])
         if p is None:
             return as_ranked
-        latest = genres.latest_likes(stars, times)
-        now = None if latest is None else calibration.target(shares[rated[latest]], genres.arrays["base_contains"])
-        if now is not None:  # the kinds of the latest likes weigh half as much again as all of them
-            p = (2 * p + now) / 3
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
         weight *= genres.statement(rated, stars, times) * new ** 2
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
