@@ -105,6 +105,16 @@ def test_a_rating_made_a_second_ago_moves_the_prediction(client):
     assert lowered < before
 
 
+def test_a_rated_film_shows_the_stars_given(client):
+    """The stars the user would give a film they rated are the stars they gave it: no "3.72"
+    beside a 1-star Godfather."""
+    account = signup(client)
+    rate(client, account)
+    results = client.get("/api/ratings", headers=account["headers"]).get_json()["results"]
+    assert {r["movie"]["id"]: r["movie"]["predicted_rating"] for r in results} == RATED
+    assert client.get("/api/movies/4", headers=account["headers"]).get_json()["predicted_rating"] == 1.0
+
+
 def test_the_api_stars_are_the_rating_models(indexed_app, client):
     account = signup(client)
     rate(client, account)
