@@ -19,7 +19,8 @@ def json_body() -> dict:
     try:
         body = request.get_json()
     except BadRequest:  # orjson also refuses what JSON has no words for: NaN, Infinity, 1e999
-        raise ApiError(400, "invalid_body", "the body is not valid JSON (numbers must be finite, as in JSON)") from None
+        raise ApiError(400, "invalid_body", "the body is not valid JSON: is it cut off, or does it hold a "
+                                            "number JSON cannot write (NaN, Infinity, 1e999)?") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     return body
