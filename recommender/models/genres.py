@@ -12,11 +12,13 @@ and adventures (the best-known films of most genres have four or five), so the g
 share stands out. A film scores the mean taste of its genres. The taste is gated by how
 unlikely chance is to explain the liked films' genres: five films that all share a genre are
 a statement, whatever the genre, while a handful of random picks (three dramas of five, as
-everyone rates) say nothing. Where the ratings' times are known, every run of `recent_likes`
-liked films rated one after another is weighed as a statement of its own, and the strongest
-opens the gate: five thrillers in a row say "thrillers" after five comedies, and still do after
-two more comedies, although ten or twelve likes mostly comedies and thrillers could be chance. The term fades as ratings accumulate (half at `fade_ratings`),
-since a long history speaks for itself. A film fewer than `evidence_ratings` people rated
+everyone rates) say nothing. Where the ratings' times are known (in a history of up to
+`run_ratings`), every run of `recent_likes` liked films rated one after another is weighed as a
+statement of its own, and the strongest opens the gate: five thrillers in a row say "thrillers"
+after five comedies, and still do after two more comedies, although ten or twelve likes mostly
+comedies and thrillers could be chance; and the latest `recent_likes` likes count twice in the
+shares. The term fades as ratings accumulate (half at `fade_ratings`), since a long history
+speaks for itself. A film fewer than `evidence_ratings` people rated
 rises by that fraction of it: a western one person rated is not what a western fan asked for."""
 from __future__ import annotations
 
@@ -154,31 +156,37 @@ class GenreTaste(OneHistoryAtATime, Model):
         serving need not read the times of a long history)."""
         return int(self.params["recent_likes"]) > 0 and n_ratings <= float(self.params["run_ratings"])
 
-    def _latest(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
-        """Positions of the `recent_likes` liked films (weights > 0) rated last, or None: times
-        unknown, a history past `run_ratings`, or no more liked films than that. Films rated in
-        the same instant as the newest one left out are left out too (a batch of answers has
-        no order within it), so there may be fewer."""
-        n = int(self.params["recent_likes"])
+    def _timed_likes(self, liked: np.ndarray, times: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(positions, times) of the liked films (weights > 0), oldest first, or None: times
+        unknown, a history past `run_ratings` (`weighs_runs`), or no more liked films than a
+        run of `recent_likes`."""
         likes = np.flatnonzero(liked > 0)
-        if times is None or not self.weighs_runs(len(liked)) or len(likes) <= n:
+        if times is None or not self.weighs_runs(len(liked)) or len(likes) <= int(self.params["recent_likes"]):
             return None
         t = np.asarray(times, dtype=np.float64)[likes]
-        return likes[t > np.sort(t)[-(n + 1)]]
+        order = np.argsort(t, kind="stable")
+        return likes[order], t[order]
+
+    def _latest(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
+        """Positions of the `recent_likes` liked films rated last, or None (`_timed_likes`).
+        Films rated in the same instant as the newest one left out are left out too (a batch
+        of answers has no order within it), so there may be fewer."""
+        timed = self._timed_likes(liked, times)
+        if timed is None:
+            return None
+        likes, t = timed
+        return likes[t > t[-(int(self.params["recent_likes"]) + 1)]]
 
     def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                       times: np.ndarray | None) -> float:
         """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after
         another. Ratings made in the same instant (a batch of answers) have no order among
-        them, so a run holds all of them or none. 0 when times are unknown, past `run_ratings`
-        ratings (`weighs_runs`) or with no more liked films than a run."""
-        n = int(self.params["recent_likes"])
-        likes = np.flatnonzero(liked > 0)
-        if times is None or not self.weighs_runs(len(liked)) or len(likes) <= n:
+        them, so a run holds all of them or none. 0 without timed likes (`_timed_likes`)."""
+        timed = self._timed_likes(liked, times)
+        if timed is None:
             return 0.0
-        t = np.asarray(times, dtype=np.float64)[likes]
-        order = np.argsort(t, kind="stable")
-        likes, t = likes[order], t[order]
+        likes, t = timed
+        n = int(self.params["recent_likes"])
         later = np.concatenate([[True], t[1:] > t[:-1], [True]])  # a run may start or end at each True
         whole = later[:-n] & later[n:]  # runs starting at i: films i .. i + n - 1
         if not whole.any():

@@ -329,11 +329,11 @@ class Recommender:
     def _history(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, hide: frozenset[int],
                  watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The rated rows, their stars and times (None: not read), plus the films marked "not
-        interested" that are not rated, each as a dislike (preferences.HIDDEN_STARS), and the watchlisted films
-        neither rated nor hidden, each as a mild like (preferences.WATCHLIST_STARS), both as old
-        as the oldest rating: the latest likes the feed weighs are ratings. Reasons are drawn
-        from the liked rated films only, so none says "because you rated X 1★" nor names a
-        film the user has not seen."""
+        interested" that are not rated, each as a dislike (preferences.HIDDEN_STARS), and the
+        watchlisted films neither rated nor hidden, each as a mild like (preferences.
+        WATCHLIST_STARS), both as old as the oldest rating: the latest likes the feed weighs are
+        ratings. Reasons are drawn from the liked rated films only, so none says "because you
+        rated X 1★" nor names a film the user has not seen."""
         hidden = _unrated(self.index.rows(sorted(hide)), rated)
         wanted = _unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden]))
         history = np.concatenate([rated, hidden, wanted])
