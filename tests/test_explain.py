@@ -43,3 +43,14 @@ def test_a_handful_of_people_like_you_go_uncounted():
     """One or two people are no evidence to cite: the reason says what raised the pick, no count."""
     assert explain.loved_along_with("Toy Story", 1) == explain.loved_along_with("Toy Story", 2) == \
         explain.PEOPLE_LIKE_YOU
+
+
+def test_a_reason_names_a_liked_film_of_the_picks_kind_that_raised_it_nearly_as_much():
+    import numpy as np
+
+    from recommender.models.hybrid_base import KIN_SHARE, strongest
+
+    c = np.array([[1.0, KIN_SHARE + 0.1, 0.2], [1.0, KIN_SHARE - 0.1, 0.2], [0.0, 0.0, 0.0]])
+    kin = np.array([[False, True, False]] * 3)
+    assert strongest(c, np.array([10, 11, 12]), kin).tolist() == [11, 10, -1]
+    assert strongest(c, np.array([10, 11, 12])).tolist() == [10, 10, -1]

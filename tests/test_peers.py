@@ -82,3 +82,24 @@ def test_no_shared_love_without_likes_or_picks():
     model = fitted()
     assert model.shared_love(np.zeros(0, np.int64), np.array([1, 2]))[0].tolist() == [-1, -1]
     assert len(model.shared_love(np.array([1]), np.zeros(0, np.int64))[0]) == 0
+
+
+def test_shared_love_names_a_liked_film_of_the_picks_kind_first():
+    """With the kinship of pick and liked films given, a liked film of the pick's kind that
+    some neighbours loved with it is named, though another's share is higher; where none of
+    its kind was loved with the pick, the plain choice stands."""
+    model = fitted()
+    liked, items = np.array([3, 5, 40, 77]), np.array([0, 9, 50, 119])
+    plain, plain_count = model.shared_love(liked, items)
+    switched = 0
+    for kin_column in range(len(liked)):
+        kin = np.zeros((len(items), len(liked)), dtype=bool)
+        kin[:, kin_column] = True
+        best, count = model.shared_love(liked, items, kin)
+        for i in range(len(items)):
+            if best[i] == liked[kin_column]:
+                assert count[i] > 0
+                switched += best[i] != plain[i]
+            else:
+                assert (best[i], count[i]) == (plain[i], plain_count[i])
+    assert switched

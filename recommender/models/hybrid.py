@@ -241,7 +241,8 @@ class Hybrid(HybridBase):
     def feed_explained(self, rated_rows: np.ndarray, liked_rows: np.ndarray, k: int,
                        allowed: np.ndarray, stars: np.ndarray | None = None, times: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """feed_top, and per pick the liked row with the largest share in its score: the
+        """feed_top, and per pick the liked row with the largest share in its score (or one of
+        the pick's kind with half as much: `strongest`): the
         shares of `_contributions` (this history's warmth and term maxima, which scoring has
         just worked out), so the reasons cost no second pass over the history. A pick that
         people like this user raised more than any one liked film is BECAUSE_PEERS."""
@@ -253,7 +254,7 @@ class Hybrid(HybridBase):
         if len(liked) == 0:
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)
         shares = self._contributions(liked, top, a, peaks, history_size=len(rated))
-        because = strongest(shares, liked)
+        because = strongest(shares, liked, self._kin(top, liked))
         if "peers" in parts:
             peers = (1 - a) * self.params["w_peers"] * parts["peers"][0, top]
             because[(peers > 0) & (peers > shares.max(axis=1))] = BECAUSE_PEERS
@@ -262,7 +263,16 @@ class Hybrid(HybridBase):
     def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if "peers" not in self.parts:  # a version built before people like you
             return super().shared_love(liked_rows, item_rows)
-        return self.parts["peers"].shared_love(liked_rows, item_rows)
+        return self.parts["peers"].shared_love(liked_rows, item_rows, self._kin(item_rows, liked_rows))
+
+    def _kin(self, item_rows: np.ndarray, liked_rows: np.ndarray) -> np.ndarray | None:
+        """(len(item_rows), len(liked_rows)) bool: the two share a genre (None without genres):
+        a reason names a liked film of the pick's kind first."""
+        genres = self.parts.get("genres")
+        if genres is None:
+            return None
+        g = (np.asarray(genres.item_genres) > 0).astype(np.float32)
+        return g[np.asarray(item_rows, dtype=np.int64)] @ g[np.asarray(liked_rows, dtype=np.int64)].T > 0
 
     # -- explanations ------------------------------------------------------------------------
     def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,

@@ -500,10 +500,21 @@ class HybridBase(ServingModel):
         self.index_info = meta.get("index_info", {})
 
 
-def strongest(c: np.ndarray, rated: np.ndarray) -> np.ndarray:
+KIN_SHARE = 0.5  # a liked film of the pick's kind is named if it raised the pick half as much as the top one
+
+
+def strongest(c: np.ndarray, rated: np.ndarray, kin: np.ndarray | None = None) -> np.ndarray:
     """Per row of contributions `c` (items x rated), the rated row with the largest positive
-    share, else -1: what "Because you rated X" names."""
+    share, else -1: what "Because you rated X" names. With `kin` (items x rated, bool: of the
+    pick's kind), the largest among those of its kind when it is at least KIN_SHARE of the
+    largest: "Sunset Blvd., because you rated L.A. Confidential" rather than Seven, which
+    raised it a little more by being rated by everyone."""
     if c.shape[1] == 0:
         return np.full(c.shape[0], -1, dtype=np.int64)
-    best = rated[np.argmax(c, axis=1)]
-    return np.where(c.max(axis=1) > 0, best, -1).astype(np.int64)
+    top = c.max(axis=1)
+    pick = np.argmax(c, axis=1)
+    if kin is not None:
+        of_kind = np.where(np.asarray(kin, dtype=bool), c, -np.inf)
+        near = of_kind.max(axis=1) >= KIN_SHARE * top
+        pick = np.where(near, np.argmax(of_kind, axis=1), pick)
+    return np.where(top > 0, rated[pick], -1).astype(np.int64)
