@@ -151,11 +151,8 @@ def answer():
         error = f"A search is at most {MAX_QUERY} characters."
     if error:
         return _page(not_seen, error=error, chosen=chosen, status=400)
-    ids, stars = store.user_rating_arrays(db, current_user.id)
-    stored = dict(zip(ids.tolist(), stars.tolist()))
-    for movie_id, value in chosen.items():
-        if stored.get(movie_id) != value:  # a star saved on its click (onboarding.js) is saved once
-            user_ratings.put(db, current_user.id, movie_id, value)
+    for movie_id, value in chosen.items():  # a star saved on its click (onboarding.js) is not written again
+        user_ratings.put(db, current_user.id, movie_id, value)
     if action == "next":  # a film left unanswered when asking for the next ones was not seen;
         # a search says nothing about the films shown beside it: they may be offered again
         not_seen += [m for m in _form_ids("shown") if m not in chosen]
