@@ -58,3 +58,24 @@ def test_what_the_person_says_since_is_a_new_question(rec):  # noqa: F811
     after_rating = [r.movie_id for r in rec.feed(user, 10, hide=frozenset({first[0]}))]
     assert after_hiding[0] not in after_rating and after_rating != after_hiding
     assert rec.feed(user, 5, hide=frozenset({first[0]})) != rec.feed(user, 10, hide=frozenset({first[0]}))
+
+
+def test_a_remembered_list_shows_the_counts_and_titles_of_now(rec):  # noqa: F811
+    """/similar and the feed keep their lists and reasons in the memo, never a film's rating
+    count or average (they change with anyone's rating); a retitled film is a new question."""
+    user = new_user(rec)
+    for movie_id in (GODFATHER, 10, 18):
+        user_ratings.put(rec.db, user, movie_id, 5.0)
+    similar, feed = rec.similar(GODFATHER, 5), rec.feed(user, 5)
+    neighbour, pick = similar[0].movie_id, feed[0].movie_id
+    counts = {m: rec.db.execute("SELECT num_ratings FROM movies WHERE id = ?", (m,)).fetchone()[0]
+              for m in (neighbour, pick)}
+    rater = new_user(rec, "someone_else")
+    for movie_id in {neighbour, pick}:
+        user_ratings.put(rec.db, rater, movie_id, 4.0)
+    assert rec.similar(GODFATHER, 5)[0].movie["num_ratings"] == counts[neighbour] + 1
+    assert rec.feed(user, 5)[0].movie["num_ratings"] == counts[pick] + 1
+    rec.db.execute("UPDATE movies SET display_title = 'The Godfather, Part Zero' WHERE id = ?", (GODFATHER,))
+    rec.db.conn.commit()
+    assert any("The Godfather" in r.reason for r in similar)
+    assert any("The Godfather, Part Zero" in r.reason for r in rec.similar(GODFATHER, 5))

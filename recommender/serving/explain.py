@@ -147,7 +147,13 @@ def kind_of_liked(movie: dict, liked: Sequence[dict]) -> str:
     """Why a feed pick that no one liked film raised is there (genre taste, predicted stars):
     "Also a western, like Dances with Wolves", the liked film sharing the pick's rarest genre;
     "Popular and well rated" only when it is; else what the person's ratings say of it."""
-    genres = movie.get("genres") or ()
+    return like_a_liked_film(movie.get("genres") or (), liked) or popular_or_yours(movie)
+
+
+def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | None:
+    """kind_of_liked's "Also a western, like Dances with Wolves" for a pick of `genres`: the
+    liked film sharing its rarest genre; None when none shares one. It reads only titles and
+    genres, so it holds while the catalogue's titles do."""
     best = None
     for film in liked:
         shared = shared_genres(film.get("genres") or (), genres)
@@ -155,8 +161,12 @@ def kind_of_liked(movie: dict, liked: Sequence[dict]) -> str:
             rank = min(GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY) for g in shared)
             if best is None or rank < best[0]:
                 best = (rank, film)
-    if best is not None:
-        return kind_phrase(best[1]["display_title"], best[1].get("genres") or (), genres)
+    return kind_phrase(best[1]["display_title"], best[1].get("genres") or (), genres) if best is not None else None
+
+
+def popular_or_yours(movie: dict) -> str:
+    """kind_of_liked without a liked film of the pick's kind: "Popular and well rated" only when
+    the film's ratings, as they are now, say so."""
     if (movie.get("num_ratings") or 0) >= WELL_LIKED_RATINGS and (movie.get("avg_rating") or 0) >= WELL_LIKED_STARS:
         return WELL_LIKED
     return FOR_YOUR_RATINGS

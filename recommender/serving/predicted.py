@@ -36,15 +36,22 @@ def predicted_stars(index: LoadedIndex | None, rated_ids, stars, movie_ids) -> l
     model = index.rating_model if index is not None else None
     if model is None or len(movie_ids) == 0:
         return [None] * len(movie_ids)
+    rated_ids, stars = np.asarray(rated_ids, dtype=np.int64), np.asarray(stars, dtype=np.float64)
+    return index.memo.get(("stars", array_key(rated_ids, stars, movie_ids)),
+                          lambda: _predicted(index, model, rated_ids, stars, movie_ids))
+
+
+def _predicted(index: LoadedIndex, model, rated_ids: np.ndarray, stars: np.ndarray,
+               movie_ids: np.ndarray) -> list[float | None]:
+    """predicted_stars worked out (the memo's key is the MovieLens ids and stars as given: a
+    repeated request skips even their lookup in the version's rows)."""
     rows = index.rows(rated_ids)
     known = rows >= 0
     if not known.any():
         return [None] * len(movie_ids)
-    given = dict(zip(np.asarray(rated_ids, dtype=np.int64).tolist(), np.asarray(stars, dtype=np.float64).tolist()))
-    history, stars, targets = rows[known], np.asarray(stars, dtype=np.float64)[known], index.rows(movie_ids)
-    predicted = index.memo.get(("stars", array_key(history, stars, targets)),
-                               lambda: [round(float(p), 2) for p in model.predict(history, stars, targets)])
-    return [given.get(m, p) for m, p in zip(movie_ids.tolist(), predicted)]
+    given = dict(zip(rated_ids.tolist(), stars.tolist()))
+    predicted = model.predict(rows[known], stars[known], index.rows(movie_ids))
+    return [given.get(m, round(float(p), 2)) for m, p in zip(movie_ids.tolist(), predicted)]
 
 
 def decorate(movies: Iterable[dict], index: LoadedIndex | None, rated_ids, stars) -> None:

@@ -241,46 +241,55 @@ class Recommender:
         allowed[self.index.same_films(rated)] = False  # under either of its ids
         liked, _ = preferences.masks_of(stars[known])
         wanted = browse.offset + k
-        predicted = None
         if browse.sort == "best" and len(rated):
             times = ratings.times()[known] if self.index.model.reads_times(len(rated)) else None
             history, history_stars, history_times = self._history(rated, stars[known], times, history_hide, watchlist)
-            key = ("feed", wanted, array_key(history, history_stars, rated[liked], np.packbits(allowed),
-                                             *(() if history_times is None else (history_times,))))
-            top, scores, because, loved_with, loved_by = self.index.memo.get(key, lambda: self._explained(
-                history, history_stars, history_times, len(rated), rated[liked], wanted, allowed))
-        else:
-            order, predicted = self._order(browse, rated, stars[known])
-            top = top_rows(order, allowed, wanted)
-            scores = order[top]
-            because = np.full(len(top), -1, dtype=np.int64)  # the sort put them there: its reason says so
-            loved_with, loved_by = because, np.zeros(len(top), dtype=np.int64)
-        top, scores, because = top[browse.offset:], scores[browse.offset:], because[browse.offset:]
-        loved_with, loved_by = loved_with[browse.offset:].tolist(), loved_by[browse.offset:].tolist()
-        because = because.tolist()
+            key = ("feed", wanted, browse.offset, catalogue.signature(self.db),
+                   array_key(history, history_stars, rated[liked], np.packbits(allowed),
+                             *(() if history_times is None else (history_times,))))
+            read: dict[int, dict] = {}  # the catalogue rows a miss reads for its reasons
+            picks = self.index.memo.get(key, lambda: self._reasoned(*self._explained(
+                history, history_stars, history_times, len(rated), rated[liked], wanted, allowed),
+                browse.offset, dict(zip(rated_ids.tolist(), stars.tolist())), rated_ids[known][liked], read))
+            movies = read or self._titles(m for m, _, _ in picks)
+            return [Recommendation(m, score, reason or explain.popular_or_yours(movies.get(m, {})), movies.get(m))
+                    for m, score, reason in picks]
+        order, predicted = self._order(browse, rated, stars[known])
+        top = top_rows(order, allowed, wanted)[browse.offset:]
         top_ids = ids[top].tolist()
-        cause_ids = [int(ids[b]) if b >= 0 else None for b in because]
-        shared_ids = [int(ids[b]) if b >= 0 else None for b in loved_with]
-        movies = self._titles(dict.fromkeys(top_ids + [c for c in cause_ids + shared_ids if c is not None]))
-        liked_movies = functools.cache(lambda: list(self._titles(rated_ids[known][liked].tolist()).values()))
-        star_of = dict(zip(rated_ids.tolist(), stars.tolist()))
-        out = []
-        for movie_id, score, cause_id, row, shared_id, people in zip(top_ids, scores.tolist(), cause_ids, because,
-                                                                     shared_ids, loved_by):
-            cause = movies.get(cause_id)
-            if cause is not None:
-                reason = explain.because_you_rated(cause["display_title"], star_of.get(cause_id))
+        movies = self._titles(top_ids)  # the sort put them there: its reason says so
+        return [Recommendation(m, float(order[r]), explain.sorted_by(
+                    browse.sort, movies.get(m, {}), None if predicted is None else float(predicted[r])), movies.get(m))
+                for m, r in zip(top_ids, top.tolist())]
+
+    def _reasoned(self, top: np.ndarray, scores: np.ndarray, because: np.ndarray, loved_with: np.ndarray,
+                  loved_by: np.ndarray, offset: int, star_of: dict[int, float], liked_ids: np.ndarray,
+                  read: dict[int, dict]) -> tuple[tuple[int, float, str | None], ...]:
+        """The page of `_explained`'s picks from `offset`, as (movie id, score, reason): "Because
+        you rated X", the people like you who loved a film of the user's, or a liked film of
+        its kind. The same while the version, the catalogue's titles and the user's ratings
+        stay (the feed's memo key holds them all); None where the reason rests on the pick's
+        rating counts, which change with every rating anyone makes (the caller words it). The
+        catalogue rows of the picks and of the films their reasons name go into `read`."""
+        ids = self.index.movie_ids
+        top, scores = ids[top[offset:]].tolist(), scores[offset:].tolist()
+        causes = [int(ids[b]) if b >= 0 else None for b in because[offset:].tolist()]
+        shared = [int(ids[b]) if b >= 0 else None for b in loved_with[offset:].tolist()]
+        movies = self._titles(dict.fromkeys(top + [c for c in causes + shared if c is not None]))
+        read.update(movies)
+        liked_movies = functools.cache(lambda: list(self._titles(liked_ids.tolist()).values()))
+        page = []
+        for movie_id, score, cause_id, row, shared_id, people in zip(
+                top, scores, causes, because[offset:].tolist(), shared, loved_by[offset:].tolist()):
+            if cause_id is not None and cause_id in movies:
+                reason = explain.because_you_rated(movies[cause_id]["display_title"], star_of.get(cause_id))
             elif row == BECAUSE_PEERS:
-                shared = movies.get(shared_id)
-                reason = (explain.loved_along_with(shared["display_title"], people) if shared is not None
-                          else explain.PEOPLE_LIKE_YOU)
-            elif browse.sort != "best" or not len(rated):  # the order is the sort's, not the model's
-                reason = explain.sorted_by(browse.sort, movies.get(movie_id, {}), None if predicted is None
-                                           else float(predicted[self.index.rows([movie_id])[0]]))
-            else:
-                reason = explain.kind_of_liked(movies.get(movie_id, {}), liked_movies())  # read once, if asked
-            out.append(Recommendation(movie_id, score, reason, movies.get(movie_id)))
-        return out
+                reason = (explain.loved_along_with(movies[shared_id]["display_title"], people)
+                          if shared_id in movies else explain.PEOPLE_LIKE_YOU)
+            else:  # the liked films' titles are read once, and only if asked
+                reason = explain.like_a_liked_film(movies.get(movie_id, {}).get("genres") or (), liked_movies())
+            page.append((movie_id, score, reason))
+        return tuple(page)
 
     def _explained(self, history: np.ndarray, history_stars: np.ndarray, history_times: np.ndarray | None, n_rated: int,
                    liked: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -353,31 +362,44 @@ class Recommender:
     @_finite_scores
     def similar_to(self, movie_id: int, k: int = 10, genre: str | None = None, *,
                    hide: frozenset[int] = frozenset()) -> tuple[dict | None, list[Recommendation]]:
-        """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query.
-        `hide` goes to the model as exclusions, so k neighbours still come back."""
+        """`movie_id`'s catalogue row (None: no such movie) and `similar`. `hide` goes to the
+        model as exclusions, so k neighbours still come back. A film in the index has its list
+        and reasons from the version's memo, and its rows from one catalogue query."""
         row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
         if row < 0:
             recs = self._similar_to_new_movie(movie_id, k, genre, hide)
             movies = self._titles([movie_id, *(r.movie_id for r in recs)])
             return movies.get(movie_id), _with_movie(recs, movies)
+        key = ("similar", row, k, genre, hide, catalogue.signature(self.db))
+        read: dict[int, dict] = {}  # the catalogue rows a miss reads for its reasons
+        ids, scores, reasons = self.index.memo.get(key, lambda: self._similar_rows(row, movie_id, k, genre, hide, read))
+        movies = read or self._titles([movie_id, *ids])
+        return movies.get(movie_id), [Recommendation(i, s, r, movies.get(i)) for i, s, r in zip(ids, scores, reasons)]
+
+    def _similar_rows(self, row: int, movie_id: int, k: int, genre: str | None, hide: frozenset[int],
+                      read: dict[int, dict]) -> tuple[tuple[int, ...], tuple[float, ...], tuple[str, ...]]:
+        """The ids, scores and reasons of `similar_to` for a film in the index: the same for
+        every request while the version and the catalogue's titles stay (the memo's key holds
+        both); only the films' rating counts and averages are read for each request. The
+        catalogue rows read for the reasons go into `read`, for this request's answer."""
         exclude = None if genre is None and not hide else np.flatnonzero(~self._allowed(genre, hide))
         rows, scores, sources = self.index.model.similar_items(row, k, exclude=exclude)
         keep = np.isfinite(scores)
         rows, scores, sources = rows[keep], scores[keep], sources[keep]
         ids = self.index.items.terms(rows).tolist()
         movies = self._titles([movie_id, *ids])
+        read.update(movies)
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
         evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
         evidence = evidence_of(row, rows) if evidence_of is not None else None
         evidence = [None] * len(ids) if evidence is None else list(zip(evidence[0].tolist(), evidence[1].tolist()))
-        recs = []
-        for i, score, source, cited in zip(ids, scores.tolist(), sources.tolist(), evidence):
+        reasons = []
+        for i, source, cited in zip(ids, sources.tolist(), evidence):
             movie = movies.get(i, {})
-            reason = explain.similar_reason(source, query["display_title"], query["genres"],
-                                            movie.get("genres", []), movie.get("display_title", ""),
-                                            evidence=cited, query_year=query.get("year"), year=movie.get("year"))
-            recs.append(Recommendation(i, score, reason, movies.get(i)))
-        return movies.get(movie_id), recs
+            reasons.append(explain.similar_reason(
+                source, query["display_title"], query["genres"], movie.get("genres", []),
+                movie.get("display_title", ""), evidence=cited, query_year=query.get("year"), year=movie.get("year")))
+        return tuple(ids), tuple(scores.tolist()), tuple(reasons)
 
     def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None,
                               hide: frozenset[int] = frozenset()) -> list[Recommendation]:

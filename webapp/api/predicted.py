@@ -23,18 +23,19 @@ MOVIE_KEYS = frozenset({"id", "title", "genres", "avg_rating", "num_ratings"})
 def movie_objects(node, found: list[dict]) -> list[dict]:
     """Every dict in the JSON tree `node` that is a movie object of the contract (its keys, an
     integer id and a text title: the OpenAPI document's schema of one is not one). Walked with
-    a stack, looking only into lists and dicts: a feed's 20 results are a hundred values."""
-    stack = [node]
+    a stack, looking only into lists and dicts: a feed's 20 results are a hundred values. The
+    tree is parsed JSON, so its containers are exactly dict and list."""
+    stack = [node] if type(node) is dict or type(node) is list else []
     while stack:
         item = stack.pop()
-        if isinstance(item, dict):
-            if MOVIE_KEYS <= item.keys() and type(item["id"]) is int and isinstance(item["title"], str):
+        if type(item) is dict:
+            if MOVIE_KEYS <= item.keys() and type(item["id"]) is int and type(item["title"]) is str:
                 found.append(item)
                 continue
             item = item.values()
-        elif not isinstance(item, list):
-            continue
-        stack.extend(value for value in item if isinstance(value, (dict, list)))
+        for value in item:  # a loop, not a generator: this walk runs on every bearer response
+            if type(value) is dict or type(value) is list:
+                stack.append(value)
     return found
 
 
@@ -54,7 +55,10 @@ def add_predicted_ratings(response):
     if (response.status_code != 200 or not response.is_json or response.direct_passthrough
             or "bearer" not in request.headers.get("Authorization", "").lower()):
         return response
-    payload = response.get_json(silent=True)
+    try:
+        payload = current_app.json.loads(response.get_data())
+    except ValueError:  # not JSON after all: left as it is
+        return response
     movies = movie_objects(payload, [])
     if not movies:
         return response
