@@ -123,6 +123,13 @@ def test_register_errors(client):
     text = every.get_data(as_text=True)  # all at once: fixing one does not reveal the next
     assert every.status_code == 400 and all(w in text for w in ("username: 3 to 30", "password: at least",
                                                                   "The two passwords differ"))
+    for field in ("username", "password", "confirm"):  # each said under its field, which points to it
+        tag = re.search(rf'<input id="{field}"[^>]*>', text).group(0)
+        assert 'aria-invalid="true"' in tag and f"{field}-error" in tag and f'id="{field}-error"' in text
+    only = client.post("/register", data={"username": "erin", "password": PASSWORD, "confirm": "other"})
+    text = only.get_data(as_text=True)
+    assert 'aria-invalid="true"' in re.search(r'<input id="confirm"[^>]*>', text).group(0)
+    assert 'aria-invalid' not in re.search(r'<input id="username"[^>]*>', text).group(0)
     bad = login_form(client, "dave", "wrong password")
     assert bad.status_code == 401 and "Wrong username or password" in bad.get_data(as_text=True)
 

@@ -12,29 +12,37 @@ from .throttle import check_login_allowed, check_signup_allowed, record_login_fa
 bp = Blueprint("auth", __name__)
 
 
+FIELD_OF = {"invalid_username": "username", "username_taken": "username",
+            "weak_password": "password", "invalid_password": "password"}
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Sign up, log in at once, and go rate a few movies so the feed has something to go on."""
+    """Sign up, log in at once, and go rate a few movies so the feed has something to go on.
+    Every problem is named at once, each under the field it is about."""
     if request.method == "GET":
-        return render_template("register.html", username="", error=None)
+        return render_template("register.html", username="", error=None, problems={})
     username, password = request.form.get("username", ""), request.form.get("password", "")
     try:
         check_signup_allowed()
     except ApiError as exc:
-        return render_template("register.html", username=username, error=exc.message), exc.status, exc.headers
-    problems = [f"Check the {exc}." for exc in accounts.sign_up_problems(username, password)]
+        return render_template("register.html", username=username, error=exc.message, problems={}), \
+            exc.status, exc.headers
+    problems = {FIELD_OF.get(exc.code, "password"): f"Check the {exc}."
+                for exc in accounts.sign_up_problems(username, password)}
     if password != request.form.get("confirm", ""):
-        problems.append("The two passwords differ.")
+        problems["confirm"] = "The two passwords differ."
     status = 400
     if not problems:
         try:
             account = accounts.create(get_db(), username, password)
         except accounts.AccountError as exc:  # taken meanwhile, or a rule the store keeps
             taken = exc.code == "username_taken"
-            problems = ["That username is taken." if taken else f"Check the {exc}."]
+            problems = {FIELD_OF.get(exc.code, "username"): "That username is taken." if taken else f"Check the {exc}."}
             status = 409 if taken else 400
     if problems:  # all at once: fixing one should not reveal the next
-        return render_template("register.html", username=username, error=" ".join(problems)), status
+        summary = "Fix what is marked below." if len(problems) > 1 else next(iter(problems.values()))
+        return render_template("register.html", username=username, problems=problems, error=summary), status
     record_signup()
     log_in(account)
     return redirect(url_for("pages.onboarding"))
