@@ -1,10 +1,12 @@
 """The "movies like X" the model serves (HybridBase's stored lists and their blend) against the
 protocol's vectorised one, and catalogue artefacts that never lead a list."""
+import json
+
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.evaluation import item_protocol as ip
-from recommender.models import Hybrid
+from recommender.models import Hybrid, load_model
 from recommender.models import item_similarity as isim
 from recommender.models.factor_hybrid import FactorHybrid
 from recommender.serving import explain
@@ -107,3 +109,33 @@ def test_a_film_listed_twice_stands_for_itself_once():
     """The more rated copy of a title the catalogue lists twice stands for both."""
     titles = ["Chasing Amy (1997)", "Heat (1995)", "Chasing Amy (1997)", "Heat (1995)", "Alien (1979)"]
     assert isim.same_film(titles, np.array([124, 9, 255, 9, 3])).tolist() == [2, 1, 2, 1, 4]
+
+
+def test_taste_links_films_their_admirers_rate_above_their_habit():
+    """Everyone rated films 0-3 (a season's hits); those who rate 0 above their habit rate 1
+    above it too, and 2 below: taste links 0 with 1, not with 2, where co-ratings see no
+    difference."""
+    rng = np.random.default_rng(0)
+    x = np.zeros((40, 4), dtype=np.float32)
+    for u in range(40):
+        habit = rng.uniform(2.5, 3.5)
+        admirer = u % 2 == 0
+        x[u] = [habit + (1 if admirer else -1), habit + (1 if admirer else -1), habit - (1 if admirer else -1), habit]
+    x = np.clip(np.round(x * 2) / 2, 1, 5)
+    taste = isim.taste_similarity(sp.csr_matrix(x), shrink=0.0)
+    assert taste[0, 1] > 0.5 and taste[0, 2] == 0.0 and np.allclose(np.diag(taste), 0.0)
+    co = isim.corating_similarity(sp.csr_matrix(x), shrink=0.0)
+    assert np.isclose(co[0, 1], co[0, 2])
+    assert not isim.taste_similarity(sp.csr_matrix((3, 4), dtype=np.float32)).any()
+
+
+def test_a_version_saved_with_the_adjusted_cosine_weight_still_loads(tmp_path):
+    """An upgrade must not stop the live version serving: a hybrid saved when the co-rating side
+    had an adjusted cosine (`sim_adjusted`) loads with that param set aside."""
+    x, t, e = synthetic()
+    folder = Hybrid(lam=20.0, lam_cold=200.0, factor_dims=8).fit(x, t, e).save(tmp_path / "hybrid")
+    meta = json.loads((folder / "model.json").read_text())
+    meta["params"]["sim_adjusted"] = 0.25
+    (folder / "model.json").write_text(json.dumps(meta))
+    old = load_model(folder)
+    assert "sim_adjusted" not in old.params and len(old.similar_items(0, 5)[0]) == 5

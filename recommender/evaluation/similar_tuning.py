@@ -1,6 +1,6 @@
 """Choose the few weights of "movies like X" (recommender.models.item_similarity) on the
 validation split of the item-to-item protocol (recommender.evaluation.item_protocol): a grid
-over the co-rating exponent and shrinkage, the weights of the adjusted cosine and of the genres, the text
+over the co-rating exponent and shrinkage, the weights of the taste similarity and of the genres, the text
 weight's curve and where the films of X's kind are sure of their places, on the train part only.
 
 The rule: the protocol's main figure, wrecall@10 (popularity-weighted recall of the films X's
@@ -45,7 +45,7 @@ GRID = {
     "sim_alpha": [0.5, 0.6, 0.7],
     "sim_user_weight": [0.0, 0.5],
     "sim_shrink": [5.0, 20.0],
-    "sim_adjusted": [0.25],
+    "sim_taste": [0.15, 0.25],
     "sim_genre": [0.0, 0.1],
     "sim_kind_rank": [8, 10],  # where the sim_kind_slots films of X's kind are sure to be
     "sim_text": [(0.2, 1.0, 20.0), (0.3, 1.0, 50.0)],  # (sim_text_min, sim_text_max, sim_text_half)
@@ -101,7 +101,7 @@ def tune(train: pd.DataFrame, items: Vocabulary, item_vectors: np.ndarray | None
     collabs: dict[tuple, np.ndarray] = {}
     for values in itertools.product(*(GRID[k] for k in keys)):
         params = _params(dict(zip(keys, values)))
-        key = (params["sim_alpha"], params["sim_shrink"], params["sim_user_weight"], params["sim_adjusted"])
+        key = (params["sim_alpha"], params["sim_shrink"], params["sim_user_weight"], params["sim_taste"])
         if key not in collabs:
             collabs[key] = isim.collaborative_similarity(fold.train, params)
         scores = candidate_scores(fold, item_vectors, titles, genre_lists, params, collabs[key])

@@ -87,6 +87,7 @@ class HybridBase(ServingModel):
         **item_similarity.DEFAULTS,
     }
     INDEX_FILES: ClassVar[dict[str, str]] = {}  # space -> file, for indices the model saves itself
+    retired: ClassVar[frozenset[str]] = frozenset({"sim_adjusted"})  # the adjusted cosine, before sim_taste
 
     def __init__(self, **params):
         super().__init__(**params)

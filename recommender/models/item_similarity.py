@@ -6,8 +6,9 @@
   months, so its hits co-occur with everything; a < 1/2 leans towards the films X's crowd
   rated more than everyone did; the tuning chose the cosine once it read judgment sets, the
   protocol alone 0.7), each person's co-ratings weighed by how few films they rated
-  (`corating_similarity`), plus the adjusted cosine of the stars (do those who rate X
-  above their habit rate Y above it too?). The dense model keeps both items x items; the
+  (`corating_similarity`), plus the taste similarity of the stars, the rating kNN's shrunk
+  Pearson correlation of baseline residuals (do those who rate X above what they and X usually
+  get rate Y above it too? a director's admirers do). The dense model keeps both items x items; the
   large-catalogue one reads the cosine of its ALS item factors instead;
 - series: titles that share their rare words once the year, the article and sequel marks
   ("II", "2", "Part", what follows ":") are set aside: "Alien" / "Aliens" / "Alien 3",
@@ -44,14 +45,15 @@ import scipy.sparse as sp
 
 from . import preferences
 from .base import binary
+from .rating.neighbours import KNNBaseline, baseline_residuals, shrunk_pearson
 
 # chosen by recommender.evaluation.similar_tuning on the validation split of ML-100K's
 # item-to-item protocol, reading the repo's development judgment set (`flask eval --similar
 # --tune-judgments tests/fixtures/similar_judgments.json` prints the run); sim_series and
 # sim_kind_slots are set, not tuned
-DEFAULTS = {"sim_alpha": 0.5, "sim_shrink": 20.0, "sim_user_weight": 0.5, "sim_adjusted": 0.25, "sim_genre": 0.1,
-            "sim_text_min": 0.3, "sim_text_max": 1.0, "sim_text_half": 50.0, "sim_series": 3.0,
-            "sim_kind_slots": 4, "sim_kind_rank": 8}
+DEFAULTS = {"sim_alpha": 0.5, "sim_shrink": 5.0, "sim_user_weight": 0.5, "sim_taste": 0.15, "sim_genre": 0.1,
+            "sim_text_min": 0.2, "sim_text_max": 1.0, "sim_text_half": 20.0, "sim_series": 3.0,
+            "sim_kind_slots": 4, "sim_kind_rank": 10}
 
 # -- titles ------------------------------------------------------------------------------------
 
@@ -64,6 +66,7 @@ TITLE_STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "with
                    "my", "me", "you", "your", "i", "it", "its", "all", "no", "not", "be", "or", "as"}
 MAX_TITLE_DF = 0.01  # a word in more than 1% of titles (at least 10, at most 50) names no series
 MAX_SERIES = 50  # ... nor does a base title shared by more films (pairs grow as its square)
+TASTE_SHRINK = KNNBaseline.defaults["shrinkage"]
 
 
 def base_title(title: str) -> str:
@@ -160,26 +163,20 @@ def corating_similarity(matrix, alpha: float = DEFAULTS["sim_alpha"], shrink: fl
     return sim.astype(np.float32)
 
 
-def adjusted_cosine(matrix, shrink: float = 20.0) -> np.ndarray:
-    """items x items cosine of the ratings centred on each person's mean, over the people who
-    rated both (Sarwar et al. 2001), shrunk by co / (co + shrink): do those who rate X above
-    their habit rate Y above it too? Two films rated in the same season by the same crowd score
-    nothing for that alone."""
-    x = sp.csr_matrix(matrix, dtype=np.float64)
-    x.eliminate_zeros()
-    count = np.diff(x.indptr)
-    mean = np.asarray(x.sum(axis=1)).ravel() / np.maximum(count, 1)
-    centred = x.copy()
-    centred.data = centred.data - np.repeat(mean, count)
-    seen = binary(x).astype(np.float64)
-    squares = centred.copy()
-    squares.data = squares.data ** 2
-    num = (centred.T @ centred).toarray()
-    spread = (squares.T @ seen).toarray()  # [X, Y]: sum of X's centred squares over those who rated both
-    co = (seen.T @ seen).toarray()
-    sim = num / np.sqrt(np.maximum(spread * spread.T, 1e-12)) * co / (co + shrink)
-    np.fill_diagonal(sim, 0.0)
-    return sim.astype(np.float32)
+def taste_similarity(matrix, shrink: float = TASTE_SHRINK) -> np.ndarray:
+    """items x items shrunk Pearson correlation of the stars' baseline residuals (what is left
+    once the mean, the person's bias and the film's are taken out), every pair kept: the rating
+    kNN's similarity (rating.neighbours). Do those who rate X above what they and X usually get
+    rate Y above it too? Two films rated in the same season by the same crowd score nothing for
+    that alone; a director's admirers, rating his films above their habit, link them."""
+    m = sp.csr_matrix(matrix, dtype=np.float64)
+    m.eliminate_zeros()
+    if m.nnz == 0:
+        return np.zeros((m.shape[1], m.shape[1]), dtype=np.float32)
+    defaults = KNNBaseline.defaults
+    _, _, residuals = baseline_residuals(m, float(m.data.mean()), defaults["reg_user"], defaults["reg_item"],
+                                         defaults["epochs"])
+    return shrunk_pearson(residuals, shrink, m.shape[1]).toarray().astype(np.float32)
 
 
 def row_standardised(m: np.ndarray) -> np.ndarray:
@@ -194,11 +191,11 @@ def row_standardised(m: np.ndarray) -> np.ndarray:
 
 def collaborative_similarity(matrix, params: dict) -> np.ndarray:
     """The dense model's co-rating side, items x items: z(asymmetric co-rating cosine) +
-    sim_adjusted z(adjusted cosine), each row standardised."""
+    sim_taste z(taste similarity), each row standardised."""
     sim = row_standardised(corating_similarity(matrix, float(params["sim_alpha"]), float(params["sim_shrink"]),
                                                user_weight=float(params["sim_user_weight"])))
-    if params["sim_adjusted"]:
-        sim += np.float32(params["sim_adjusted"]) * row_standardised(adjusted_cosine(matrix))
+    if params["sim_taste"]:
+        sim += np.float32(params["sim_taste"]) * row_standardised(taste_similarity(matrix))
     return sim
 
 

@@ -63,6 +63,15 @@ def shrunk_pearson(residuals: sp.csr_matrix, shrinkage: float, keep: int) -> sp.
     return out
 
 
+def baseline_residuals(m: sp.csr_matrix, mean: float, reg_user: float, reg_item: float, epochs: int
+                       ) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+    """(user biases, item biases, users x items residuals r - mean - b_u - b_i on the rated
+    cells) of a users x items csr of stars."""
+    b_user, b_item = fit_biases(m, mean, reg_user, reg_item, epochs)
+    residual = m.data - mean - b_user[cell_users(m)] - b_item[m.indices]
+    return b_user, b_item, sp.csr_matrix((residual, m.indices, m.indptr), shape=m.shape)
+
+
 class KNNBaseline(RatingModel):
     """Biases plus the weighted residuals of the person's `k` most similar rated films."""
 
@@ -72,10 +81,8 @@ class KNNBaseline(RatingModel):
 
     def _fit(self, m):
         p = self.params
-        b_user, b_item = fit_biases(m, self.mean, p["reg_user"], p["reg_item"], p["epochs"])
-        residual = m.data - self.mean - b_user[cell_users(m)] - b_item[m.indices]
-        sims = shrunk_pearson(sp.csr_matrix((residual, m.indices, m.indptr), shape=m.shape),
-                              p["shrinkage"], int(p["neighbours"]))
+        b_user, b_item, residuals = baseline_residuals(m, self.mean, p["reg_user"], p["reg_item"], p["epochs"])
+        sims = shrunk_pearson(residuals, p["shrinkage"], int(p["neighbours"]))
         self.arrays.update(item_bias=b_item, sim_indptr=sims.indptr.astype(np.int64),
                            sim_indices=sims.indices.astype(np.int32), sim_values=sims.data.astype(np.float32))
 
