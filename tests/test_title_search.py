@@ -8,8 +8,10 @@ from recommender.text.titles import main_title, search_key
 
 TITLES = ["Star Wars", "The Empire Strikes Back", "Return of the Jedi", "The Godfather",
           "The Godfather: Part II", "Amélie", "Starship Troopers", "Stargate", "Wars of the Roses",
-          "Alien", "Aliens", "2001: A Space Odyssey", "Titanic", "Titanic", "Seven (Se7en)", "Seven Years in Tibet"]
-YEARS = [1977, 1980, 1983, 1972, 1974, 2001, 1997, 1994, 1989, 1979, 1986, 1968, 1953, 1997, 1995, 1997]
+          "Alien", "Aliens", "2001: A Space Odyssey", "Titanic", "Titanic", "Seven (Se7en)", "Seven Years in Tibet",
+          "Twelve Monkeys", "Die Hard 2", "Malcolm X"]
+YEARS = [1977, 1980, 1983, 1972, 1974, 2001, 1997, 1994, 1989, 1979, 1986, 1968, 1953, 1997, 1995, 1997,
+         1995, 1990, 1992]
 
 
 def index(popularity=None):
@@ -35,6 +37,18 @@ def test_prefixes_and_typos():
     assert titles(idx.search("stra wars")) == ["Star Wars"]
     assert titles(idx.search("godfater"))[:2] == ["The Godfather", "The Godfather: Part II"]
     assert titles(idx.search("jedi return")) == ["Return of the Jedi"]
+
+
+def test_a_number_is_found_in_any_of_its_forms():
+    """A sequel's number as people type it, whatever the title has: digit, roman numeral, word."""
+    idx = index()
+    assert titles(idx.search("godfather 2")) == ["The Godfather: Part II"]
+    assert titles(idx.search("godfather two")) == ["The Godfather: Part II"]
+    assert titles(idx.search("12 monkeys")) == ["Twelve Monkeys"]
+    assert titles(idx.search("die hard ii")) == ["Die Hard 2"]
+    assert titles(idx.search("7"))[:2] == ["Seven (Se7en)", "Seven Years in Tibet"]
+    assert titles(idx.search("malcolm 10")) == []  # X is a letter here, not ten
+    assert idx.meant("godfather 2") == TITLES.index("The Godfather: Part II")
 
 
 def test_a_year_typed_with_the_title_picks_the_film_of_that_year():

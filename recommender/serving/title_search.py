@@ -92,6 +92,16 @@ def as_typed(key: str) -> str:
     return _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), key)
 
 
+# A number as people type it in a title, any of its forms: "godfather 2" is The Godfather: Part
+# II, "12 monkeys" is Twelve Monkeys, "die hard ii" is Die Hard 2. No roman "i" (the word I),
+# "x" nor "v" (Malcolm X, Generation X, "V" alone): they read as letters more often than numbers.
+_NUMBERS = [("1", "one"), ("2", "ii", "two"), ("3", "iii", "three"), ("4", "iv", "four"), ("5", "five"),
+            ("6", "vi", "six"), ("7", "vii", "seven"), ("8", "viii", "eight"), ("9", "ix", "nine"),
+            ("10", "ten"), ("11", "eleven"), ("12", "twelve"), ("13", "thirteen"), ("20", "twenty"),
+            ("100", "hundred"), ("1000", "thousand")]
+_SAME_NUMBER = {form: forms for forms in _NUMBERS for form in forms}
+
+
 def _deletions(word: str) -> set[str]:
     """The word and every form of it with one letter removed."""
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
@@ -125,7 +135,8 @@ class TitleIndex:
             for genre in genres:
                 self.by_genre.setdefault(genre, set()).add(movie_id)
             for word in set(key.split()) | set(typed.split()):  # "its" finds It's a Wonderful Life
-                self.postings.setdefault(word, set()).add(movie_id)
+                for form in _SAME_NUMBER.get(word, (word,)):  # "2" finds Part II
+                    self.postings.setdefault(form, set()).add(movie_id)
         # Within a tier: most-rated first, then by key and id; one int per movie, so ranking the
         # ~20,000 matches of "the" in a 62k catalogue compares pairs, not 4-tuples with strings.
         order = sorted(self.keys, key=lambda m: (-self.popularity[m], self.keys[m], m))
