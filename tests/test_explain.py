@@ -54,3 +54,13 @@ def test_a_reason_names_a_liked_film_of_the_picks_kind_that_raised_it_nearly_as_
     kin = np.array([[False, True, False]] * 3)
     assert strongest(c, np.array([10, 11, 12]), kin).tolist() == [11, 10, -1]
     assert strongest(c, np.array([10, 11, 12])).tolist() == [10, 10, -1]
+
+
+def test_a_reason_cites_a_film_without_its_alternative_title():
+    """"People who loved Nosferatu …", not "… Nosferatu (Nosferatu, eine Symphonie des Grauens) …"."""
+    long = "Nosferatu (Nosferatu, eine Symphonie des Grauens)"
+    assert explain.similar_reason(explain.SOURCE_CORATING, long, evidence=(12, 4.1)) \
+        == "People who loved Nosferatu gave it 4.1★ on average (12 of them)"
+    assert explain.because_you_rated(long, 5.0) == "Because you rated Nosferatu 5★"
+    assert explain.loved_along_with(long, 7).endswith("they loved Nosferatu too")
+    assert explain.kind_phrase(long, ["Horror"], ["Horror"]) == "Also a horror film, like Nosferatu"

@@ -8,6 +8,7 @@ from functools import lru_cache
 from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (service reads explain.SOURCE_CONTENT)
 from recommender.models.hybrid_base import SOURCE_SERIES
 from recommender.models.item_similarity import SOURCE_KIND
+from recommender.text.titles import main_title
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
              "les", "el", "de", "der", "die", "das", "il", "for", "with", "at", "by", "from",
@@ -51,7 +52,7 @@ def loved_along_with(title: str, people: int) -> str:
     favourites match yours" beside picks of dozens)."""
     if people < FEW_PEOPLE:
         return PEOPLE_LIKE_YOU
-    return f"Loved by {people} people whose favourites match yours; they loved {title} too"
+    return f"Loved by {people} people whose favourites match yours; they loved {main_title(title)} too"
 
 
 WELL_LIKED = "Popular and well rated"
@@ -85,7 +86,7 @@ def rated_by(num_ratings: int) -> str:
 @lru_cache(maxsize=16384)
 def because_you_rated(title: str, rating: float | None = None) -> str:
     """"Because you rated Alien 5★"."""
-    return f"Because you rated {title}" + (f" {stars(rating)}" if rating is not None else "")
+    return f"Because you rated {main_title(title)}" + (f" {stars(rating)}" if rating is not None else "")
 
 
 # how a genre reads in "Also a 1970s crime drama": adjectives first, the noun last
@@ -140,7 +141,7 @@ def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[
     genre = min(shared, key=lambda g: GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY))
     word = GENRE_PHRASE.get(genre, genre.lower())
     phrase = word + ("" if word in NOUN_GENRES else " film")
-    return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {query_title}"
+    return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {main_title(query_title)}"
 
 
 def kind_of_liked(movie: dict, liked: Sequence[dict]) -> str:
@@ -183,16 +184,18 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     (the genre X is rarest in): "Also a western, like Dances with Wolves: 4.1★ from 23 who loved
     it" (the evidence when there is some); text:
     "Also a 1970s crime drama" (the decade and genres both share), else the title words both
-    share ("Matches: alien").
+    share ("Matches: alien"). A title is cited without its alternative title ("Nosferatu", not
+    "Nosferatu (Nosferatu, eine Symphonie des Grauens)").
     """
+    cited = main_title(query_title)
     if source == SOURCE_SERIES:
-        return f"Same series as {query_title}"
+        return f"Same series as {cited}"
     if source == SOURCE_CORATING:
         if evidence is not None and evidence[0] > 0:
             fans, mean = evidence
-            return (f"People who loved {query_title} gave it {mean:.1f}★ on average "
+            return (f"People who loved {cited} gave it {mean:.1f}★ on average "
                     f"({fans} {'of them' if fans > 1 else 'person'})")
-        return f"Often liked together with {query_title}"
+        return f"Often liked together with {cited}"
     if source == SOURCE_KIND and (kind := kind_phrase(query_title, query_genres, genres)):
         if evidence is not None and evidence[0] > 0:
             return f"{kind}: {evidence[1]:.1f}★ from {evidence[0]} who loved it"
@@ -201,7 +204,7 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     if alike:
         return alike
     terms = [w for w in shared_keywords(query_title, title)]
-    return "Matches: " + ", ".join(terms) if terms else f"Similar to {query_title}"
+    return "Matches: " + ", ".join(terms) if terms else f"Similar to {cited}"
 
 
 @lru_cache(maxsize=64)
