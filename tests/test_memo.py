@@ -79,3 +79,15 @@ def test_a_remembered_list_shows_the_counts_and_titles_of_now(rec):  # noqa: F81
     rec.db.conn.commit()
     assert any("The Godfather" in r.reason for r in similar)
     assert any("The Godfather, Part Zero" in r.reason for r in rec.similar(GODFATHER, 5))
+
+
+def test_a_remembered_similar_list_hands_out_copies(rec):  # noqa: F811
+    """A page sets the person's predicted stars on its cards' movie dicts: the next person's
+    /similar, answered from the memo, must not see them."""
+    query, first = rec.similar_to(GODFATHER, 5)
+    query["predicted_rating"] = 1.0
+    for r in first:
+        r.movie["predicted_rating"] = 1.0
+    again_query, again = rec.similar_to(GODFATHER, 5)
+    assert [r.movie_id for r in again] == [r.movie_id for r in first]
+    assert "predicted_rating" not in again_query and not any("predicted_rating" in r.movie for r in again)

@@ -77,3 +77,24 @@ def test_catalogue_signature_moves_with_the_movies_not_the_ratings(app):
     db["movies"].delete(9001)
     assert len({before, added, retitled, catalogue.signature(db)}) == 4
     db.close()
+
+
+def test_the_counts_version_moves_with_every_rating_change_and_only_then(app):
+    """catalogue.versions' second number: a remembered "movies like X" shows the films' counts
+    and averages while it stays, so it must move with every rating written, changed or removed,
+    and stay for a rating given again with the same stars (nothing changed)."""
+    from recommender.store import catalogue
+
+    db = store.connect(app.config["DATABASE"])
+    user = db["users"].insert({"username": "counts", "password_hash": "x"}).last_pk
+    seen = [catalogue.versions(db)]
+    for change in (lambda: user_ratings.put(db, user, 3, 5.0), lambda: user_ratings.put(db, user, 3, 2.0),
+                   lambda: user_ratings.delete(db, user, 3)):
+        change()
+        seen.append(catalogue.versions(db))
+    assert len({counts for _, counts in seen}) == 4 and len({sig for sig, _ in seen}) == 1
+    user_ratings.put(db, user, 4, 4.0)
+    kept = catalogue.versions(db)
+    user_ratings.put(db, user, 4, 4.0)
+    assert catalogue.versions(db) == kept
+    db.close()

@@ -94,6 +94,12 @@ def _unrated(rows: np.ndarray, rated: np.ndarray) -> np.ndarray:
     return np.array([r for r in rows.tolist() if r >= 0 and r not in seen], dtype=np.int64)
 
 
+def _copy(movie: dict | None) -> dict | None:
+    """A movie dict of a remembered answer, to be changed by no one but this request (a page
+    sets the person's predicted stars on its cards)."""
+    return None if movie is None else dict(movie)
+
+
 def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Recommendation]:
     """`recs` carrying the catalogue rows already read for their reasons, so the caller's
     response needs no second query (catalogue.with_movies uses them)."""
@@ -362,44 +368,42 @@ class Recommender:
     @_finite_scores
     def similar_to(self, movie_id: int, k: int = 10, genre: str | None = None, *,
                    hide: frozenset[int] = frozenset()) -> tuple[dict | None, list[Recommendation]]:
-        """`movie_id`'s catalogue row (None: no such movie) and `similar`. `hide` goes to the
-        model as exclusions, so k neighbours still come back. A film in the index has its list
-        and reasons from the version's memo, and its rows from one catalogue query."""
+        """`movie_id`'s catalogue row (None: no such movie) and `similar`, from one catalogue query.
+        `hide` goes to the model as exclusions, so k neighbours still come back. A film in the
+        index has its answer from the version's memo while nothing it shows changed; its movie
+        dicts are copies, which a page may decorate for its person."""
         row = int(self.index.rows([movie_id])[0]) if self.index is not None else -1
         if row < 0:
             recs = self._similar_to_new_movie(movie_id, k, genre, hide)
             movies = self._titles([movie_id, *(r.movie_id for r in recs)])
             return movies.get(movie_id), _with_movie(recs, movies)
-        key = ("similar", row, k, genre, hide, catalogue.signature(self.db))
-        read: dict[int, dict] = {}  # the catalogue rows a miss reads for its reasons
-        ids, scores, reasons = self.index.memo.get(key, lambda: self._similar_rows(row, movie_id, k, genre, hide, read))
-        movies = read or self._titles([movie_id, *ids])
-        return movies.get(movie_id), [Recommendation(i, s, r, movies.get(i)) for i, s, r in zip(ids, scores, reasons)]
+        key = ("similar", row, k, genre, hide, catalogue.versions(self.db))
+        query, recs = self.index.memo.get(key, lambda: self._similar_rows(row, movie_id, k, genre, hide))
+        return _copy(query), [Recommendation(r.movie_id, r.score, r.reason, _copy(r.movie)) for r in recs]
 
-    def _similar_rows(self, row: int, movie_id: int, k: int, genre: str | None, hide: frozenset[int],
-                      read: dict[int, dict]) -> tuple[tuple[int, ...], tuple[float, ...], tuple[str, ...]]:
-        """The ids, scores and reasons of `similar_to` for a film in the index: the same for
-        every request while the version and the catalogue's titles stay (the memo's key holds
-        both); only the films' rating counts and averages are read for each request. The
-        catalogue rows read for the reasons go into `read`, for this request's answer."""
+    def _similar_rows(self, row: int, movie_id: int, k: int, genre: str | None,
+                      hide: frozenset[int]) -> tuple[dict | None, tuple[Recommendation, ...]]:
+        """`similar_to` of a film in the index, worked out: the same answer for every request
+        while the version, the catalogue's titles and everyone's ratings stay (the memo's key
+        holds all three: a rating anywhere changes some film's count or average)."""
         exclude = None if genre is None and not hide else np.flatnonzero(~self._allowed(genre, hide))
         rows, scores, sources = self.index.model.similar_items(row, k, exclude=exclude)
         keep = np.isfinite(scores)
         rows, scores, sources = rows[keep], scores[keep], sources[keep]
         ids = self.index.items.terms(rows).tolist()
         movies = self._titles([movie_id, *ids])
-        read.update(movies)
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
         evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
         evidence = evidence_of(row, rows) if evidence_of is not None else None
         evidence = [None] * len(ids) if evidence is None else list(zip(evidence[0].tolist(), evidence[1].tolist()))
-        reasons = []
-        for i, source, cited in zip(ids, sources.tolist(), evidence):
+        recs = []
+        for i, score, source, cited in zip(ids, scores.tolist(), sources.tolist(), evidence):
             movie = movies.get(i, {})
-            reasons.append(explain.similar_reason(
-                source, query["display_title"], query["genres"], movie.get("genres", []),
-                movie.get("display_title", ""), evidence=cited, query_year=query.get("year"), year=movie.get("year")))
-        return tuple(ids), tuple(scores.tolist()), tuple(reasons)
+            reason = explain.similar_reason(source, query["display_title"], query["genres"],
+                                            movie.get("genres", []), movie.get("display_title", ""),
+                                            evidence=cited, query_year=query.get("year"), year=movie.get("year"))
+            recs.append(Recommendation(i, score, reason, movies.get(i)))
+        return movies.get(movie_id), tuple(recs)
 
     def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None,
                               hide: frozenset[int] = frozenset()) -> list[Recommendation]:

@@ -86,6 +86,26 @@ CREATE TRIGGER IF NOT EXISTS ratings_stats_update AFTER UPDATE OF rating, movie_
     WHERE id = NEW.movie_id;
 END;
 
+-- A counter bumped by every rating written, moved or removed: the films' counts and averages
+-- above change with it and with nothing else, so a server may keep the ones it read until it
+-- moves (recommender.store.catalogue.versions).
+CREATE TABLE IF NOT EXISTS counts_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    changes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counts_version (id, changes) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS counts_version_insert AFTER INSERT ON ratings BEGIN
+    UPDATE counts_version SET changes = changes + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS counts_version_delete AFTER DELETE ON ratings BEGIN
+    UPDATE counts_version SET changes = changes + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS counts_version_update AFTER UPDATE OF rating, movie_id ON ratings
+WHEN OLD.rating IS NOT NEW.rating OR OLD.movie_id IS NOT NEW.movie_id
+BEGIN  -- a re-import rewrites every rating with the same stars: no change
+    UPDATE counts_version SET changes = changes + 1 WHERE id = 1;
+END;
+
 -- A counter bumped whenever a movie is added, removed or retitled: caches of the catalogue (the
 -- title index of every worker) read it on each lookup to know they are stale, in O(1) instead
 -- of counting the movies. The rating aggregates above are left out: they change with every rating.
