@@ -126,6 +126,9 @@ def test_register_errors(client):
     for field in ("username", "password", "confirm"):  # each said under its field, which points to it
         tag = re.search(rf'<input id="{field}"[^>]*>', text).group(0)
         assert 'aria-invalid="true"' in tag and f"{field}-error" in tag and f'id="{field}-error"' in text
+        assert ("autofocus" in tag) == (field == "username")  # the first to fix has the focus
+    spaced = client.post("/register", data={"username": "noir fan!", "password": PASSWORD, "confirm": PASSWORD})
+    assert "not a space, &#39;!&#39;" in spaced.get_data(as_text=True)  # what is wrong, not the rule again
     only = client.post("/register", data={"username": "erin", "password": PASSWORD, "confirm": "other"})
     text = only.get_data(as_text=True)
     assert 'aria-invalid="true"' in re.search(r'<input id="confirm"[^>]*>', text).group(0)

@@ -85,7 +85,7 @@ def test_films_of_xs_kind_are_sure_of_their_places_in_both_families():
 
 def test_kind_reasons_name_the_rarest_shared_genre_and_the_evidence():
     assert explain.similar_reason(isim.SOURCE_KIND, "Scream", ["Horror", "Thriller"], ["Horror", "Mystery", "Thriller"],
-                                  evidence=(12, 3.75)) == "Also a horror film, like Scream: 3.8★ from 12 who loved it"
+                                  evidence=(12, 3.75)) == "Also a horror film, like Scream: 3.8★ from 12 who loved Scream"
     assert explain.similar_reason(isim.SOURCE_KIND, "Toy Story", ["Animation", "Children's", "Comedy"],
                                   ["Animation", "Children's", "Musical"]) == "Also an animated film, like Toy Story"
 

@@ -182,7 +182,7 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     series: "Same series as Alien"; co-ratings with `evidence` (how many who loved X rated it,
     their mean stars): "People who loved Heat gave it 4.3★ on average (212 of them)"; X's kind
     (the genre X is rarest in): "Also a western, like Dances with Wolves: 4.1★ from 23 who loved
-    it" (the evidence when there is some); text:
+    Dances with Wolves" (the evidence when there is some: "who loved it" read as the pick); text:
     "Also a 1970s crime drama" (the decade and genres both share), else the title words both
     share ("Matches: alien"). A title is cited without its alternative title ("Nosferatu", not
     "Nosferatu (Nosferatu, eine Symphonie des Grauens)").
@@ -198,7 +198,7 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
         return f"Often liked together with {cited}"
     if source == SOURCE_KIND and (kind := kind_phrase(query_title, query_genres, genres)):
         if evidence is not None and evidence[0] > 0:
-            return f"{kind}: {evidence[1]:.1f}★ from {evidence[0]} who loved it"
+            return f"{kind}: {evidence[1]:.1f}★ from {evidence[0]} who loved {cited}"
         return kind
     alike = alike_phrase(query_genres, genres, query_year, year)
     if alike:

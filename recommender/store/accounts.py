@@ -64,6 +64,18 @@ def normalize_username(username: object) -> str:
     return unicodedata.normalize("NFKC", username.strip())
 
 
+def _username_fault(name: str) -> str:
+    """What is wrong with a username USERNAME_RE refuses, in words: a walkthrough was shown the
+    rule again ("3 to 30 letters, digits…") whether the name was empty, short or had a space."""
+    if not name:
+        return "required (3 to 30 letters, digits, '.', '_' or '-')"
+    others = sorted({ch for ch in name if not re.fullmatch(r"[\w.-]", ch)})
+    if others:
+        shown = ", ".join("a space" if ch.isspace() else f"'{ch}'" for ch in others)
+        return f"only letters, digits, '.', '_' or '-' (not {shown})"
+    return f"3 to 30 characters (this one has {len(name)})"
+
+
 def sign_up_problems(username: object, password: object) -> list[AccountError]:
     """Every sign-up rule `username` and `password` break (the username's first, then the
     password's), shared by the API, which names the first, and the register page, which names
@@ -72,7 +84,7 @@ def sign_up_problems(username: object, password: object) -> list[AccountError]:
     try:
         name = normalize_username(username)
         if not USERNAME_RE.fullmatch(name):
-            raise AccountError("invalid_username", "username: 3 to 30 letters, digits, '.', '_' or '-'")
+            raise AccountError("invalid_username", f"username: {_username_fault(name)}")
     except AccountError as exc:
         problems.append(exc)
         name = username if isinstance(username, str) else ""
