@@ -22,7 +22,8 @@ from zxcvbn import zxcvbn
 from recommender import store
 from recommender.store import login_attempts
 
-USERNAME_RE = re.compile(r"[\w.-]{3,30}")  # \w: unicode letters and digits, and "_"
+USERNAME_CHAR = r"[\w.-]"  # \w: unicode letters and digits, and "_"
+USERNAME_RE = re.compile(USERNAME_CHAR + "{3,30}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MIN_GUESSABILITY_SCORE = 2  # zxcvbn's 0-4 scale: 0 and 1 are "too guessable" / "very guessable"
 ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the prefix is what it judges
@@ -69,7 +70,7 @@ def _username_fault(name: str) -> str:
     rule again ("3 to 30 letters, digits…") whether the name was empty, short or had a space."""
     if not name:
         return "required (3 to 30 letters, digits, '.', '_' or '-')"
-    others = sorted({ch for ch in name if not re.fullmatch(r"[\w.-]", ch)})
+    others = sorted({ch for ch in name if not re.fullmatch(USERNAME_CHAR, ch)})
     if others:
         shown = ", ".join("a space" if ch.isspace() else f"'{ch}'" for ch in others)
         return f"only letters, digits, '.', '_' or '-' (not {shown})"
