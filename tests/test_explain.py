@@ -8,14 +8,15 @@ HEAT = {"display_title": "Heat", "genres": ["Action", "Crime", "Thriller"]}
 
 def test_a_pick_of_a_liked_films_kind_names_the_rarest_genre_they_share():
     pick = {"genres": ["Drama", "Western"], "num_ratings": 3, "avg_rating": 1.0}
-    assert explain.kind_of_liked(pick, [HEAT, DANCES]) == "Also a western, like Dances with Wolves"
+    assert explain.like_a_liked_film(pick["genres"], [HEAT, DANCES]) == "Also a western, like Dances with Wolves"
 
 
 def test_popular_and_well_rated_only_when_it_is():
     liked = [HEAT]
-    assert explain.kind_of_liked({"genres": ["Musical"], "num_ratings": 400, "avg_rating": 4.1}, liked) \
+    assert explain.like_a_liked_film(["Musical"], liked) is None
+    assert explain.popular_or_yours({"genres": ["Musical"], "num_ratings": 400, "avg_rating": 4.1}) \
         == explain.WELL_LIKED
-    assert explain.kind_of_liked({"genres": ["Musical"], "num_ratings": 5, "avg_rating": 4.6}, liked) \
+    assert explain.popular_or_yours({"genres": ["Musical"], "num_ratings": 5, "avg_rating": 4.6}) \
         == explain.FOR_YOUR_RATINGS
 
 

@@ -144,16 +144,10 @@ def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[
     return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {main_title(query_title)}"
 
 
-def kind_of_liked(movie: dict, liked: Sequence[dict]) -> str:
-    """Why a feed pick that no one liked film raised is there (genre taste, predicted stars):
-    "Also a western, like Dances with Wolves", the liked film sharing the pick's rarest genre;
-    "Popular and well rated" only when it is; else what the person's ratings say of it."""
-    return like_a_liked_film(movie.get("genres") or (), liked) or popular_or_yours(movie)
-
-
 def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | None:
-    """kind_of_liked's "Also a western, like Dances with Wolves" for a pick of `genres`: the
-    liked film sharing its rarest genre; None when none shares one. It reads only titles and
+    """Why a feed pick that no one liked film raised is there (genre taste, predicted stars):
+    "Also a western, like Dances with Wolves", the liked film sharing the rarest of the pick's
+    `genres`; None when none shares one (then `popular_or_yours`). It reads only titles and
     genres, so it holds while the catalogue's titles do."""
     best = None
     for film in liked:
@@ -166,8 +160,8 @@ def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | Non
 
 
 def popular_or_yours(movie: dict) -> str:
-    """kind_of_liked without a liked film of the pick's kind: "Popular and well rated" only when
-    the film's ratings, as they are now, say so."""
+    """Why a feed pick is there when no liked film shares its kind: "Popular and well rated" only
+    when the film's ratings, as they are now, say so; else what the person's ratings say of it."""
     if (movie.get("num_ratings") or 0) >= WELL_LIKED_RATINGS and (movie.get("avg_rating") or 0) >= WELL_LIKED_STARS:
         return WELL_LIKED
     return FOR_YOUR_RATINGS
