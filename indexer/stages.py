@@ -161,6 +161,8 @@ def fit_rating(movies: pd.DataFrame, ratings: pd.DataFrame, folder: Path, root: 
     for column in ("user_id", "movie_id", "rating"):
         digest.update(np.ascontiguousarray(rated[column].to_numpy()).tobytes())
     digest.update(np.ascontiguousarray(items.ids).tobytes())
+    item_genres = genre_matrix(movies["genres"])[1]
+    digest.update(np.ascontiguousarray(item_genres).tobytes())
     try:
         cached = json.loads(cache.read_text())
         tuned = cached["result"] if cached.get("digest") == digest.hexdigest() else None
@@ -168,14 +170,14 @@ def fit_rating(movies: pd.DataFrame, ratings: pd.DataFrame, folder: Path, root: 
         tuned = None
     if tuned is None:
         report("  tuning the rating model on a validation split of the ratings")
-        tuned = rating_models.tune(matrix, report=lambda line: report("    " + line))
+        tuned = rating_models.tune(matrix, report=lambda line: report("    " + line), item_genres=item_genres)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
         tmp.write_text(json.dumps({"digest": digest.hexdigest(), "result": tuned}, indent=1))
         os.replace(tmp, cache)
     else:
         report("  ratings unchanged since the last rating-model tuning: reusing its params")
-    model = rating_models.RatingBlend(**tuned["params"]).fit(matrix)
+    model = rating_models.RatingBlend(**tuned["params"]).fit(matrix, item_genres)
     model.save(folder / RATING_DIR)
     report(f"  rating model fitted on {matrix.nnz} ratings (validation RMSE "
            f"{tuned['validation'].get('blend', 'not measured: too many ratings to fit twice')})")

@@ -62,6 +62,12 @@ class Person:
     def hide(self, movie: int) -> None:
         assert self.client.put(f"/api/hidden/{movie}", headers=self.headers).status_code in (200, 201)
 
+    def stars(self, movie: int) -> float:
+        """The stars the movie's card would show this person."""
+        response = self.client.get(f"/api/movies/{movie}", headers=self.headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["predicted_rating"]
+
     def feed(self) -> list[dict]:
         response = self.client.get(f"/api/feed?k={FEED}", headers=self.headers)
         assert response.status_code == 200, response.get_json()
@@ -146,6 +152,22 @@ def test_eight_disliked_horror_films_keep_horror_out(app, catalogue):
     person.rate(best_known(app, "Children's", 3), 5.0)
     feed = person.feed()
     assert share(feed, catalogue, "Horror") == 0, [r["movie"]["title"] for r in feed]
+
+
+def test_the_stars_on_the_cards_follow_the_kinds_rated(app):
+    """Five westerns at 5 stars and six horror films at 1: the next westerns read at least a
+    star above the next horror films (half a star, when the person's bias followed their
+    average), and a lone further horror rating does not pull the westerns down with it."""
+    person = Person(app)
+    westerns, horror = best_known(app, "Western", 10), best_known(app, "Horror", 10)
+    person.rate(westerns[:5], 5.0)
+    person.rate(horror[:6], 1.0)
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    western_stars = median([person.stars(m) for m in westerns[5:]])
+    horror_stars = median([person.stars(m) for m in horror[6:]])
+    assert western_stars >= horror_stars + 1.0, (western_stars, horror_stars)
+    person.rate(horror[6:7], 1.0)
+    assert median([person.stars(m) for m in westerns[5:]]) >= western_stars - 0.1
 
 
 def test_a_disliked_film_does_not_bring_its_sequel(app, catalogue):

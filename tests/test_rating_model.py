@@ -8,6 +8,7 @@ from recommender.models.rating import (
     Biases,
     GlobalMean,
     ItemMean,
+    GenreNeighbours,
     KNNBaseline,
     RatingBlend,
     UserMean,
@@ -16,10 +17,10 @@ from recommender.models.rating import (
 )
 from recommender.models.rating.baselines import fit_biases
 from recommender.models.rating.blend import (
-    DEFAULT_WEIGHTS,
     LARGE_MF,
     NEWCOMER_REVEAL,
     blend_weights,
+    default_weights,
     newcomer_histories,
     validation_cells,
 )
@@ -218,7 +219,9 @@ def test_validation_cells_split_train_only_and_keep_everyone(low_rank):
 def test_tune_picks_from_its_grids_and_blends(low_rank):
     stars, observed = low_rank
     tuned = tune(_matrix(stars, observed))
-    assert set(tuned["params"]) == {"mf", "knn", "use_knn", "weights"} and len(tuned["params"]["weights"]) == 12
+    assert set(tuned["params"]) == {"mf", "knn", "use_knn", "components", "weights"}
+    assert tuned["params"]["components"] == ["mf", "knn", "biases", "genres"] and len(tuned["params"]["weights"]) == 15
+    assert "reg_genre" not in tuned["params"]["mf"]  # no genres given: MF has no genre weights
     assert tuned["validation"]["blend"] <= tuned["validation"]["biases"] + 1e-9
     assert not tune(_matrix(stars, observed), max_knn_items=10)["params"]["use_knn"]
     large = tune(_matrix(stars, observed), large_ratings=100)  # a huge store: one cheap MF setting
@@ -241,7 +244,7 @@ def test_blend_weights_use_no_more_features_than_the_cells_carry():
     assert np.allclose(blend_weights(design, stars), np.linalg.lstsq(design, stars, rcond=None)[0])
     few = blend_weights(design[:300], stars[:300])
     assert np.count_nonzero(few[4:]) == 0 and np.count_nonzero(few[:4]) == 4
-    assert blend_weights(design[:30], stars[:30]).tolist() == DEFAULT_WEIGHTS
+    assert blend_weights(design[:30], stars[:30]).tolist() == default_weights(3)
     without_knn = design[:30].copy()
     without_knn[:, 2] = 0.0
     assert blend_weights(without_knn, stars[:30]).tolist() == [0.0, 1.0] + [0.0] * 10
@@ -258,3 +261,58 @@ def test_the_blend_also_learns_from_people_with_five_ratings(low_rank):
     assert (counts[chosen] == NEWCOMER_REVEAL).all() and counts.sum() == NEWCOMER_REVEAL * len(chosen)
     kept = histories.tocoo()
     assert np.array_equal(np.asarray(m[kept.row, kept.col]).ravel(), kept.data)  # their own stars
+
+
+def _two_kinds():
+    """Films 0-9 of genre 0, films 10-19 of genre 1; 60 people, each rating some of both kinds
+    near 3.5 with their own taste for each kind."""
+    rng = np.random.default_rng(7)
+    genres = np.zeros((20, 2))
+    genres[:10, 0] = genres[10:, 1] = 1
+    taste = rng.normal(0, 1, (60, 2))
+    stars = np.clip(np.round(3.5 + taste @ genres.T + rng.normal(0, 0.3, (60, 20))), 1, 5)
+    return stars, rng.random(stars.shape) < 0.6, genres
+
+
+def test_a_persons_stars_on_one_kind_move_that_kind_only():
+    """Five of one kind at 5 stars and five of the other at 1: the genre neighbours and MF's
+    genre weights put the next film of the first kind above the person's average and the next
+    of the second below it, where the biases give both the same lift from the person's mean."""
+    stars, observed, genres = _two_kinds()
+    m = _matrix(stars, observed)
+    history, own = np.r_[0:5, 10:15], np.r_[[5.0] * 5, [1.0] * 5]
+    biases = Biases().fit(m)
+    liked_kind, other_kind = 7, 17
+    for model in (GenreNeighbours().fit(m, genres), BiasedMF(factors=2, reg_genre=0.3).fit(m, genres)):
+        plain = biases.predict(history, own, [liked_kind, other_kind])
+        predicted = model.predict(history, own, [liked_kind, other_kind])
+        assert predicted[0] > plain[0] + 0.5 and predicted[1] < plain[1] - 0.5, model.kind
+    # no genres given: the genre neighbours are the biases, MF has no genre weights
+    assert np.allclose(GenreNeighbours().fit(m).predict(history, own, np.arange(20)),
+                       biases.predict(history, own, np.arange(20)))
+    assert np.allclose(BiasedMF(factors=2, reg_genre=0.3).fit(m).predict(history, own, np.arange(20)),
+                       BiasedMF(factors=2).fit(m).predict(history, own, np.arange(20)))
+
+
+def test_genre_parts_save_load_and_tune(tmp_path):
+    stars, observed, genres = _two_kinds()
+    m = _matrix(stars, observed)
+    tuned = tune(m, item_genres=genres)
+    assert tuned["params"]["mf"]["reg_genre"] > 0 and "genres" in tuned["validation"]
+    model = RatingBlend(**tuned["params"]).fit(m, genres)
+    loaded = load_rating_model(model.save(tmp_path / "blend"))
+    assert np.array_equal(loaded.predict([1, 12], [5.0, 1.0], np.arange(20)),
+                          model.predict([1, 12], [5.0, 1.0], np.arange(20)))
+    with pytest.raises(ValueError, match="genre rows"):
+        Biases().fit(m, genres[:5])
+
+
+def test_a_version_saved_before_the_genre_parts_blends_its_three(low_rank, tmp_path):
+    """rating.json of an older version: 12 weights, no `components`."""
+    stars, observed = low_rank
+    m = _matrix(stars, observed)
+    weights = [0.0, 0.4, 0.3, 0.3] + [0.0] * 8
+    old = RatingBlend(mf={"factors": 3}, knn={"k": 5}, weights=weights).fit(m)
+    assert old.params["components"] == ["mf", "knn", "biases"] and set(old.parts) == {"mf", "knn", "biases"}
+    parts = [old.parts[name].predict([1, 2], [5.0, 1.0], [4]) for name in ("mf", "knn", "biases")]
+    assert old.predict([1, 2], [5.0, 1.0], [4])[0] == pytest.approx(0.4 * parts[0][0] + 0.3 * parts[1][0] + 0.3 * parts[2][0])

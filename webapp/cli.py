@@ -204,19 +204,23 @@ def _eval_ratings(train_csv: str | None, test_csv: str | None, dump_predictions:
         test = offline_eval.read_ratings_csv(test_csv) if test_csv else None
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    ratings = None
-    if train is None:
-        db = store.connect(current_app.config["DATABASE"])
-        try:
+    ratings, catalogue = None, None
+    db = store.connect(current_app.config["DATABASE"])
+    try:
+        movies = store.movies_frame(db)
+        catalogue = (movies["id"].to_numpy(), movies["genres"].tolist()) if len(movies) else None
+        if train is None:
             ratings = ratings_stream.ratings_frame(db)
-        except sqlite3.OperationalError:  # a store never imported into has no tables yet
-            ratings = pd.DataFrame({"user_id": []})
-        finally:
-            db.close()
+    except (sqlite3.OperationalError, pd.errors.DatabaseError):  # a store never imported into has no tables yet
+        ratings = pd.DataFrame({"user_id": []})
+    finally:
+        db.close()
+    if train is None:
         ratings = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]  # the release's users, not the site's
         if ratings.empty:
             raise click.ClickException("the store holds no ratings: run `flask data import` first")
-    run = rating_protocol.run(ratings, train=train, test=test, report=lambda line: click.echo(line, err=True))
+    run = rating_protocol.run(ratings, train=train, test=test, report=lambda line: click.echo(line, err=True),
+                              catalogue=catalogue)
     where = "given train/test" if train is not None else (
         f"{rating_protocol.FOLDS}-fold cross-validation, the warm and the cold split, {len(ratings)} ratings")
     click.echo(f"rating prediction, {where}")

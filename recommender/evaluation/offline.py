@@ -12,7 +12,7 @@ import pandas as pd
 
 from recommender.evaluation import protocol as evaluation
 from recommender.evaluation import tuning
-from recommender.models.genres import genre_matrix
+from recommender.models.genres import aligned_genre_matrix
 from recommender.vocab import Vocabulary
 
 COLUMNS = ["user_id", "movie_id", "rating", "timestamp"]
@@ -48,15 +48,6 @@ def _aligned_vectors(catalogue_ids: np.ndarray, vectors: np.ndarray, items: Voca
     return out
 
 
-def _aligned_genres(catalogue_ids: np.ndarray, genre_lists, items: Vocabulary) -> np.ndarray:
-    """The catalogue's genre matrix in `items` order; no genre for movies it does not know."""
-    _, matrix = genre_matrix(genre_lists)
-    out = np.zeros((len(items), matrix.shape[1]), dtype=np.uint8)
-    rows = items.index(np.asarray(catalogue_ids))
-    out[rows[rows >= 0]] = matrix[rows >= 0]
-    return out
-
-
 def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame | None = None,
         train: pd.DataFrame | None = None, test: pd.DataFrame | None = None, cold: bool = False,
         k: int = 10, report: Callable[[str], None] | None = None, family: str = "dense",
@@ -72,7 +63,7 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
         train, test = (evaluation.cold_split if cold else evaluation.warm_split)(ratings)
     items = Vocabulary(np.union1d(catalogue_ids, np.union1d(train["movie_id"].unique(), test["movie_id"].unique())))
     item_vectors = _aligned_vectors(np.asarray(catalogue_ids), vectors, items)
-    item_genres = None if genre_lists is None else _aligned_genres(catalogue_ids, genre_lists, items)
+    item_genres = None if genre_lists is None else aligned_genre_matrix(catalogue_ids, genre_lists, items)
     if family == "factor":
         if report:
             report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "

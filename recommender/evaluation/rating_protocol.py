@@ -11,7 +11,8 @@ Protocols (docs/protocol.md, "Rating prediction"):
   ratings in train): the stars a newcomer sees on every card.
 - a given train/test pair.
 
-On each split every model is fitted on train only (the blend tunes its hyperparameters and
+Given the catalogue (ids and genre lists), the blend reads each film's genres (MF's genre
+weights and the genre neighbours). On each split every model is fitted on train only (the blend tunes its hyperparameters and
 weights on a validation split cut from that train: recommender.models.rating.blend) and scores
 each test rating once, the person's train ratings folded in as their history. A test user or
 film unknown to train falls back to what is known (biases, the global mean). RMSE and MAE."""
@@ -25,6 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.evaluation import protocol
+from recommender.models.genres import aligned_genre_matrix
 from recommender.models.rating import (
     Biases,
     GlobalMean,
@@ -38,7 +40,7 @@ from recommender.vocab import Vocabulary
 FOLDS = 5
 SEED = 42
 BASELINES = {"global_mean": GlobalMean, "user_mean": UserMean, "item_mean": ItemMean, "biases": Biases}
-MODELS = [*BASELINES, "biased_mf", "knn_baseline", "blend"]  # the table's rows, in order
+MODELS = [*BASELINES, "biased_mf", "knn_baseline", "genre_neighbours", "blend"]  # the table's rows, in order
 SERVED = "blend"  # what a rebuild serves and --dump-predictions writes
 
 
@@ -60,9 +62,13 @@ def fold_of(ratings: pd.DataFrame, folds: int = FOLDS, seed: int = SEED) -> np.n
     return fold
 
 
-def score_split(train: pd.DataFrame, test: pd.DataFrame, report: Callable[[str], None] | None = None
-                ) -> SplitScores:
-    """Fit every model on `train`, predict every row of `test`."""
+Catalogue = tuple[np.ndarray, list]  # movie ids, and each one's genre list
+
+
+def score_split(train: pd.DataFrame, test: pd.DataFrame, report: Callable[[str], None] | None = None,
+                catalogue: Catalogue | None = None) -> SplitScores:
+    """Fit every model on `train` (with the `catalogue`'s genres when given), predict every row
+    of `test`."""
     report = report or (lambda line: None)
     items = Vocabulary(train["movie_id"].to_numpy())
     users = Vocabulary(np.union1d(train["user_id"].to_numpy(), test["user_id"].to_numpy()))
@@ -72,11 +78,12 @@ def score_split(train: pd.DataFrame, test: pd.DataFrame, report: Callable[[str],
     test_users = users.index(test["user_id"].to_numpy())
     test_items = items.index(test["movie_id"].to_numpy())  # -1: a film train never saw
     stars = test["rating"].to_numpy(np.float64)
+    item_genres = None if catalogue is None else aligned_genre_matrix(*catalogue, items)
     predictions = {name: cls().fit(matrix).predict_pairs(matrix, test_users, test_items)
                    for name, cls in BASELINES.items()}
-    tuned = tune(matrix, report=lambda line: report("    " + line))
-    blend = RatingBlend(**tuned["params"]).fit(matrix)
-    parts = {"biased_mf": "mf", "knn_baseline": "knn"}
+    tuned = tune(matrix, report=lambda line: report("    " + line), item_genres=item_genres)
+    blend = RatingBlend(**tuned["params"]).fit(matrix, item_genres)
+    parts = {"biased_mf": "mf", "knn_baseline": "knn", "genre_neighbours": "genres"}
     for name, part in parts.items():
         if part in blend.parts:
             predictions[name] = blend.parts[part].predict_pairs(matrix, test_users, test_items)
@@ -102,7 +109,8 @@ def _table(columns: dict[str, dict[str, float]]) -> pd.DataFrame:
 
 
 def cross_validate(ratings: pd.DataFrame, folds: int = FOLDS, only: int | None = None,
-                   report: Callable[[str], None] | None = None) -> tuple[dict, dict, pd.DataFrame, list[dict]]:
+                   report: Callable[[str], None] | None = None, catalogue: Catalogue | None = None
+                   ) -> tuple[dict, dict, pd.DataFrame, list[dict]]:
     """(mean RMSE per model, mean MAE per model, out-of-fold predictions, params per fold) of
     `folds`-fold CV; `only` scores just the first `only` folds (a quicker check)."""
     report = report or (lambda line: None)
@@ -112,7 +120,7 @@ def cross_validate(ratings: pd.DataFrame, folds: int = FOLDS, only: int | None =
     predicted = np.full(len(ratings), np.nan)
     for f in range(folds if only is None else min(only, folds)):
         report(f"fold {f + 1}/{folds}: {int((fold != f).sum())} train, {int((fold == f).sum())} test ratings")
-        scores = score_split(ratings[fold != f], ratings[fold == f], report)
+        scores = score_split(ratings[fold != f], ratings[fold == f], report, catalogue)
         predicted[fold == f] = scores.predictions
         rmses.append(scores.rmse)
         maes.append(scores.mae)
@@ -127,21 +135,21 @@ def cross_validate(ratings: pd.DataFrame, folds: int = FOLDS, only: int | None =
 
 def run(ratings: pd.DataFrame | None = None, *, train: pd.DataFrame | None = None,
         test: pd.DataFrame | None = None, folds: int = FOLDS,
-        report: Callable[[str], None] | None = None) -> RatingRun:
+        report: Callable[[str], None] | None = None, catalogue: Catalogue | None = None) -> RatingRun:
     """The --ratings table: on `train`/`test` when given, else 5-fold CV, the warm and the cold
-    split of `ratings`."""
+    split of `ratings`; the `catalogue`'s genres read by the blend when given."""
     report = report or (lambda line: None)
     if train is not None and test is not None:
-        scores = score_split(train, test, report)
+        scores = score_split(train, test, report, catalogue)
         dumped = pd.DataFrame({"user_id": test["user_id"].to_numpy(), "movie_id": test["movie_id"].to_numpy(),
                                "prediction": scores.predictions})
         return RatingRun(_table({"rmse": scores.rmse, "mae": scores.mae}), dumped, [scores.params])
-    rmse, mae, dumped, params = cross_validate(ratings, folds, report=report)
+    rmse, mae, dumped, params = cross_validate(ratings, folds, report=report, catalogue=catalogue)
     report("warm split (75% of each user's ratings train)")
     warm_train, warm_test = protocol.warm_split(ratings)
-    warm = score_split(warm_train, warm_test, report)
+    warm = score_split(warm_train, warm_test, report, catalogue)
     report("cold split (a fifth of the users keep 5 ratings in train)")
-    cold = score_split(*protocol.cold_split(ratings), report)
+    cold = score_split(*protocol.cold_split(ratings), report, catalogue)
     table = _table({f"cv{folds}_rmse": rmse, f"cv{folds}_mae": mae, "warm_rmse": warm.rmse, "warm_mae": warm.mae,
                     "cold_rmse": cold.rmse, "cold_mae": cold.mae})
     return RatingRun(table, dumped, [*params, warm.params, cold.params])

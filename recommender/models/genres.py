@@ -26,6 +26,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from recommender.vocab import Vocabulary
+
 from .base import Model, OneHistoryAtATime, binary
 
 
@@ -38,6 +40,16 @@ def genre_matrix(genre_lists: Iterable[Iterable[str]]) -> tuple[list[str], np.nd
     for row, gs in enumerate(lists):
         matrix[row, [column[g] for g in gs]] = 1
     return names, matrix
+
+
+def aligned_genre_matrix(catalogue_ids: np.ndarray, genre_lists, items: Vocabulary) -> np.ndarray:
+    """The catalogue's genre matrix (ids `catalogue_ids`, one genre list each) in `items`
+    order; no genre for a film the catalogue does not know."""
+    _, matrix = genre_matrix(genre_lists)
+    out = np.zeros((len(items), matrix.shape[1]), dtype=np.uint8)
+    rows = items.index(np.asarray(catalogue_ids))
+    out[rows[rows >= 0]] = matrix[rows >= 0]
+    return out
 
 
 def _over_represented(shares: np.ndarray, base: np.ndarray) -> np.ndarray:

@@ -3,9 +3,10 @@
 Unlike the ranking models of recommender.models (which answer "what next?"), a rating model
 answers "how many stars would this person give that film?". Every model here:
 
-- `fit(matrix)`: `matrix` is a users x items csr of stars (MovieLens: 0.5..5 or 1..5; a stored
-  zero is not a rating). Users are only a way to fit the item parameters: nothing about a user
-  is needed afterwards.
+- `fit(matrix, item_genres=None)`: `matrix` is a users x items csr of stars (MovieLens: 0.5..5
+  or 1..5; a stored zero is not a rating); `item_genres`, items x genres 0/1, what the models
+  that read a film's kind use (the others ignore it). Users are only a way to fit the item
+  parameters: nothing about a user is needed afterwards.
 - `predict(history_items, history_stars, items)`: the stars for item rows `items` of one person
   whose ratings right now are `history_stars` on item rows `history_items`. The user's own
   parameters (bias, factors, neighbours' residuals) are computed from that history at the call
@@ -49,6 +50,14 @@ def history_arrays(history_items, history_stars, n_items: int) -> tuple[np.ndarr
     return items[keep], stars[keep]
 
 
+def unit_rows(item_genres: np.ndarray) -> np.ndarray:
+    """Each film's genre row scaled to length 1 (a film of four genres weighs each by 1/2), so
+    that every film's genre part has the same reach; rows without a genre stay 0."""
+    g = np.asarray(item_genres, dtype=np.float64)
+    norms = np.linalg.norm(g, axis=1, keepdims=True)
+    return np.divide(g, norms, out=np.zeros_like(g), where=norms > 0)
+
+
 class RatingModel:
     """Fit on a stars matrix, predict one person's stars from their current history."""
 
@@ -70,7 +79,7 @@ class RatingModel:
         self.scale = (1.0, 5.0)
 
     # -- to implement ------------------------------------------------------------------------
-    def _fit(self, m: sp.csr_matrix) -> None:
+    def _fit(self, m: sp.csr_matrix, item_genres: np.ndarray | None) -> None:
         raise NotImplementedError
 
     def _predict(self, items: np.ndarray, stars: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -78,14 +87,16 @@ class RatingModel:
         raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------------
-    def fit(self, matrix) -> RatingModel:
+    def fit(self, matrix, item_genres=None) -> RatingModel:
         m = as_ratings(matrix)
         if m.nnz == 0:
             raise ValueError(f"{self.kind}: no ratings to fit")
+        if item_genres is not None and len(item_genres) != m.shape[1]:
+            raise ValueError(f"{self.kind}: {len(item_genres)} genre rows for {m.shape[1]} items")
         self.n_items = m.shape[1]
         self.mean = float(m.data.mean())
         self.scale = (float(m.data.min()), float(m.data.max()))
-        self._fit(m)
+        self._fit(m, None if item_genres is None else np.asarray(item_genres, dtype=np.float64))
         return self
 
     def predict(self, history_items, history_stars, items) -> np.ndarray:

@@ -45,7 +45,7 @@ class GlobalMean(RatingModel):
 
     kind = "global_mean"
 
-    def _fit(self, m):
+    def _fit(self, m, item_genres):
         pass
 
     def _predict(self, items, stars, targets):
@@ -57,7 +57,7 @@ class ItemMean(RatingModel):
 
     kind = "item_mean"
 
-    def _fit(self, m):
+    def _fit(self, m, item_genres):
         counts = np.bincount(m.indices, minlength=m.shape[1])
         sums = item_sums(m, m.data)
         self.arrays["item_mean"] = np.where(counts > 0, sums / np.maximum(counts, 1), self.mean)
@@ -72,7 +72,7 @@ class UserMean(RatingModel):
 
     kind = "user_mean"
 
-    def _fit(self, m):
+    def _fit(self, m, item_genres):
         pass
 
     def _predict(self, items, stars, targets):
@@ -86,7 +86,7 @@ class Biases(RatingModel):
     kind = "biases"
     defaults = {"reg_user": 15.0, "reg_item": 10.0, "epochs": 10}
 
-    def _fit(self, m):
+    def _fit(self, m, item_genres):
         p = self.params
         _, self.arrays["item_bias"] = fit_biases(m, self.mean, p["reg_user"], p["reg_item"], p["epochs"])
 

@@ -1,18 +1,22 @@
-"""The served rating model: a linear blend of biased MF (ALS), item kNN on baseline residuals
-and the biases, its hyperparameters and weights chosen on a validation split of the training
-ratings only.
+"""The served rating model: a linear blend of biased MF (ALS, with the person's genre weights),
+item kNN on baseline residuals, the biases and the genre neighbours (the person's residuals on
+films of the target's kind), its hyperparameters and weights chosen on a validation split of
+the training ratings only.
 
 `tune(matrix)`: cut VALIDATION_SHARE of the training cells at random (fixed seed) as a
 validation set; fit each MF setting of MF_GRID and each kNN setting of KNN_GRID on the rest and
 keep the one with the lowest validation RMSE; then least squares of the validation stars on
 the blend's features gives its weights, over the validation cells twice: predicted from the
 person's ratings, and for a fifth of the people from five of them (`newcomer_histories`), so
-the weights hold for someone who has just signed up. The features are [1, mf, knn, biases], each also times
-log(1 + the person's number of ratings) and times log(1 + the film's number of ratings): how
+the weights hold for someone who has just signed up. The features are [1, mf, knn, biases,
+genres], each also times log(1 + the person's number of ratings) and times log(1 + the film's
+number of ratings): how
 much to trust factors over neighbours depends on how much is known of either (Koren's
 "support" features of the Netflix Prize blends). `fit` with those params refits every
-component on all the training ratings. Nothing of a test set is ever seen. A catalogue above `max_knn_items` films blends MF and biases only (the kNN's
-similarity pass is items x items)."""
+component on all the training ratings. Nothing of a test set is ever seen. A catalogue above
+`max_knn_items` films has no kNN part (its similarity pass is items x items); without genres
+(none given) MF has no genre weights and the genre neighbours are the biases. A version saved
+before the genre parts (4 or 12 weights, no `components`) blends the first three as it did."""
 from __future__ import annotations
 
 import itertools
@@ -28,7 +32,7 @@ import scipy.sparse as sp
 from .base import RatingModel, as_ratings, load_rating_model
 from .baselines import Biases
 from .factors import BiasedMF
-from .neighbours import KNNBaseline
+from .neighbours import GenreNeighbours, KNNBaseline
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,9 @@ MAX_KNN_ITEMS = 20_000
 LARGE_RATINGS = 500_000  # above: one MF setting, cheaper (an ALS fit costs ratings x factors^2)
 LARGE_MF = {"factors": 20, "reg": 0.13, "epochs": 8}
 HUGE_RATINGS = 5_000_000  # above: no validation fit at all, LARGE_MF alone (ML-25M: minutes per fit)
-COMPONENTS = ("mf", "knn", "biases")
+MF_REG_GENRE = 0.3  # MF's penalty on the person's genre weights (flask eval --ratings: 0.05 to 3, warm and cold)
+COMPONENTS = ("mf", "knn", "biases", "genres")
+LEGACY_COMPONENTS = COMPONENTS[:3]  # a version saved before the genre parts
 
 
 def validation_cells(m: sp.csr_matrix, share: float = VALIDATION_SHARE, seed: int = VALIDATION_SEED
@@ -62,15 +68,18 @@ def rmse(predicted: np.ndarray, stars: np.ndarray) -> float:
 
 
 def features(components: np.ndarray, user_support: np.ndarray | float, item_support: np.ndarray) -> np.ndarray:
-    """The blend's design: [1, mf, knn, biases] (components: n x 3), the same times the person's
-    support and times the film's (log(1 + number of ratings)): n x 12."""
+    """The blend's design: [1, components...] (components: n x c), the same times the person's
+    support and times the film's (log(1 + number of ratings)): n x 3(c + 1)."""
     base = np.column_stack([np.ones(len(components)), components])
     user = np.broadcast_to(np.asarray(user_support, dtype=np.float64), (len(components),))[:, None]
     return np.hstack([base, base * user, base * np.asarray(item_support, dtype=np.float64)[:, None]])
 
 
-N_WEIGHTS = 12
-DEFAULT_WEIGHTS = [0.0, 0.5, 0.5] + [0.0] * (N_WEIGHTS - 3)
+def default_weights(n_components: int) -> list[float]:
+    """Half MF, half kNN, nothing else: the weights when the validation cells are too few."""
+    return [0.0, 0.5, 0.5] + [0.0] * (3 * (n_components + 1) - 3)
+
+
 MIN_CELLS_PER_WEIGHT = 50
 NEWCOMER_REVEAL, NEWCOMER_SHARE = 5, 0.2  # the cold protocol's newcomers: 5 ratings, a fifth of the users
 
@@ -81,37 +90,43 @@ def _cells(valid: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class RatingBlend(RatingModel):
-    """weights . features(mf, knn, biases; the person's and the film's support), clipped."""
+    """weights . features(components; the person's and the film's support), clipped."""
 
     kind = "rating_blend"
-    defaults = {"mf": {}, "knn": {}, "weights": DEFAULT_WEIGHTS, "use_knn": True}
+    defaults = {"mf": {}, "knn": {}, "genres": {}, "weights": default_weights(len(COMPONENTS)), "use_knn": True,
+                "components": list(COMPONENTS)}
 
     def __init__(self, **params):
+        if "components" not in params and len(params.get("weights", ())) in (4, 12):
+            params = {**params, "components": list(LEGACY_COMPONENTS)}  # saved before the genre parts
         super().__init__(**params)
         self.parts: dict[str, RatingModel] = {}
 
     def _components(self) -> dict[str, RatingModel]:
-        parts = {"mf": BiasedMF(**self.params["mf"]), "biases": Biases()}
-        if self.params["use_knn"]:
-            parts["knn"] = KNNBaseline(**self.params["knn"])
-        return parts
+        p = self.params
+        made = {"mf": lambda: BiasedMF(**p["mf"]), "biases": Biases,
+                "knn": lambda: KNNBaseline(**p["knn"]) if p["use_knn"] else None,
+                "genres": lambda: GenreNeighbours(**p["genres"])}
+        parts = {name: made[name]() for name in p["components"]}
+        return {name: part for name, part in parts.items() if part is not None}
 
-    def _fit(self, m):
-        if len(self.params["weights"]) not in (4, N_WEIGHTS):
-            raise ValueError(f"{self.kind}: {N_WEIGHTS} weights (or the first 4), not {len(self.params['weights'])}")
-        self.parts = {name: model.fit(m) for name, model in self._components().items()}
+    def _fit(self, m, item_genres):
+        n = len(self.params["components"]) + 1
+        if len(self.params["weights"]) not in (n, 3 * n):
+            raise ValueError(f"{self.kind}: {3 * n} weights (or the first {n}), not {len(self.params['weights'])}")
+        self.parts = {name: model.fit(m, item_genres) for name, model in self._components().items()}
         self.arrays["item_support"] = np.log1p(np.bincount(m.indices, minlength=m.shape[1]).astype(np.float64))
 
     def component_predictions(self, items, stars, targets) -> np.ndarray:
-        """len(targets) x 3: mf, knn (0 when not used), biases."""
+        """len(targets) x len(components): each part's stars, 0 for a part not fitted (kNN)."""
         # the history and targets are already checked against the same items: each part's own
         # prediction, clipped as its predict() would, without checking them again
-        columns = {name: part.clip(part._predict(items, stars, targets)) for name, part in self.parts.items()}
-        columns.setdefault("knn", np.zeros(len(targets)))
-        return np.column_stack([columns[name] for name in COMPONENTS])
+        return np.column_stack([self.parts[name].clip(self.parts[name]._predict(items, stars, targets))
+                                if name in self.parts else np.zeros(len(targets))
+                                for name in self.params["components"]])
 
     def _predict(self, items, stars, targets):
-        support = self.arrays.get("item_support")  # absent in a version of the first 4 weights
+        support = self.arrays.get("item_support")  # absent in a version of 4 weights
         item_support = (np.zeros(len(targets)) if support is None
                         else np.where(targets >= 0, support[np.maximum(targets, 0)], 0.0))
         design = features(self.component_predictions(items, stars, targets), np.log1p(len(items)), item_support)
@@ -132,8 +147,9 @@ class RatingBlend(RatingModel):
         self.parts = {name: load_rating_model(Path(directory) / name, reader) for name in meta["parts"]}
 
 
-def _validation_rmse(model: RatingModel, fit_part: sp.csr_matrix, users, items, stars) -> tuple[float, np.ndarray]:
-    model.fit(fit_part)
+def _validation_rmse(model: RatingModel, fit_part: sp.csr_matrix, users, items, stars,
+                     item_genres: np.ndarray | None) -> tuple[float, np.ndarray]:
+    model.fit(fit_part, item_genres)
     predicted = model.predict_pairs(fit_part, users, items)
     return rmse(predicted, stars), predicted
 
@@ -157,62 +173,64 @@ def newcomer_histories(fit_part: sp.csr_matrix, reveal: int = NEWCOMER_REVEAL, s
 
 
 def blend_weights(design: np.ndarray, stars: np.ndarray) -> np.ndarray:
-    """Least squares weights of `design` (n x N_WEIGHTS) for `stars`, with as many features as
-    the validation cells can carry (MIN_CELLS_PER_WEIGHT each): all, else [1, mf, knn, biases],
-    else DEFAULT_WEIGHTS, or MF alone without kNN (a tiny catalogue's few cells would fit noise)."""
-    for used in (N_WEIGHTS, 4):
+    """Least squares weights of `design` (n x 3(c + 1), see features) for `stars`, with as many
+    features as the validation cells can carry (MIN_CELLS_PER_WEIGHT each): all, else [1,
+    components...], else default_weights, or MF alone without kNN (a tiny catalogue's few cells
+    would fit noise)."""
+    n_weights = design.shape[1]
+    for used in (n_weights, n_weights // 3):
         if len(stars) >= MIN_CELLS_PER_WEIGHT * used:
-            weights = np.zeros(N_WEIGHTS)
+            weights = np.zeros(n_weights)
             weights[:used] = np.linalg.lstsq(design[:, :used], stars, rcond=None)[0]
             return weights
     if not design[:, 2].any():  # no kNN (a catalogue too big for it): MF alone
-        return np.asarray([0.0, 1.0] + [0.0] * (N_WEIGHTS - 2))
-    return np.asarray(DEFAULT_WEIGHTS, dtype=np.float64)
+        return np.asarray([0.0, 1.0] + [0.0] * (n_weights - 2))
+    return np.asarray(default_weights(n_weights // 3 - 1), dtype=np.float64)
 
 
 def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int = MAX_KNN_ITEMS,
-         large_ratings: int = LARGE_RATINGS, huge_ratings: int = HUGE_RATINGS) -> dict:
+         large_ratings: int = LARGE_RATINGS, huge_ratings: int = HUGE_RATINGS,
+         item_genres: np.ndarray | None = None) -> dict:
     """RatingBlend params chosen on a validation split of `matrix` (see the module's doc), and
-    what the choice saw: {"params", "validation": {name: rmse}, "seconds"}. Above
-    `large_ratings` ratings only LARGE_MF is tried (each ALS fit costs ratings x factors^2):
-    the blend weights are still fitted on the validation split; above `huge_ratings` nothing is
-    fitted twice: LARGE_MF alone."""
+    what the choice saw: {"params", "validation": {name: rmse}, "seconds"}. `item_genres`
+    (items x genres 0/1) gives MF its genre weights and the genre neighbours their
+    similarities. Above `large_ratings` ratings only LARGE_MF is tried, without genre weights
+    (each ALS fit costs ratings x (factors + genres)^2): the blend weights are still fitted on
+    the validation split; above `huge_ratings` nothing is fitted twice: LARGE_MF alone."""
     started = time.perf_counter()
     report = report or (lambda line: None)
     m = as_ratings(matrix)
     if m.nnz > huge_ratings:
         report(f"{m.nnz} ratings: biased MF {LARGE_MF} alone, untuned")
-        return {"params": {"mf": LARGE_MF, "knn": {}, "use_knn": False, "weights": [0.0, 1.0] + [0.0] * (N_WEIGHTS - 2)},
+        return {"params": {"mf": LARGE_MF, "knn": {}, "use_knn": False, "components": ["mf"],
+                           "weights": [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]},
                 "validation": {}, "seconds": round(time.perf_counter() - started, 2)}
     fit_part, valid = validation_cells(m)
     users, items, stars = _cells(valid)
     use_knn = m.shape[1] <= max_knn_items
     seen: dict[str, float] = {}
     best: dict[str, tuple[float, dict, np.ndarray, RatingModel]] = {}  # score, setting, predictions, fitted
-    mf_grid = MF_GRID if m.nnz <= large_ratings else [LARGE_MF]
-    grids = {"mf": (BiasedMF, mf_grid), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {})}
+    genre_weights = {"reg_genre": MF_REG_GENRE} if item_genres is not None else {}
+    mf_grid = [{**setting, **genre_weights} for setting in MF_GRID] if m.nnz <= large_ratings else [LARGE_MF]
+    grids = {"mf": (BiasedMF, mf_grid), **({"knn": (KNNBaseline, KNN_GRID)} if use_knn else {}),
+             "biases": (Biases, [{}]), "genres": (GenreNeighbours, [{}])}
     for name, (cls, grid) in grids.items():
         for setting in grid:
             model = cls(**setting)
-            score, predicted = _validation_rmse(model, fit_part, users, items, stars)
-            seen[f"{name} {json.dumps(setting, sort_keys=True)}"] = round(score, 5)
+            score, predicted = _validation_rmse(model, fit_part, users, items, stars, item_genres)
+            seen[f"{name} {json.dumps(setting, sort_keys=True)}" if setting else name] = round(score, 5)
             report(f"{name} {setting}: validation RMSE {score:.4f}")
             if name not in best or score < best[name][0]:
                 best[name] = (score, setting, predicted, model)
-    biases = Biases()
-    biases_score, biases_pred = _validation_rmse(biases, fit_part, users, items, stars)
-    seen["biases"] = round(biases_score, 5)
-    fitted = {"mf": best["mf"][3], "knn": best["knn"][3] if use_knn else None, "biases": biases}
-    components = np.column_stack([best["mf"][2], best["knn"][2] if use_knn else np.zeros(len(stars)), biases_pred])
+    components = np.column_stack([best[name][2] if name in best else np.zeros(len(stars)) for name in COMPONENTS])
     user_support = np.log1p(np.diff(fit_part.indptr))[users]
     item_support = np.log1p(np.bincount(fit_part.indices, minlength=m.shape[1]))[items]
     # the newcomers' rows: the same validation cells predicted from five of the person's ratings
     newcomers, chosen = newcomer_histories(fit_part)
     cold = np.isin(users, chosen)
     n_cold = int(cold.sum())
-    cold_components = np.column_stack([np.zeros(n_cold) if fitted[name] is None
-                                       else fitted[name].predict_pairs(newcomers, users[cold], items[cold])
-                                       for name in COMPONENTS])
+    cold_components = np.column_stack([best[name][3].predict_pairs(newcomers, users[cold], items[cold])
+                                       if name in best else np.zeros(n_cold) for name in COMPONENTS])
     design = features(np.vstack([components, cold_components]),
                       np.concatenate([user_support, np.full(n_cold, np.log1p(NEWCOMER_REVEAL))]),
                       np.concatenate([item_support, item_support[cold]]))
@@ -224,19 +242,21 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
     report(f"blend of {len(weights)} weights: validation RMSE {seen['blend']:.4f}, "
            f"newcomers' (5 ratings) {seen.get('blend_newcomers', float('nan')):.4f}")
     params = {"mf": best["mf"][1], "knn": best["knn"][1] if use_knn else {}, "use_knn": use_knn,
-              "weights": [float(w) for w in weights]}
+              "components": list(COMPONENTS), "weights": [float(w) for w in weights]}
     return {"params": params, "validation": seen, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def fit_tuned(matrix, report: Callable[[str], None] | None = None) -> tuple[RatingBlend, dict]:
+def fit_tuned(matrix, report: Callable[[str], None] | None = None,
+              item_genres: np.ndarray | None = None) -> tuple[RatingBlend, dict]:
     """tune() then fit on all of `matrix`: the served rating model and what tuning recorded."""
-    tuned = tune(matrix, report)
-    return RatingBlend(**tuned["params"]).fit(matrix), tuned
+    tuned = tune(matrix, report, item_genres=item_genres)
+    return RatingBlend(**tuned["params"]).fit(matrix, item_genres), tuned
 
 
 def recipe() -> str:
     """What a tuned result depends on besides the ratings: new grids or code re-tune."""
     return json.dumps({"mf": MF_GRID, "knn": KNN_GRID, "share": VALIDATION_SHARE, "seed": VALIDATION_SEED,
                        "mf_defaults": BiasedMF.defaults, "knn_defaults": KNNBaseline.defaults,
+                       "genre_defaults": GenreNeighbours.defaults, "mf_reg_genre": MF_REG_GENRE,
                        "max_knn_items": MAX_KNN_ITEMS,
-                       "large": [LARGE_RATINGS, LARGE_MF, HUGE_RATINGS], "version": 2}, sort_keys=True)
+                       "large": [LARGE_RATINGS, LARGE_MF, HUGE_RATINGS], "version": 3}, sort_keys=True)
