@@ -140,3 +140,11 @@ def test_the_openapi_document_is_not_decorated(client):
     schema = client.get("/api/openapi.json", headers=account["headers"]).get_json()["components"]["schemas"]["Movie"]
     assert schema["properties"]["predicted_rating"] == {"type": ["number", "null"], "description": predicted.DESCRIPTION}
     assert all(isinstance(value, dict) for value in schema["properties"].values())
+
+
+def test_cards_round_the_apis_figure_halves_up():
+    """3.25 reads 3.3 and 3.65 reads 3.7, as 3.95 reads 4.0: a walkthrough saw the API's 3.25 as
+    "3.2★" on the page (the float formatted) beside 3.95 as "4.0★"."""
+    from recommender.serving.predicted import one_decimal
+
+    assert [one_decimal(v) for v in (3.25, 3.65, 3.95, 4.0, 0.5, 4.04)] == ["3.3", "3.7", "4.0", "4.0", "0.5", "4.0"]

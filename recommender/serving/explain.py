@@ -8,6 +8,7 @@ from functools import lru_cache
 from recommender.models.hybrid import SOURCE_CONTENT, SOURCE_CORATING  # noqa: F401 (service reads explain.SOURCE_CONTENT)
 from recommender.models.hybrid_base import SOURCE_SERIES
 from recommender.models.item_similarity import SOURCE_KIND
+from recommender.serving.predicted import one_decimal
 from recommender.text.titles import main_title
 
 STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "part", "ii", "iii", "iv", "la", "le",
@@ -63,7 +64,7 @@ FOR_YOUR_RATINGS = "Picked from what your ratings say you like"
 def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
     """Why a film is in a list the person ordered themselves (the feed's `sort`): the key."""
     if sort == "predicted" and predicted is not None:
-        return f"You'd rate it about {round(predicted, 2):.1f}★"  # the card's figure, rounded as it is
+        return f"You'd rate it about {one_decimal(predicted)}★"  # the card's figure, rounded as it is
     if sort == "newest" and movie.get("year"):
         return f"From {movie['year']}, among the newest here"
     if sort == "top_rated" and movie.get("avg_rating") is not None:

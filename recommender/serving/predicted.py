@@ -17,6 +17,7 @@ numbers."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -63,3 +64,10 @@ def decorate(movies: Iterable[dict], index: LoadedIndex | None, rated_ids, stars
     values = predicted_stars(index, rated_ids, stars, [int(m["id"]) for m in movies])
     for movie, value in zip(movies, values):
         movie[FIELD] = value
+
+
+def one_decimal(stars: float) -> str:
+    """The stars as a card prints them: the API's figure (0.01) to one decimal, halves up, so
+    3.25 reads 3.3 as a person would round it (formatting the float itself gives 3.2 for 3.25
+    and 4.0 for 3.95: binary floats)."""
+    return str(Decimal(str(round(float(stars), 2))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

@@ -35,6 +35,12 @@ def predict_items(items: Iterable[dict]) -> list[dict]:
     return items
 
 
+@bp.app_template_filter("stars")
+def stars(value: float) -> str:
+    """Predicted stars as every page prints them (recommender.serving.predicted.one_decimal)."""
+    return predicted.one_decimal(value)
+
+
 @bp.app_template_global()
 def my_rating(movie_id: int) -> float | None:
     """The stars the logged-in person gave this film, None when none (a global: imported macros
