@@ -37,3 +37,17 @@ def test_eval_rejects_half_a_split_and_bad_csv(runner, tmp_path):
     assert runner.invoke(args=["eval", "--train", str(bad)]).exit_code == 2
     result = runner.invoke(args=["eval", "--train", str(bad), "--test", str(bad)])
     assert result.exit_code == 1 and "missing columns" in result.output
+
+
+def test_eval_seed_cuts_another_split_of_the_same_kind(runner, tmp_path):
+    """--seed: another warm split of the fixture (each user keeps 75% in train), other lists."""
+    lists = {}
+    for seed in (None, 7):
+        dump = tmp_path / f"recs-{seed}.json"
+        result = runner.invoke(args=["eval", "--dump", str(dump), *(["--seed", str(seed)] if seed else [])])
+        assert result.exit_code == 0, result.output
+        assert "warm protocol" in result.output
+        lists[seed] = json.loads(dump.read_text())
+    assert lists[None].keys() == lists[7].keys() and lists[None] != lists[7]
+    for args in (["--seed", "7", "--ratings"], ["--seed", "7", "--similar"], ["--seed", "x"]):
+        assert runner.invoke(args=["eval", *args]).exit_code == 2

@@ -101,6 +101,9 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
 @click.option("--test", "test_csv", type=click.Path(exists=True, dir_okay=False), help="Test CSV, same columns.")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="List length.")
 @click.option("--cold", is_flag=True, help="The cold-start protocol (188 users with 5 revealed ratings).")
+@click.option("--seed", type=int, default=None,
+              help="Cut the protocol's split with this seed instead of its own (42): another split of the same "
+                   "kind, to see how far a figure moves with the split (the tuning cuts its validation splits from that train).")
 @click.option("--dump", type=click.Path(dir_okay=False, writable=True),
               help='Write the hybrid\'s ranked lists as JSON {"<user_id>": [movie_id, ...]}.')
 @click.option("--model-family", type=click.Choice(["dense", "factor"]), default="dense", show_default=True,
@@ -127,7 +130,7 @@ def rebuild_command(dry_run: bool, keep: int) -> None:
                    "answers beside the fixed popular list and random picks.")
 @with_appcontext
 def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool, dump: str | None,
-                 model_family: str, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None,
+                 model_family: str, seed: int | None = None, similar: bool = False, rating_prediction: bool = False, dump_predictions: str | None = None,
                  onboarding: bool = False, judgments: tuple[str, ...] = (),
                  tune_judgments: str | None = None) -> None:
     """Offline evaluation of every model (popularity, content, collaborative, hybrid) in one table.
@@ -152,6 +155,9 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         raise click.UsageError("--train and --test go together")
     if (judgments or tune_judgments) and not similar:
         raise click.UsageError("--judgments and --tune-judgments go with --similar")
+    if seed is not None and (train_csv or similar or onboarding or rating_prediction):
+        raise click.UsageError("--seed cuts the ranking protocol's split: not with --train/--test, --similar, "
+                               "--onboarding or --ratings")
     if similar:
         return _eval_similar(k, judgments, tune_judgments)
     if onboarding:
@@ -180,7 +186,8 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
         raise click.ClickException(str(exc)) from exc
     vectors, _ = movie_vectors(movies, Path(current_app.config["INDEX_ROOT"]), current_app.config["EMBEDDER"], report)
     run = offline_eval.run(movies["id"].to_numpy(), vectors, ratings=ratings, train=train, test=test,
-                           cold=cold, k=k, report=report, family=model_family, genre_lists=movies["genres"])
+                           cold=cold, k=k, report=report, family=model_family, genre_lists=movies["genres"],
+                           seed=seed)
     table = run.table.rename(columns=lambda c: c.replace("@10", f"@{k}"))
     click.echo(f"{run.protocol} protocol, k={k}, {run.train_rows} train / {run.test_rows} test ratings")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))

@@ -51,8 +51,9 @@ def _aligned_vectors(catalogue_ids: np.ndarray, vectors: np.ndarray, items: Voca
 def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame | None = None,
         train: pd.DataFrame | None = None, test: pd.DataFrame | None = None, cold: bool = False,
         k: int = 10, report: Callable[[str], None] | None = None, family: str = "dense",
-        genre_lists=None) -> EvalRun:
-    """Every model's metrics on one split; `ratings` is split by the protocol unless train/test given.
+        genre_lists=None, seed: int | None = None) -> EvalRun:
+    """Every model's metrics on one split; `ratings` is split by the protocol (with `seed` when
+    given, else the protocol's own) unless train/test given.
 
     family "factor" scores the large-catalogue model (ALS FactorHybrid, untuned defaults) beside
     plain EASE instead of tuning and scoring the dense Hybrid."""
@@ -60,7 +61,8 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
     if train is not None and test is not None:
         protocol = "given train/test"
     else:
-        train, test = (evaluation.cold_split if cold else evaluation.warm_split)(ratings)
+        split = evaluation.cold_split if cold else evaluation.warm_split
+        train, test = split(ratings) if seed is None else split(ratings, seed=seed)
     items = Vocabulary(np.union1d(catalogue_ids, np.union1d(train["movie_id"].unique(), test["movie_id"].unique())))
     item_vectors = _aligned_vectors(np.asarray(catalogue_ids), vectors, items)
     item_genres = None if genre_lists is None else aligned_genre_matrix(catalogue_ids, genre_lists, items)
