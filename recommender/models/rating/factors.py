@@ -122,9 +122,15 @@ class BiasedMF(RatingModel):
         design = np.hstack([np.ones((len(items), 1)), q[items], *([] if genres is None else [genres[items]])])
         target = stars - self.mean - self.arrays["item_bias"][items]
         p = self.params
-        diagonal = penalty(q.shape[1], p["reg"], p["reg_bias"], n_genres, p["reg_genre"] or 0.0)
-        gram = design.T @ design + (len(items) if p["weighted"] else 1.0) * np.diag(diagonal)
-        return np.linalg.solve(gram, design.T @ target)
+        diagonal = (len(items) if p["weighted"] else 1.0) * penalty(q.shape[1], p["reg"], p["reg_bias"], n_genres,
+                                                                    p["reg_genre"] or 0.0)
+        if len(items) < d and (diagonal > 0).all():
+            # the same ridge solution in the person's n ratings instead of d unknowns (the
+            # push-through identity): (D'D + L)^-1 D't = L^-1 D' (D L^-1 D' + I)^-1 t; a request
+            # folds in a short history, and an n x n solve is cheaper than d x d
+            scaled = design / diagonal
+            return scaled.T @ np.linalg.solve(scaled @ design.T + np.eye(len(items)), target)
+        return np.linalg.solve(design.T @ design + np.diag(diagonal), design.T @ target)
 
     def predict_every(self, history_items, history_stars) -> np.ndarray:
         """predict() for every film at once: one product with the factor matrix, no gather."""
