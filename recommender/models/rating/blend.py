@@ -44,7 +44,7 @@ MAX_KNN_ITEMS = 20_000
 LARGE_RATINGS = 500_000  # above: one MF setting, cheaper (an ALS fit costs ratings x factors^2)
 LARGE_MF = {"factors": 20, "reg": 0.13, "epochs": 8}
 HUGE_RATINGS = 5_000_000  # above: no validation fit at all, LARGE_MF alone (ML-25M: minutes per fit)
-MF_REG_GENRE = 0.3  # MF's penalty on the person's genre weights (flask eval --ratings: 0.05 to 3, warm and cold)
+MF_REG_GENRE = 0.3  # MF's penalty on the person's genre weights (chosen as the README's "Rating prediction" says)
 COMPONENTS = ("mf", "knn", "biases", "genres")
 LEGACY_COMPONENTS = COMPONENTS[:3]  # a version saved before the genre parts
 

@@ -12,7 +12,7 @@ At request time a person's [b_u, p_u, y_u] is the same solve over their current 
 
 Why genre weights: a newcomer's five westerns at 5 stars and six horror films at 1 star are
 explained by the factors alone as "dislikes old classics" (The Birds and High Noon share
-factors), so High Noon read 3.0 stars; with the genre columns the ridge solve puts the
+factors), so High Noon read as lukewarm; with the genre columns the ridge solve puts the
 contrast on the genres (`flask eval --ratings`, README "Rating prediction")."""
 from __future__ import annotations
 
