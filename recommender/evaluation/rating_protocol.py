@@ -12,10 +12,11 @@ Protocols (docs/protocol.md, "Rating prediction"):
 - a given train/test pair.
 
 Given the catalogue (ids and genre lists), the blend reads each film's genres (MF's genre
-weights and the genre neighbours). On each split every model is fitted on train only (the blend tunes its hyperparameters and
-weights on a validation split cut from that train: recommender.models.rating.blend) and scores
-each test rating once, the person's train ratings folded in as their history. A test user or
-film unknown to train falls back to what is known (biases, the global mean). RMSE and MAE."""
+weights and the genre neighbours). On each split every model is fitted on train only (the
+blend tunes its hyperparameters and weights on a validation split cut from that train:
+recommender.models.rating.blend) and scores each test rating once, the person's train ratings
+folded in as their history. A test user or film unknown to train falls back to what is known
+(biases, the global mean). RMSE and MAE."""
 from __future__ import annotations
 
 from collections.abc import Callable
