@@ -80,7 +80,6 @@ class BiasedMF(RatingModel):
         rng = np.random.default_rng(p["seed"])
         genres = (unit_rows(item_genres) if item_genres is not None and p["reg_genre"] is not None
                   else np.zeros((m.shape[1], 0)))
-        weights = np.zeros((m.shape[0], genres.shape[1]))
         user_penalty = penalty(f, p["reg"], p["reg_bias"], genres.shape[1], p["reg_genre"] or 0.0)
         b_user, b_item = fit_biases(m, self.mean, 15.0, 10.0, 10)
         q = rng.normal(0.0, p["init"], (m.shape[1], f))
