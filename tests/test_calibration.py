@@ -60,6 +60,14 @@ def test_the_target_keeps_the_genres_liked_more_than_everyone_does_weighed_by_li
     assert calibration.target(np.array([[0.0, 0.0, 1.0]]), np.array([0.05, 0.25, 1.0])) is None
 
 
+def test_the_kind_every_liked_film_has_outweighs_a_rarer_kind_most_have():
+    """Five liked films, every one a romance, four of them war films too (war a twenty-fifth of
+    everyone's ratings, romance a fifth): romance is what the person said."""
+    romance_war, romance = [0.5, 0.5], [1.0, 0.0]
+    p = calibration.target(np.array([romance_war] * 4 + [romance]), np.array([0.2, 0.04]))
+    assert p[0] > p[1] > 0
+
+
 def test_the_best_scored_lead_as_they_are():
     genres = np.array([DRAMA] * 6 + [COMEDY] * 4)
     picked = calibration.rerank(np.linspace(1.0, 0.5, 10), genres, np.array([0.5, 0.5]), 6, 19.0, lead=3)

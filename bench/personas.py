@@ -1,0 +1,158 @@
+"""What a person sees, as figures anyone can rerun: the personas of tests/test_personas_ml100k.py
+(which assert floors) counted instead, on a copy of the benchmark instance (ML-100K, built once
+by bench.common), through the API as a new account would.
+
+- one-genre fans: five 5-star ratings of a genre's five most-rated films ("best-known"), or of
+  its five most-rated films of at most two genres ("own films"): the share of the top 20 in it;
+- five more: five 5-star comedies, dramas or action films, then five of another genre's own
+  films: that genre's share of the top 20 before and after;
+- predicted stars: five westerns 5 stars and six horror films 1 star: the card's stars of the
+  next five westerns, the next five horror films and Star Wars.
+
+    .venv/bin/python -m bench.personas            # writes bench/results/personas.md and .json
+    .venv/bin/python -m bench.personas --only fans
+
+A copy, because the personas sign up: the benchmark instance keeps no scratch accounts.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+
+from .common import BENCH_INSTANCE, RESULTS, ensure_ml100k, write_result
+
+FEED = 20
+PASSWORD = "correct horse battery staple"
+GENRES = ["Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+          "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]
+FIRST_KINDS = ["Comedy", "Drama", "Action"]
+STAR_WARS = 50
+
+
+class Site:
+    """The app on an instance folder, its catalogue, and new accounts driving its API."""
+
+    def __init__(self, instance: Path):
+        from recommender import store
+        from webapp import create_app
+
+        self.app = create_app({"SIGNUP_LIMIT_PER_ADDRESS": (10_000, 3600)}, instance_path=str(instance))
+        db = store.connect(self.app.config["DATABASE"])
+        try:
+            self.genres = {i: set(g.split("|")) for i, g in db.execute("SELECT id, genres FROM movies")}
+            self.popular = {g: store.popular_movies(db, g, 400) for g in GENRES}
+        finally:
+            db.close()
+        self._names = itertools.count()
+
+    def best_known(self, genre: str, n: int, skip: int = 0, at_most_genres: int = 0) -> list[int]:
+        picked = [m for m, _, g in self.popular[genre] if not at_most_genres or len(g.split("|")) <= at_most_genres]
+        return picked[skip:skip + n]
+
+    def person(self) -> Person:
+        return Person(self.app.test_client(), f"bench_persona{next(self._names)}")
+
+    def share(self, feed: list[int], genre: str) -> float:
+        return sum(genre in self.genres[m] for m in feed) / len(feed)
+
+
+class Person:
+    def __init__(self, client, name: str):
+        self.client = client
+        assert client.post("/api/users", json={"username": name, "password": PASSWORD}).status_code == 201
+        token = client.post("/api/token", json={"username": name, "password": PASSWORD}).get_json()["token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def rate(self, movies: list[int], stars: float) -> None:
+        for movie in movies:
+            response = self.client.put(f"/api/ratings/{movie}", json={"rating": stars}, headers=self.headers)
+            assert response.status_code in (200, 201), response.get_json()
+
+    def feed(self) -> list[int]:
+        response = self.client.get(f"/api/feed?k={FEED}", headers=self.headers)
+        assert response.status_code == 200, response.get_json()
+        return [r["movie"]["id"] for r in response.get_json()["results"]]
+
+    def stars(self, movie: int) -> float:
+        return self.client.get(f"/api/movies/{movie}", headers=self.headers).get_json()["predicted_rating"]
+
+
+def fans(site: Site) -> list[dict]:
+    rows = []
+    for genre in GENRES:
+        row = {"genre": genre}
+        for column, at_most in (("best_known", 0), ("own_films", 2)):
+            person = site.person()
+            person.rate(site.best_known(genre, 5, at_most_genres=at_most), 5.0)
+            row[column] = site.share(person.feed(), genre)
+        rows.append(row)
+    return rows
+
+
+def five_more(site: Site) -> list[dict]:
+    rows = []
+    for first, genre in ((f, g) for f in FIRST_KINDS for g in GENRES if g != f):
+        person = site.person()
+        person.rate(site.best_known(first, 5), 5.0)
+        before = site.share(person.feed(), genre)
+        person.rate(site.best_known(genre, 5, at_most_genres=2), 5.0)
+        rows.append({"first": first, "genre": genre, "before": before, "after": site.share(person.feed(), genre)})
+    return rows
+
+
+def stars_by_kind(site: Site) -> dict:
+    person = site.person()
+    person.rate(site.best_known("Western", 5), 5.0)
+    person.rate(site.best_known("Horror", 6), 1.0)
+    return {"next_westerns": [person.stars(m) for m in site.best_known("Western", 5, skip=5)],
+            "next_horror": [person.stars(m) for m in site.best_known("Horror", 5, skip=6)],
+            "star_wars": person.stars(STAR_WARS)}
+
+
+def tables(result: dict) -> str:
+    lines = []
+    if "fans" in result:
+        lines += ["| genre | best-known five | own films |", "| --- | ---: | ---: |"]
+        lines += [f"| {r['genre']} | {r['best_known']:.2f} | {r['own_films']:.2f} |" for r in result["fans"]]
+        under = [r["genre"] for r in result["fans"] if r["best_known"] < 0.5 or r["own_films"] < 0.5]
+        lines += ["", f"Under half: {', '.join(under) or 'none'}.", ""]
+    if "five_more" in result:
+        rows = result["five_more"]
+        raised = sum(r["after"] >= r["before"] + 0.25 for r in rows)
+        lines += [f"Five more of a genre raise its share by a quarter or more in {raised} of {len(rows)} pairs "
+                  f"(median rise {statistics.median(r['after'] - r['before'] for r in rows):.2f}).", ""]
+    if "stars" in result:
+        s = result["stars"]
+        lines += ["| after five westerns 5★ and six horror films 1★ | median predicted stars |", "| --- | ---: |",
+                  f"| the next five westerns | {statistics.median(s['next_westerns']):.2f} |",
+                  f"| the next five horror films | {statistics.median(s['next_horror']):.2f} |",
+                  f"| Star Wars | {s['star_wars']:.2f} |", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instance", type=Path, default=BENCH_INSTANCE,
+                        help="an instance with ML-100K imported and indexed (copied, never written)")
+    parser.add_argument("--only", choices=["fans", "five_more", "stars"], action="append",
+                        help="one part (repeatable); default all three")
+    args = parser.parse_args()
+    parts = args.only or ["fans", "five_more", "stars"]
+    source = ensure_ml100k(args.instance) if args.instance == BENCH_INSTANCE else args.instance
+    with tempfile.TemporaryDirectory(prefix="personas_") as scratch:
+        copy = Path(scratch) / "instance"
+        shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("downloads"))
+        site = Site(copy)
+        result = {name: {"fans": fans, "five_more": five_more, "stars": stars_by_kind}[name](site) for name in parts}
+    markdown = tables(result)
+    print(markdown)
+    write_result("personas", result)
+    (RESULTS / "personas.md").write_text(markdown + "\n")
+
+
+if __name__ == "__main__":
+    main()
