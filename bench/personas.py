@@ -6,8 +6,10 @@ by bench.common), through the API as a new account would.
   its five most-rated films of at most two genres ("own films"): the share of the top 20 in it;
 - five more: five 5-star comedies, dramas or action films, then five of another genre's own
   films: that genre's share of the top 20 before and after;
-- predicted stars: five westerns 5 stars and six horror films 1 star: the card's stars of the
-  next five westerns, the next five horror films and Star Wars.
+- predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
+  gave five crime films and thrillers 1 star or less: the card's stars of films of each kind
+  and of Star Wars, beside the mean stars the release's raters who liked and disliked as they
+  did gave those films (few people: a direction, not a figure to fit).
 
     .venv/bin/python -m bench.personas            # writes bench/results/personas.md and .json
     .venv/bin/python -m bench.personas --only fans
@@ -104,13 +106,48 @@ def five_more(site: Site) -> list[dict]:
     return rows
 
 
-def stars_by_kind(site: Site) -> dict:
-    person = site.person()
-    person.rate(site.best_known("Western", 5), 5.0)
-    person.rate(site.best_known("Horror", 6), 1.0)
-    return {"next_westerns": [person.stars(m) for m in site.best_known("Western", 5, skip=5)],
-            "next_horror": [person.stars(m) for m in site.best_known("Horror", 5, skip=6)],
-            "star_wars": person.stars(STAR_WARS)}
+def raters_like_them(site: Site, liked: list[int], disliked: list[int], films: list[int]) -> tuple[float | None, int]:
+    """(the mean stars of `films`, how many people): over the release's raters (no site account)
+    who gave two or more of `liked` 4 stars or more and two or more of `disliked` 2 stars or less, what the
+    predicted stars should come near."""
+    from recommender import store
+
+    db = store.connect(site.app.config["DATABASE"])
+    try:
+        ratings = {}
+        release = "SELECT user_id, movie_id, rating FROM ratings WHERE user_id IN (SELECT id FROM users WHERE username IS NULL)"
+        for user, movie, stars in db.execute(release):  # the release's raters, not the site's accounts
+            ratings.setdefault(user, {})[movie] = stars
+    finally:
+        db.close()
+    alike = [r for r in ratings.values()
+             if sum(r.get(m, 0) >= 4 for m in liked) >= 2 and sum(0 < r.get(m, 9) <= 2 for m in disliked) >= 2]
+    given = [r[m] for r in alike for m in films if m in r]
+    return (statistics.mean(given) if given else None), len(alike)
+
+
+def stars_by_kind(site: Site) -> list[dict]:
+    """Two newcomers who rated one kind 5 stars and another 1 star: the median predicted stars
+    of the films they did not rate, beside what the raters like them gave those films."""
+    westerns, horror = site.best_known("Western", 10), site.best_known("Horror", 11)
+    family_liked, family_disliked = [1, 71, 423], [100, 127, 288, 56, 98]  # Toy Story, The Lion King, E.T.; Fargo...
+    family = [m for m in site.best_known("Children's", 13) if m not in family_liked][:10]
+    personas = [("five westerns 5★, six horror films 1★", [(westerns[:5], 5.0), (horror[:6], 1.0)],
+                 westerns[:5], horror[:6], {"the next five westerns": westerns[5:], "the next five horror films": horror[6:],
+                                            "Star Wars": [STAR_WARS]}),
+                ("Toy Story, The Lion King 5★, E.T. 4.5★, five crime films and thrillers 1★ or less",
+                 [(family_liked[:2], 5.0), (family_liked[2:], 4.5), (family_disliked[:3], 1.0), (family_disliked[3:], 0.5)],
+                 family_liked, family_disliked, {"the next ten children's films": family, "Star Wars": [STAR_WARS]})]
+    rows = []
+    for name, ratings, liked, disliked, probes in personas:
+        person = site.person()
+        for movies, stars in ratings:
+            person.rate(movies, stars)
+        for probe, films in probes.items():
+            reference, people = raters_like_them(site, liked, disliked, films)
+            rows.append({"persona": name, "films": probe, "predicted": statistics.median(person.stars(m) for m in films),
+                         "raters_like_them": reference, "people": people})
+    return rows
 
 
 def tables(result: dict) -> str:
@@ -126,11 +163,12 @@ def tables(result: dict) -> str:
         lines += [f"Five more of a genre raise its share by a quarter or more in {raised} of {len(rows)} pairs "
                   f"(median rise {statistics.median(r['after'] - r['before'] for r in rows):.2f}).", ""]
     if "stars" in result:
-        s = result["stars"]
-        lines += ["| after five westerns 5★ and six horror films 1★ | median predicted stars |", "| --- | ---: |",
-                  f"| the next five westerns | {statistics.median(s['next_westerns']):.2f} |",
-                  f"| the next five horror films | {statistics.median(s['next_horror']):.2f} |",
-                  f"| Star Wars | {s['star_wars']:.2f} |", ""]
+        lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",
+                  "| --- | --- | ---: | ---: |"]
+        lines += [f"| {r['persona']} | {r['films']} | {r['predicted']:.2f} | "
+                  + (f"{r['raters_like_them']:.2f} ({r['people']} people) |" if r["raters_like_them"] is not None
+                     else f"none ({r['people']} people) |") for r in result["stars"]]
+        lines += [""]
     return "\n".join(lines)
 
 

@@ -17,7 +17,9 @@ def test_five_more_counts_the_pairs_raised_by_a_quarter():
     assert "in 2 of 3 pairs (median rise 0.50)" in tables({"five_more": rows})
 
 
-def test_the_stars_table_gives_medians():
-    stars = {"next_westerns": [3.0, 4.0, 3.5], "next_horror": [1.5, 2.0, 2.5], "star_wars": 2.9}
-    text = tables({"stars": stars})
-    assert "| the next five westerns | 3.50 |" in text and "| Star Wars | 2.90 |" in text
+def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():
+    rows = [{"persona": "westerns 5★", "films": "Star Wars", "predicted": 2.86, "raters_like_them": 4.889, "people": 9},
+            {"persona": "westerns 5★", "films": "Heat", "predicted": 3.5, "raters_like_them": None, "people": 0}]
+    text = tables({"stars": rows})
+    assert "| westerns 5★ | Star Wars | 2.86 | 4.89 (9 people) |" in text
+    assert "| westerns 5★ | Heat | 3.50 | none (0 people) |" in text
