@@ -69,17 +69,19 @@ def test_search_for_a_token_puts_what_its_stars_call_lukewarm_or_a_dislike_last(
     """A search for someone who rated films: the matches their stars (their own rating, else the
     prediction) call lukewarm or a dislike come after the others, as in the feed."""
     account = signup(client)
-    ratings = {1: 5.0, 3: 1.0, 4: 1.0, 2: 1.0, 5: 4.5, 6: 4.5}  # Star Wars, The Empire Strikes Back, GoldenEye 1 star
+    # Star Wars and The Empire Strikes Back 1 star, Casablanca 2.5 from someone who gives 5
+    ratings = {1: 5.0, 3: 1.0, 4: 1.0, 2: 5.0, 5: 5.0, 6: 5.0, 20: 2.5}
     rate(client, account, ratings)
     given = np.array(list(ratings.values()))
     anonymous = [r["movie"]["id"] for r in client.get("/api/search?q=space+war&k=10").get_json()["results"]]
-    found = client.get("/api/search?q=space+war&k=10", headers=account["headers"]).get_json()["results"]
+    found = client.get("/api/search?q=space+war&k=50", headers=account["headers"]).get_json()["results"]
     stars = np.array([ratings.get(r["movie"]["id"], r["movie"]["predicted_rating"]) for r in found])
     _, disliked = preferences.classify(stars, float(given.mean()))
     tier = np.where(disliked, 2, np.where(preferences.lukewarm(stars, preferences.usual_stars(given)), 1, 0))
-    assert len(found) == 10 and (np.diff(tier) >= 0).all(), stars
-    assert 3 in anonymous and 3 not in [r["movie"]["id"] for r in found]  # rated 1 star: after the others, past ten
-    assert tier.max() == 1, stars  # and the lukewarm ones last of the ten
+    assert (np.diff(tier) >= 0).all(), stars
+    ids = [r["movie"]["id"] for r in found]
+    assert 3 in anonymous[:10] and (3 not in ids or ids.index(3) >= 10), (ids, stars)  # rated 1 star: past ten
+    assert 1 in tier, stars  # Casablanca, lukewarm for them, comes after the others
 
 
 def test_no_basis_is_null_and_anonymous_responses_are_unchanged(client):

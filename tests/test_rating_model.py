@@ -15,7 +15,7 @@ from recommender.models.rating import (
     load_rating_model,
     tune,
 )
-from recommender.models.rating.baselines import RESIDUAL_CAP, fit_biases
+from recommender.models.rating.baselines import RESIDUAL_CAP, fit_biases, held_residuals
 from recommender.models.rating.blend import (
     BEYOND_PARTS,
     LARGE_MF,
@@ -156,7 +156,7 @@ def test_knn_prediction_is_the_weighted_residual_formula(low_rank):
     history = np.array([1, 4, 7, 9, 20])
     own = np.array([4.0, 2.0, 5.0, 3.0, 1.0])
     b_item = model.arrays["item_bias"]
-    b_user = np.clip(own - model.mean - b_item[history], -RESIDUAL_CAP, RESIDUAL_CAP).sum() / (15.0 + len(history))
+    b_user = (own - model.mean - b_item[history]).sum() / (15.0 + len(history))
     sims = model.similarities().toarray()[30, history]
     top = np.argsort(-sims)[:3]
     top = top[sims[top] > 0]
@@ -274,6 +274,23 @@ def test_a_fitted_blend_never_predicts_outside_its_parts(low_rank):
     predicted = model.predict(items, stars, targets)
     margin = BEYOND_PARTS + 1e-9
     assert np.all(predicted >= parts.min(axis=1) - margin) and np.all(predicted <= parts.max(axis=1) + margin)
+
+
+def test_a_served_blend_holds_each_rating_s_residual_in_every_part(low_rank):
+    """Folded in, a 1-star rating of a film everyone rates 4 counts as RESIDUAL_CAP stars under
+    it, in every part of the served blend; the baselines the table compares (Biases()) are
+    Surprise's, unheld."""
+    m = _matrix(*low_rank)
+    blend = RatingBlend(mf={"factors": 3}, knn={"k": 5}).fit(m)
+    assert {part.params["residual_cap"] for part in blend.parts.values()} == {RESIDUAL_CAP}
+    assert Biases().params["residual_cap"] is None
+    assert held_residuals(np.array([-3.0, 0.5, 2.0]), 1.5).tolist() == [-1.5, 0.5, 1.5]
+    assert held_residuals(np.array([-3.0]), None).tolist() == [-3.0]
+    biases = blend.parts["biases"]
+    items = np.array([0, 1, 2])
+    very_low = biases.mean + biases.arrays["item_bias"][items] - 4.0
+    held_low = biases.mean + biases.arrays["item_bias"][items] - RESIDUAL_CAP
+    assert biases.user_bias(items, very_low) == pytest.approx(biases.user_bias(items, held_low))
 
 
 def test_the_blend_also_learns_from_people_with_five_ratings(low_rank):

@@ -34,21 +34,25 @@ def fit_biases(m: sp.csr_matrix, mean: float, reg_user: float, reg_item: float, 
     return b_user, b_item
 
 
-# stars a rating's residual counts for at most in a person's bias at request time
+# stars a rating's residual (against mean + film bias) counts for at most when the served
+# rating blend folds a person in (`residual_cap` of its parts; the README's "Rating prediction")
 RESIDUAL_CAP = 1.5
 
 
-def fold_in_bias(residuals: np.ndarray, reg_user: float, cap: float = RESIDUAL_CAP) -> float:
+def held_residuals(residuals: np.ndarray, cap: float | None) -> np.ndarray:
+    """`residuals` within +-`cap` (as they are when None). A newcomer rates what they feel
+    strongly about: five 1-star films everyone likes say they dislike those films, not that
+    they rate everything low (a family viewer who gave three crime films and two thrillers 1
+    star saw the next children's films at 3.2 stars; the ML-100K raters like them gave 4.1)."""
+    return residuals if cap is None else np.clip(residuals, -cap, cap)
+
+
+def fold_in_bias(residuals: np.ndarray, reg_user: float, cap: float | None = None) -> float:
     """A person's bias from the residuals of their ratings against mean + item bias: the user
-    step of fit_biases, for one person, at request time, each residual held within `cap`.
-    A newcomer rates what they feel strongly about: five 1-star films everyone likes say they
-    dislike those films, not that they rate everything low (a family viewer who gave three
-    crime films and two thrillers 1 star saw Fantasia at 2.9 stars; the ML-100K raters like
-    them gave it 4.0). Held, the rating blend's validation RMSE fell too (README, "Rating
-    prediction")."""
+    step of fit_biases, for one person, at request time (each residual `held_residuals`)."""
     if not len(residuals):
         return 0.0
-    return float(np.clip(residuals, -cap, cap).sum() / (reg_user + len(residuals)))
+    return float(held_residuals(residuals, cap).sum() / (reg_user + len(residuals)))
 
 
 class GlobalMean(RatingModel):
@@ -95,14 +99,15 @@ class Biases(RatingModel):
     folded in from the person's current ratings."""
 
     kind = "biases"
-    defaults = {"reg_user": 15.0, "reg_item": 10.0, "epochs": 10}
+    defaults = {"reg_user": 15.0, "reg_item": 10.0, "epochs": 10, "residual_cap": None}
 
     def _fit(self, m, item_genres):
         p = self.params
         _, self.arrays["item_bias"] = fit_biases(m, self.mean, p["reg_user"], p["reg_item"], p["epochs"])
 
     def user_bias(self, items: np.ndarray, stars: np.ndarray) -> float:
-        return fold_in_bias(stars - self.mean - self.arrays["item_bias"][items], self.params["reg_user"])
+        return fold_in_bias(stars - self.mean - self.arrays["item_bias"][items], self.params["reg_user"],
+                            self.params["residual_cap"])
 
     def baseline(self, items: np.ndarray, stars: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """mu + b_u + b_i for `targets` (b_i = 0 for row -1)."""

@@ -13,8 +13,11 @@ genres], each also times log(1 + the person's number of ratings) and times log(1
 number of ratings): how
 much to trust factors over neighbours depends on how much is known of either (Koren's
 "support" features of the Netflix Prize blends). `fit` with those params refits every
-component on all the training ratings. A prediction stays within a quarter of a star of its
-parts' (`within_parts`): the weights read the parts' differences beyond one to one. Nothing of a test set is ever seen. A catalogue above
+component on all the training ratings. Every part folds a person in with each rating's
+residual held within RESIDUAL_CAP stars (baselines.held_residuals: a newcomer's five 1-star
+films say what they dislike, not that they rate low), and a prediction stays within a quarter
+of a star of its parts' (`within_parts`): the weights read the parts' differences beyond one
+to one. Nothing of a test set is ever seen. A catalogue above
 `max_knn_items` films has no kNN part (its similarity pass is items x items); without genres
 (none given) MF has no genre weights and the genre neighbours are the biases. A version saved
 before the genre parts (4 or 12 weights, no `components`) blends the first three as it did."""
@@ -113,7 +116,7 @@ class RatingBlend(RatingModel):
 
     kind = "rating_blend"
     defaults = {"mf": {}, "knn": {}, "genres": {}, "weights": default_weights(len(COMPONENTS)), "use_knn": True,
-                "components": list(COMPONENTS)}
+                "components": list(COMPONENTS), "residual_cap": RESIDUAL_CAP}
 
     def __init__(self, **params):
         if "components" not in params and len(params.get("weights", ())) in (4, 12):
@@ -123,9 +126,10 @@ class RatingBlend(RatingModel):
 
     def _components(self) -> dict[str, RatingModel]:
         p = self.params
-        made = {"mf": lambda: BiasedMF(**p["mf"]), "biases": Biases,
-                "knn": lambda: KNNBaseline(**p["knn"]) if p["use_knn"] else None,
-                "genres": lambda: GenreNeighbours(**p["genres"])}
+        held = {"residual_cap": p["residual_cap"]}  # every part folds a person in alike
+        made = {"mf": lambda: BiasedMF(**p["mf"], **held), "biases": lambda: Biases(**held),
+                "knn": lambda: KNNBaseline(**p["knn"], **held) if p["use_knn"] else None,
+                "genres": lambda: GenreNeighbours(**p["genres"], **held)}
         parts = {name: made[name]() for name in p["components"]}
         return {name: part for name, part in parts.items() if part is not None}
 
@@ -237,7 +241,7 @@ def tune(matrix, report: Callable[[str], None] | None = None, max_knn_items: int
              "biases": (Biases, [{}]), "genres": (GenreNeighbours, [{}])}
     for name, (cls, grid) in grids.items():
         for setting in grid:
-            model = cls(**setting)
+            model = cls(**setting, residual_cap=RESIDUAL_CAP)
             score, predicted = _validation_rmse(model, fit_part, users, items, stars, item_genres)
             seen[f"{name} {json.dumps(setting, sort_keys=True)}" if setting else name] = round(score, 5)
             report(f"{name} {setting}: validation RMSE {score:.4f}")

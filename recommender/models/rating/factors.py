@@ -8,7 +8,8 @@ read), the target r - mu - b_i, the penalty `reg_bias` on the bias, `reg` on the
 `reg_genre` on the genre weights, each times the number of ratings when `weighted` (ALS-WR,
 Zhou et al. 2008); each row's normal equations are one small BLAS product, solved in batches.
 At request time a person's [b_u, p_u, y_u] is the same solve over their current ratings
-(`fold_in`): a person never seen in training is served like any other.
+(`fold_in`), each residual held within `residual_cap` when set (baselines.held_residuals): a
+person never seen in training is served like any other.
 
 Why genre weights: a newcomer's five westerns at 5 stars and six horror films at 1 star are
 explained by the factors alone as "dislikes old classics" (The Birds and High Noon share
@@ -20,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import RatingModel, history_arrays, unit_rows
-from .baselines import cell_users, fit_biases
+from .baselines import cell_users, fit_biases, held_residuals
 
 BLOCK_ROWS = 4096  # rows solved in one batched call (memory: BLOCK_ROWS x d^2)
 BLOCK_CELLS = 1 << 20  # rating cells whose genre part is computed at once
@@ -72,7 +73,7 @@ class BiasedMF(RatingModel):
 
     kind = "biased_mf"
     defaults = {"factors": 50, "reg": 0.1, "reg_bias": 0.1, "weighted": True, "epochs": 15,
-                "init": 0.1, "seed": 0, "reg_genre": None}
+                "init": 0.1, "seed": 0, "reg_genre": None, "residual_cap": None}
 
     def _fit(self, m, item_genres):
         p = self.params
@@ -119,8 +120,8 @@ class BiasedMF(RatingModel):
         if len(items) == 0:
             return np.zeros(d)
         design = np.hstack([np.ones((len(items), 1)), q[items], *([] if genres is None else [genres[items]])])
-        target = stars - self.mean - self.arrays["item_bias"][items]
         p = self.params
+        target = held_residuals(stars - self.mean - self.arrays["item_bias"][items], p["residual_cap"])
         diagonal = (len(items) if p["weighted"] else 1.0) * penalty(q.shape[1], p["reg"], p["reg_bias"], n_genres,
                                                                     p["reg_genre"] or 0.0)
         if len(items) < d and (diagonal > 0).all():

@@ -77,7 +77,7 @@ class KNNBaseline(RatingModel):
 
     kind = "knn_baseline"
     defaults = {"k": 40, "shrinkage": 100.0, "neighbours": 500, "reg_user": 15.0, "reg_item": 10.0,
-                "epochs": 10, "damping": 1.0}
+                "epochs": 10, "damping": 1.0, "residual_cap": None}
 
     def _fit(self, m, item_genres):
         p = self.params
@@ -93,7 +93,7 @@ class KNNBaseline(RatingModel):
 
     def _predict(self, items, stars, targets):
         b_item = self.arrays["item_bias"]
-        b_user = fold_in_bias(stars - self.mean - b_item[items], self.params["reg_user"])
+        b_user = fold_in_bias(stars - self.mean - b_item[items], self.params["reg_user"], self.params["residual_cap"])
         known = targets >= 0
         rows = np.maximum(targets, 0)
         base = self.mean + b_user + np.where(known, b_item[rows], 0.0)
@@ -142,7 +142,8 @@ class GenreNeighbours(KNNBaseline):
     person's average. Without genres (none given to fit) it is the biases."""
 
     kind = "genre_neighbours"
-    defaults = {"k": 100, "power": 2.0, "reg_user": 15.0, "reg_item": 10.0, "epochs": 10, "damping": 3.0}
+    defaults = {"k": 100, "power": 2.0, "reg_user": 15.0, "reg_item": 10.0, "epochs": 10, "damping": 3.0,
+                "residual_cap": None}
 
     def _fit(self, m, item_genres):
         p = self.params
