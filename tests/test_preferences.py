@@ -132,3 +132,12 @@ def test_people_like_you_name_no_film_and_need_likes(model):
     only_peers.params = {**model.params, "w_peers": 100.0}
     _, _, because = only_peers.feed_explained(rows, rows, 10, allowed, stars)
     assert (because == BECAUSE_PEERS).all()
+
+
+def test_favourites_are_the_likes_else_the_best_rated_at_three_stars_or_more():
+    """A reason names a liked film; someone with none (their best get 3 stars) has favourites
+    all the same: the films they rated highest, not a dislike and at 3 stars or more."""
+    assert preferences.favourites(np.array([5.0, 1.0, 3.0])).tolist() == [True, False, False]
+    assert preferences.favourites(np.array([3.0, 1.0, 3.0, 2.0, 1.5])).tolist() == [True, False, True, False, False]
+    assert not preferences.favourites(np.array([2.5, 1.0, 2.0])).any()  # nothing at 3 stars: none
+    assert not preferences.favourites(np.array([])).any()

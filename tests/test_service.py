@@ -67,6 +67,19 @@ def test_genre_filter_returns_only_that_genre(rec, call):
         assert "Crime" in rec.db["movies"].get(r.movie_id)["genres"].split("|")
 
 
+def test_a_harsh_raters_reasons_name_the_films_they_rated_highest(rec):
+    """Someone whose best get 3 stars and the rest 1 or 2 has no liked film (a like is 3.5 or
+    more): the feed follows their 3-star films, and its reasons say so, never a 1-star film."""
+    user = new_user(rec, "harsh")
+    for movie_id, stars in ((STAR_WARS, 3.0), (EMPIRE, 3.0), (GODFATHER, 1.0), (TOY_STORY, 1.5), (10, 2.0)):
+        user_ratings.put(rec.db, user, movie_id, stars)
+    reasons = [r.reason for r in rec.feed(user, 10)]
+    titles = {m: rec.db["movies"].get(m)["display_title"] for m in (STAR_WARS, EMPIRE, GODFATHER, TOY_STORY, 10)}
+    assert any(r in (f"Because you rated {titles[STAR_WARS]} 3★", f"Because you rated {titles[EMPIRE]} 3★")
+               for r in reasons), reasons
+    assert not any(titles[m] in r for r in reasons for m in (GODFATHER, TOY_STORY, 10)), reasons
+
+
 def test_reasons_name_movies_the_user_rated(rec):
     rated = {rec.db["movies"].get(m)["display_title"]
              for m in store.user_ratings_frame(rec.db, 2)["movie_id"]}

@@ -53,6 +53,23 @@ def usual_stars(stars: np.ndarray) -> float:
     return float(kept.mean())
 
 
+FAVOURITE_FLOOR = 3.0  # "it's OK": the least a favourite of someone with no like can have
+
+
+def favourites(stars: np.ndarray) -> np.ndarray:
+    """The films a reason may name, as a mask of one person's `stars`: the liked ones; for
+    someone with none (a harsh rater whose best get 3 stars and the rest 1 or 2), those they
+    rated highest, at FAVOURITE_FLOOR or more and not a dislike: the feed follows them (every
+    rating but a dislike pulls its neighbours up), and "Because you rated Star Wars 3★" says
+    so."""
+    stars = np.asarray(stars, dtype=np.float64)
+    liked, disliked = masks_of(stars)
+    best = ~disliked & (stars >= FAVOURITE_FLOOR)
+    if liked.any() or not best.any():
+        return liked
+    return best & (stars == stars[best].max())
+
+
 def masks_of(stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """classify() for one person's ratings (their mean taken from them)."""
     stars = np.asarray(stars, dtype=np.float64)

@@ -245,7 +245,7 @@ class Recommender:
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._browsed(browse, hide)
         allowed[self.index.same_films(rated)] = False  # under either of its ids
-        liked, _ = preferences.masks_of(stars[known])
+        liked = preferences.favourites(stars[known])  # what a reason may name
         wanted = browse.offset + k
         if browse.sort == "best" and len(rated):
             times = ratings.times()[known] if self.index.model.reads_times(len(rated)) else None
@@ -347,8 +347,8 @@ class Recommender:
         interested" that are not rated, each as a dislike (preferences.HIDDEN_STARS), and the
         watchlisted films neither rated nor hidden, each as a mild like (preferences.
         WATCHLIST_STARS), both as old as the oldest rating: the latest likes the feed weighs are
-        ratings. Reasons are drawn from the liked rated films only, so none says "because you
-        rated X 1★" nor names a film the user has not seen."""
+        ratings. Reasons are drawn from the liked rated films only (preferences.favourites), so
+        none says "because you rated X 1★" nor names a film the user has not seen."""
         hidden = _unrated(self.index.rows(sorted(hide)), rated)
         wanted = _unrated(self.index.rows(sorted(watchlist)), np.concatenate([rated, hidden]))
         history = np.concatenate([rated, hidden, wanted])

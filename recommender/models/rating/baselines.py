@@ -42,8 +42,9 @@ RESIDUAL_CAP = 1.5
 def held_residuals(residuals: np.ndarray, cap: float | None) -> np.ndarray:
     """`residuals` within +-`cap` (as they are when None). A newcomer rates what they feel
     strongly about: five 1-star films everyone likes say they dislike those films, not that
-    they rate everything low (a family viewer who gave three crime films and two thrillers 1
-    star saw the next children's films at 3.2 stars; the ML-100K raters like them gave 4.1)."""
+    they rate everything low (a family viewer who gave crime films and thrillers 1 star saw
+    the next children's films well under what the ML-100K raters like them gave; the README's
+    "Rating prediction")."""
     return residuals if cap is None else np.clip(residuals, -cap, cap)
 
 

@@ -88,10 +88,9 @@ def within_parts(blended: np.ndarray, parts: np.ndarray, margin: float = BEYOND_
     """The blend held within `margin` stars of the lowest and the highest of its fitted parts'
     stars (n x c). Least squares weighs the parts' differences (kNN minus the biases, say)
     beyond one to one, which lowers RMSE over everyone but runs away where the parts disagree
-    more than usual: five westerns 5 stars and six horror films 1 star put Star Wars at 2.9
-    stars, half a star under each of its parts (3.4 to 4.0), though the people who gave Alien 1
-    star gave it 3.9 on average. Held to the parts' range, RMSE rose by 0.005; a quarter of a
-    star beyond them costs under 0.001 (the README's "Rating prediction")."""
+    more than usual: five westerns 5 stars and six horror films 1 star put Star Wars half a star
+    under each of its parts. Held to the parts' range exactly, RMSE rose; a quarter of a star
+    beyond them costs little (the README's "Rating prediction" has the figures)."""
     if parts.shape[1] == 0:
         return blended
     return np.clip(blended, parts.min(axis=1) - margin, parts.max(axis=1) + margin)
