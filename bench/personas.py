@@ -40,6 +40,7 @@ class Site:
 
     def __init__(self, instance: Path):
         from recommender import store
+        from recommender.store import accounts, ratings_stream
         from webapp import create_app
 
         self.app = create_app({"SIGNUP_LIMIT_PER_ADDRESS": (10_000, 3600)}, instance_path=str(instance))
@@ -47,8 +48,12 @@ class Site:
         try:
             self.genres = {i: set(g.split("|")) for i, g in db.execute("SELECT id, genres FROM movies")}
             self.popular = {g: store.popular_movies(db, g, 400) for g in GENRES}
+            ratings = ratings_stream.ratings_frame(db)
         finally:
             db.close()
+        release = ratings[ratings["user_id"] < accounts.ACCOUNT_ID_FLOOR]  # the release's raters, not the site's
+        self.release = {int(u): dict(zip(g["movie_id"].tolist(), g["rating"].tolist()))
+                        for u, g in release.groupby("user_id")}
         self._names = itertools.count()
 
     def best_known(self, genre: str, n: int, skip: int = 0, at_most_genres: int = 0) -> list[int]:
@@ -107,20 +112,10 @@ def five_more(site: Site) -> list[dict]:
 
 
 def raters_like_them(site: Site, liked: list[int], disliked: list[int], films: list[int]) -> tuple[float | None, int]:
-    """(the mean stars of `films`, how many people): over the release's raters (no site account)
-    who gave two or more of `liked` 4 stars or more and two or more of `disliked` 2 stars or less, what the
+    """(the mean stars of `films`, how many people): over the release's raters who gave two or
+    more of `liked` 4 stars or more and two or more of `disliked` 2 stars or less, what the
     predicted stars should come near."""
-    from recommender import store
-
-    db = store.connect(site.app.config["DATABASE"])
-    try:
-        ratings = {}
-        release = "SELECT user_id, movie_id, rating FROM ratings WHERE user_id IN (SELECT id FROM users WHERE username IS NULL)"
-        for user, movie, stars in db.execute(release):  # the release's raters, not the site's accounts
-            ratings.setdefault(user, {})[movie] = stars
-    finally:
-        db.close()
-    alike = [r for r in ratings.values()
+    alike = [r for r in site.release.values()
              if sum(r.get(m, 0) >= 4 for m in liked) >= 2 and sum(0 < r.get(m, 9) <= 2 for m in disliked) >= 2]
     given = [r[m] for r in alike for m in films if m in r]
     return (statistics.mean(given) if given else None), len(alike)
