@@ -4,8 +4,12 @@ by bench.common), through the API as a new account would.
 
 - one-genre fans: five 5-star ratings of a genre's five most-rated films ("best-known"), or of
   its five most-rated films of at most two genres ("own films"): the share of the top 20 in it;
-- five more: five 5-star comedies, dramas or action films, then five of another genre's own
-  films: that genre's share of the top 20 before and after;
+- five more: five 5-star films of a common kind (comedies, dramas, action films) or a rarer
+  one (children's films, horror, film noir, westerns, sci-fi), then five of another genre's own
+  films: that genre's share of the top 20 before and after, and what the first kind keeps;
+- haters: five 5-star films of one genre and eight 1-star films of another (each of the
+  genre's own films, without the other): how many of the top 20 have the hated genre and not
+  the liked one (issue 16: none);
 - predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
   gave five crime films and thrillers 1 star or less: the card's stars of films of each kind
   and of Star Wars, beside the mean stars the release's raters who liked and disliked as they
@@ -31,7 +35,7 @@ FEED = 20
 PASSWORD = "correct horse battery staple"
 GENRES = ["Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
           "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"]
-FIRST_KINDS = ["Comedy", "Drama", "Action"]
+FIRST_KINDS = ["Comedy", "Drama", "Action", "Children's", "Horror", "Film-Noir", "Western", "Sci-Fi"]
 STAR_WARS = 50
 
 
@@ -107,7 +111,26 @@ def five_more(site: Site) -> list[dict]:
         person.rate(site.best_known(first, 5), 5.0)
         before = site.share(person.feed(), genre)
         person.rate(site.best_known(genre, 5, at_most_genres=2), 5.0)
-        rows.append({"first": first, "genre": genre, "before": before, "after": site.share(person.feed(), genre)})
+        feed = person.feed()
+        rows.append({"first": first, "genre": genre, "before": before, "after": site.share(feed, genre),
+                     "first_kept": site.share(feed, first)})
+    return rows
+
+
+def haters(site: Site) -> list[dict]:
+    rows = []
+    for liked, hated in ((a, b) for a in GENRES for b in GENRES if a != b):
+        loved = [m for m in site.best_known(liked, 40, at_most_genres=2) if hated not in site.genres[m]][:5]
+        disliked = [m for m in site.best_known(hated, 40, at_most_genres=2) if liked not in site.genres[m]][:8]
+        if len(loved) < 5 or len(disliked) < 8:
+            continue
+        person = site.person()
+        person.rate(loved, 5.0)
+        person.rate(disliked, 1.0)
+        feed = person.feed()
+        rows.append({"liked": liked, "hated": hated,
+                     "hated_films": sum(hated in site.genres[m] and liked not in site.genres[m] for m in feed),
+                     "liked_share": site.share(feed, liked)})
     return rows
 
 
@@ -156,7 +179,22 @@ def tables(result: dict) -> str:
         rows = result["five_more"]
         raised = sum(r["after"] >= r["before"] + 0.25 for r in rows)
         lines += [f"Five more of a genre raise its share by a quarter or more in {raised} of {len(rows)} pairs "
-                  f"(median rise {statistics.median(r['after'] - r['before'] for r in rows):.2f}).", ""]
+                  f"(median rise {statistics.median(r['after'] - r['before'] for r in rows):.2f}); the kind rated "
+                  f"first keeps {min(r['first_kept'] for r in rows):.2f} of the top 20 or more "
+                  f"(median {statistics.median(r['first_kept'] for r in rows):.2f}).", ""]
+        lines += [f"- {r['first']} then {r['genre']}: {r['before']:.2f} → {r['after']:.2f}"
+                  for r in rows if r["after"] < r["before"] + 0.25]
+        lines += [""] if lines[-1] != "" else []
+    if "haters" in result:
+        rows = result["haters"]
+        clean = sum(r["hated_films"] == 0 for r in rows)
+        lines += [f"A fan of one genre who gave eight films of another 1 star gets none of the other genre (films "
+                  f"of both aside) in {clean} of {len(rows)} pairs; "
+                  f"{sum(r['hated_films'] for r in rows)} such films in all.", ""]
+        worst = sorted((r for r in rows if r["hated_films"]), key=lambda r: -r["hated_films"])[:10]
+        if worst:
+            lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
+            lines += [f"| {r['liked']} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
     if "stars" in result:
         lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",
                   "| --- | --- | ---: | ---: |"]
@@ -171,16 +209,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instance", type=Path, default=BENCH_INSTANCE,
                         help="an instance with ML-100K imported and indexed (copied, never written)")
-    parser.add_argument("--only", choices=["fans", "five_more", "stars"], action="append",
-                        help="one part (repeatable); default all three")
+    parser.add_argument("--only", choices=["fans", "five_more", "haters", "stars"], action="append",
+                        help="one part (repeatable); default all four")
     args = parser.parse_args()
-    parts = args.only or ["fans", "five_more", "stars"]
+    parts = args.only or ["fans", "five_more", "haters", "stars"]
     source = ensure_ml100k(args.instance) if args.instance == BENCH_INSTANCE else args.instance
     with tempfile.TemporaryDirectory(prefix="personas_") as scratch:
         copy = Path(scratch) / "instance"
         shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("downloads"))
         site = Site(copy)
-        result = {name: {"fans": fans, "five_more": five_more, "stars": stars_by_kind}[name](site) for name in parts}
+        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "stars": stars_by_kind}[name](site) for name in parts}
     markdown = tables(result)
     print(markdown)
     write_result("personas", result)

@@ -11,10 +11,20 @@ def test_the_fans_table_names_the_genres_under_half():
 
 
 def test_five_more_counts_the_pairs_raised_by_a_quarter():
-    rows = [{"first": "Comedy", "genre": "Western", "before": 0.0, "after": 0.75},
-            {"first": "Comedy", "genre": "Drama", "before": 0.1, "after": 0.2},
-            {"first": "Drama", "genre": "Horror", "before": 0.0, "after": 0.5}]
-    assert "in 2 of 3 pairs (median rise 0.50)" in tables({"five_more": rows})
+    rows = [{"first": "Comedy", "genre": "Western", "before": 0.0, "after": 0.75, "first_kept": 0.25},
+            {"first": "Comedy", "genre": "Drama", "before": 0.1, "after": 0.2, "first_kept": 0.6},
+            {"first": "Drama", "genre": "Horror", "before": 0.0, "after": 0.5, "first_kept": 0.3}]
+    text = tables({"five_more": rows})
+    assert "in 2 of 3 pairs (median rise 0.50); the kind rated first keeps 0.25 of the top 20 or more" in text
+    assert "- Comedy then Drama: 0.10 → 0.20" in text
+
+
+def test_haters_count_the_pairs_with_none_of_the_hated_genre():
+    rows = [{"liked": "Western", "hated": "Horror", "hated_films": 0, "liked_share": 0.9},
+            {"liked": "Drama", "hated": "Romance", "hated_films": 2, "liked_share": 0.7}]
+    text = tables({"haters": rows})
+    assert "in 1 of 2 pairs; 2 such films in all" in text
+    assert "| Drama | Romance | 2 |" in text
 
 
 def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():

@@ -73,3 +73,20 @@ def test_the_best_scored_lead_as_they_are():
     picked = calibration.rerank(np.linspace(1.0, 0.5, 10), genres, np.array([0.5, 0.5]), 6, 19.0, lead=3)
     assert picked[:3].tolist() == [0, 1, 2]
     assert sorted(genres[picked, 1].tolist()) == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_run_of_likes_and_the_likes_before_it_each_have_their_say():
+    """Five horror films (a twentieth of everyone's ratings), then five dramas (two fifths):
+    in one target the horror films' lift leaves the dramas a sliver; as two statements, each
+    has half. Fewer likes before the run say less; none, nothing."""
+    horror, drama = [1.0, 0.0], [0.0, 1.0]
+    everyone = np.array([0.05, 0.4])
+    before, run = np.array([horror] * 5), np.array([drama] * 5)
+    together = calibration.target(np.vstack([before, run]), everyone)
+    assert together[1] < 0.2
+    both = calibration.mixed([(calibration.target(before, everyone), 1.0), (calibration.target(run, everyone), 1.0)])
+    assert both == pytest.approx([0.5, 0.5])
+    fewer = calibration.mixed([(calibration.target(before[:1], everyone), 0.2), (calibration.target(run, everyone), 1.0)])
+    assert 0 < fewer[0] < 0.2
+    assert calibration.mixed([(None, 1.0), (calibration.target(run, everyone), 1.0)]) == pytest.approx([0.0, 1.0])
+    assert calibration.mixed([(None, 1.0)]) is None

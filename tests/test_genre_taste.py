@@ -154,3 +154,16 @@ def test_the_latest_likes_count_twice_in_the_taste():
     assert in_order[1] > in_order[0] > 0
     together = model.taste(weights, genre_rows, np.full(10, 1.0))  # one batch: none came last
     assert together[0] == together[1]
+
+
+def test_the_latest_likes_are_the_run_rated_last():
+    """The calibration's second statement: the five likes rated last; None without times or
+    without more likes than a run, none of them when every answer was saved together."""
+    model, _ = _two_kinds()
+    liked = np.ones(10, dtype=bool)
+    assert model.latest_likes(liked, np.arange(10, dtype=np.float64)).tolist() == [5, 6, 7, 8, 9]
+    assert model.latest_likes(liked, None) is None and model.latest_likes(liked[:5], np.arange(5.0)) is None
+    assert len(model.latest_likes(liked, np.full(10, 1.0))) == 0  # one batch of answers: none came last
+    some = liked.copy()
+    some[7] = False  # a film rated but not liked is in no run of likes
+    assert 7 not in model.latest_likes(some, np.arange(10, dtype=np.float64)).tolist()

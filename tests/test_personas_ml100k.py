@@ -207,13 +207,13 @@ def test_a_disliked_film_does_not_bring_its_sequel(app, catalogue):
                                                                     "Sci-Fi", "Thriller")]
                          + [("Drama", "Thriller"), ("Drama", "Comedy"), ("Action", "Comedy"), ("Action", "Romance"),
                             ("Children's", "Sci-Fi"), ("Children's", "Thriller"), ("Horror", "Comedy"),
-                            ("Film-Noir", "Western")])
+                            ("Film-Noir", "Western"), ("Horror", "Drama"), ("Film-Noir", "Drama")])
 def test_five_more_ratings_of_a_genre_move_the_feed_towards_it(app, catalogue, first, genre):
     """Five 5-star films of the genre's own kind (at most one other genre: ML-100K's
     best-known "war films" are the Star Wars trilogy) after five of another kind. Ten likes,
     half of two common genres, could be chance; five in a row of one kind, rated last, are a
-    statement (GenreTaste: runs of likes), and after a rare kind (children's films, film noir)
-    the latest kind counts again in the calibration's target, or the rarer genre's lift wins."""
+    statement (GenreTaste: runs of likes), and the calibration's target hears the run and the
+    likes before it as two statements, or the rarer genre's lift wins (dramas after horror films)."""
     person = Person(app)
     person.rate(best_known(app, first, 5), 5.0)
     before = share(person.feed(), catalogue, genre)
@@ -229,6 +229,18 @@ def test_the_kind_rated_first_keeps_a_place_beside_the_latest(app, catalogue):
     person.rate(best_known(app, "Thriller", 5, at_most_genres=2), 5.0)
     feed = person.feed()
     assert share(feed, catalogue, "Comedy") >= 0.2 and share(feed, catalogue, "Thriller") >= 0.4
+
+
+@pytest.mark.parametrize("first, genre", [("Drama", "Horror"), ("Drama", "Animation"), ("Comedy", "Horror"),
+                                          ("Action", "Documentary")])
+def test_a_common_kind_rated_first_keeps_a_place_beside_a_rarer_one(app, catalogue, first, genre):
+    """Five dramas, then five horror films: the rarer genre's lift took the feed (one drama of
+    twenty); the likes before the run keep their say."""
+    person = Person(app)
+    person.rate(best_known(app, first, 5), 5.0)
+    person.rate(best_known(app, genre, 5, at_most_genres=2), 5.0)
+    feed = person.feed()
+    assert share(feed, catalogue, first) >= 0.2 and share(feed, catalogue, genre) >= 0.4
 
 
 def test_a_dozen_likes_of_two_kinds_keep_both_kinds_in_the_feed(app, catalogue):

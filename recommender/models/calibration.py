@@ -44,6 +44,15 @@ def target(genre_shares: np.ndarray, everyone: np.ndarray | None = None) -> np.n
     return p / p.sum()
 
 
+def mixed(weighted_targets) -> np.ndarray | None:
+    """The weighted mean of (target, weight) pairs whose target is not None (None when none
+    is): statements of a kind (a run of likes, the likes before it), each with its say."""
+    given = [(t, w) for t, w in weighted_targets if t is not None and w > 0]
+    if not given:
+        return None
+    return sum(w * t for t, w in given) / sum(w for _, w in given)
+
+
 def rerank(scores: np.ndarray, genre_shares: np.ndarray, p: np.ndarray, k: int, weight: float,
            lead: int = 0) -> np.ndarray:
     """Positions in the candidates (given best first by `scores`, with their genre rows) of the

@@ -189,6 +189,11 @@ class GenreTaste(OneHistoryAtATime, Model):
         likes, t = timed
         return likes[t > t[-(int(self.params["recent_likes"]) + 1)]]
 
+    def latest_likes(self, liked: np.ndarray, times: np.ndarray | None) -> np.ndarray | None:
+        """Positions of the `recent_likes` liked films rated last (`liked`: a mask over one
+        history's films), or None when the times do not tell (`_latest`)."""
+        return self._latest(np.asarray(liked, dtype=np.float64), times)
+
     def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                       times: np.ndarray | None) -> float:
         """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after

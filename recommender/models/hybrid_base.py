@@ -236,8 +236,12 @@ class HybridBase(ServingModel):
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
         (GenreTaste.statement) and faded with more ratings ((1 - warmth)^2: the cube turned a
-        dozen likes of comedies and thrillers into a feed of dramas everyone rates). The first
-        k as they are without a genre part or a liked film."""
+        dozen likes of comedies and thrillers into a feed of dramas everyone rates). Where the
+        times say which likes came last (GenreTaste.latest_likes), the latest run and the likes
+        before it are two statements with an equal say (fewer likes before it than the run
+        holds, a smaller one): within one target the rarer genre's lift wins, so five dramas
+        after five horror films hardly showed, nor the dramas after five horror films that
+        followed them. The first k as they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
@@ -245,7 +249,16 @@ class HybridBase(ServingModel):
             return as_ranked
         liked, _ = preferences.masks_of(stars)
         shares = np.asarray(genres.item_genres)
-        p = calibration.target(shares[rated[liked]], genres.arrays["base_contains"])
+        base = genres.arrays["base_contains"]
+        latest = genres.latest_likes(liked, times)
+        if latest is None:
+            p = calibration.target(shares[rated[liked]], base)
+        else:
+            earlier = liked.copy()
+            earlier[latest] = False
+            say = min(1.0, earlier.sum() / len(latest))
+            p = calibration.mixed([(calibration.target(shares[rated[earlier]], base), say),
+                                   (calibration.target(shares[rated[latest]], base), 1.0)])
         if p is None:
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
