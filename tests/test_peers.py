@@ -103,3 +103,34 @@ def test_shared_love_names_a_liked_film_of_the_picks_kind_first():
             else:
                 assert (best[i], count[i]) == (plain[i], plain_count[i])
     assert switched
+
+
+def test_shared_love_names_the_nearest_kind_among_the_liked_films_loved_with_the_pick():
+    """Graded kinship (genre Jaccard): a liked film nearer the pick's kind is named before one
+    that merely shares a genre with it, whatever their shares; equal kinships, the share."""
+    model = fitted()
+    liked, items = np.array([3, 5, 40, 77]), np.array([0, 9, 50, 119])
+    plain = model.shared_love(liked, items)
+    for near_column in range(len(liked)):
+        graded = np.full((len(items), len(liked)), 0.2)
+        graded[:, near_column] = 0.67
+        only_that_one = np.zeros((len(items), len(liked)), dtype=bool)
+        only_that_one[:, near_column] = True
+        for got, expected in zip(model.shared_love(liked, items, graded), model.shared_love(liked, items, only_that_one)):
+            assert got.tolist() == expected.tolist()
+    for got, expected in zip(model.shared_love(liked, items, np.full((len(items), len(liked)), 0.2)), plain):
+        assert got.tolist() == expected.tolist()
+
+
+def test_kinship_goes_first_only_where_enough_people_loved_both_to_be_counted():
+    """Every neighbour loved film 0 and the pick, film 2; one of them loved film 1, of the
+    pick's kind, too: "they loved film 1 too" from one person is no reason a person could
+    check, so with counted_from 3 film 0 is named, counted."""
+    x = np.zeros((10, 3), dtype=np.float32)
+    x[:, 0] = x[:, 2] = 5.0
+    x[0, 1] = 5.0
+    model = PeerTaste(neighbours=10).fit(sp.csr_matrix(x), item_vectors=np.ones((3, 2), dtype=np.float32))
+    kin = np.array([[0.2, 1.0]])
+    assert model.shared_love(np.array([0, 1]), np.array([2]), kin)[0].tolist() == [1]
+    best, count = model.shared_love(np.array([0, 1]), np.array([2]), kin, counted_from=3)
+    assert (best.tolist(), count.tolist()) == ([0], [10])

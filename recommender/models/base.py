@@ -212,9 +212,12 @@ class ServingModel(Model):
         """Unit item rows in `space` ("collab" or "content"), for FAISS."""
         raise NotImplementedError
 
-    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray,
+                    counted_from: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """For picks that people like the user raised: per item row, the liked row most of those
-        people also loved and how many did ((-1, 0): no such evidence, the default)."""
+        people also loved and how many did ((-1, 0): no such evidence, the default); a liked
+        film goes first for its kinship with the pick only where `counted_from` or more of them
+        loved both (a reason counts them from there)."""
         return np.full(len(item_rows), -1, dtype=np.int64), np.zeros(len(item_rows), dtype=np.int64)
 
     def user_vectors(self, histories, space: str = "collab") -> np.ndarray:

@@ -260,19 +260,23 @@ class Hybrid(HybridBase):
             because[(peers > 0) & (peers > shares.max(axis=1))] = BECAUSE_PEERS
         return top, scores[top], because
 
-    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray,
+                    counted_from: int = 1) -> tuple[np.ndarray, np.ndarray]:
         if "peers" not in self.parts:  # a version built before people like you
-            return super().shared_love(liked_rows, item_rows)
-        return self.parts["peers"].shared_love(liked_rows, item_rows, self._kin(item_rows, liked_rows))
+            return super().shared_love(liked_rows, item_rows, counted_from)
+        return self.parts["peers"].shared_love(liked_rows, item_rows, self._kin(item_rows, liked_rows), counted_from)
 
     def _kin(self, item_rows: np.ndarray, liked_rows: np.ndarray) -> np.ndarray | None:
-        """(len(item_rows), len(liked_rows)) bool: the two share a genre (None without genres):
-        a reason names a liked film of the pick's kind first."""
+        """(len(item_rows), len(liked_rows)) how alike the two films' genres are (Jaccard; > 0:
+        they share one), None without genres: a reason names a liked film of the pick's kind
+        first, and the nearest kind first where it counts the people who loved both."""
         genres = self.parts.get("genres")
         if genres is None:
             return None
         g = (np.asarray(genres.item_genres) > 0).astype(np.float32)
-        return g[np.asarray(item_rows, dtype=np.int64)] @ g[np.asarray(liked_rows, dtype=np.int64)].T > 0
+        picks, liked = g[np.asarray(item_rows, dtype=np.int64)], g[np.asarray(liked_rows, dtype=np.int64)]
+        shared = picks @ liked.T
+        return shared / np.maximum(picks.sum(axis=1)[:, None] + liked.sum(axis=1)[None, :] - shared, 1.0)
 
     # -- explanations ------------------------------------------------------------------------
     def _contributions(self, rated: np.ndarray, items: np.ndarray, a: float, peak: dict,

@@ -19,6 +19,9 @@ from .base import Model, OneHistoryAtATime, unit_rows
 SHARE_PRIOR = 2.0  # neighbours' worth of smoothing: one who loved both is not yet "most often"
 
 
+KIN_DECIMALS = 2  # kinships within a hundredth are alike: the share decides between them
+
+
 class PeerTaste(OneHistoryAtATime, Model):
     kind = "peers"
     defaults = {"neighbours": 50}
@@ -72,16 +75,19 @@ class PeerTaste(OneHistoryAtATime, Model):
         return np.bincount(cells, weights=sims[owner], minlength=self.n_items).astype(np.float32)
 
     def shared_love(self, liked_rows: np.ndarray, item_rows: np.ndarray,
-                    kin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    kin: np.ndarray | None = None, counted_from: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """For each of `item_rows`, the one of `liked_rows` whose lovers among the nearest users
         (those score_one asks) loved it most often, and how many of them did: the evidence of
         "Loved by 23 people whose favourites match yours; they loved Toy Story too". Most often
         as a share of those who loved the liked film (smoothed by SHARE_PRIOR), not as a count:
         nearly every neighbour of a Star Wars fan loved Star Wars, so a count names it under
         Pinocchio too, where the three who loved Toy Story say more. `kin` (len(item_rows) x
-        len(liked_rows), bool: of the pick's kind) puts those liked films first where any of
-        them has lovers among those users: "they loved Seven too" under Raising Arizona is true
-        and says nothing. (-1, 0) where none did."""
+        len(liked_rows): how near the pick's kind each liked film is, 0 for none, as a bool or
+        a genre Jaccard) puts the nearest first where `counted_from` or more of those users
+        loved it and the pick (a reason counts them from there), then the share: "they loved
+        Seven too" under Raising Arizona is true and says nothing, nor "they loved Alien too"
+        under Fargo (a thriller each) beside a liked Pulp Fiction (a crime drama each). (-1, 0)
+        where none did."""
         liked_rows = np.asarray(liked_rows, dtype=np.int64)
         item_rows = np.asarray(item_rows, dtype=np.int64)
         best, count = np.full(len(item_rows), -1, np.int64), np.zeros(len(item_rows), np.int64)
@@ -97,8 +103,9 @@ class PeerTaste(OneHistoryAtATime, Model):
         of_liked = loved[:, np.searchsorted(asked, liked_rows)]
         both = loved[:, np.searchsorted(asked, item_rows)].T @ of_liked
         share = both / (of_liked.sum(axis=0) + SHARE_PRIOR)
-        if kin is not None:  # above every other share, where some were loved
-            share = share + np.where(np.asarray(kin, dtype=bool) & (both > 0), share.max() + 1.0, 0.0)
+        if kin is not None:  # nearer kinds above every other share, where some were loved
+            near = np.round(np.asarray(kin, dtype=np.float64), KIN_DECIMALS) * 10 ** KIN_DECIMALS
+            share = share + np.where(both >= max(counted_from, 1), near * (share.max() + 1.0), 0.0)
         pick = share.argmax(axis=1)
         count = both[np.arange(len(item_rows)), pick].astype(np.int64)
         best = np.where(count > 0, liked_rows[pick], -1)

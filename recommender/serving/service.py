@@ -319,7 +319,7 @@ class Recommender:
         loved_with, loved_by = np.full(len(top), -1, np.int64), np.zeros(len(top), np.int64)
         by_peers = np.flatnonzero(because == BECAUSE_PEERS)
         if len(by_peers):
-            loved_with[by_peers], loved_by[by_peers] = model.shared_love(liked, top[by_peers])
+            loved_with[by_peers], loved_by[by_peers] = model.shared_love(liked, top[by_peers], explain.FEW_PEOPLE)
         return top, scores, because, loved_with, loved_by
 
     def _by_predicted_stars(self, rated: np.ndarray, stars: np.ndarray, rows: np.ndarray,
