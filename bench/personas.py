@@ -10,6 +10,7 @@ by bench.common), through the API as a new account would.
 - haters: five 5-star films of one genre and eight 1-star films of another (each of the
   genre's own films, without the other): how many of the top 20 have the hated genre and not
   the liked one (issue 16: none);
+- reasons: in the five-more feeds, how alike a pick and the loved film its reason names are;
 - predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
   gave five crime films and thrillers 1 star or less: the card's stars of films of each kind
   and of Star Wars, beside the mean stars the release's raters who liked and disliked as they
@@ -84,9 +85,16 @@ class Person:
             assert response.status_code in (200, 201), response.get_json()
 
     def feed(self) -> list[int]:
+        return [r["movie"]["id"] for r in self.picks()]
+
+    def picks(self) -> list[dict]:
+        """The feed's results as the API gives them: each movie and its reason."""
         response = self.client.get(f"/api/feed?k={FEED}", headers=self.headers)
         assert response.status_code == 200, response.get_json()
-        return [r["movie"]["id"] for r in response.get_json()["results"]]
+        return response.get_json()["results"]
+
+    def display_title(self, movie: int) -> str:
+        return self.client.get(f"/api/movies/{movie}", headers=self.headers).get_json()["display_title"]
 
     def stars(self, movie: int) -> float:
         return self.client.get(f"/api/movies/{movie}", headers=self.headers).get_json()["predicted_rating"]
@@ -131,6 +139,27 @@ def haters(site: Site) -> list[dict]:
         rows.append({"liked": liked, "hated": hated,
                      "hated_films": sum(hated in site.genres[m] and liked not in site.genres[m] for m in feed),
                      "liked_share": site.share(feed, liked)})
+    return rows
+
+
+def reasons(site: Site) -> list[dict]:
+    """The five-more personas' feeds: for each reason that names a film the person loved
+    ("Because you rated Alien 5★", "...; they loved Alien too"), how alike the pick's genres
+    and that film's are (Jaccard), and whether they share none."""
+    rows = []
+    for first, genre in ((f, g) for f in FIRST_KINDS for g in GENRES if g != f):
+        person = site.person()
+        loved = site.best_known(first, 5) + site.best_known(genre, 5, at_most_genres=2)
+        person.rate(loved[:5], 5.0)
+        person.rate(loved[5:], 5.0)
+        titles = {person.display_title(m): m for m in loved}
+        for pick in person.picks():
+            said = pick["reason"]
+            named = [m for t, m in titles.items() if f"rated {t} " in said or f"loved {t} too" in said]
+            if named:
+                a, b = site.genres[pick["movie"]["id"]], site.genres[named[0]]
+                rows.append({"first": first, "genre": genre, "pick": pick["movie"]["id"], "named": named[0],
+                             "jaccard": len(a & b) / len(a | b)})
     return rows
 
 
@@ -195,6 +224,12 @@ def tables(result: dict) -> str:
         if worst:
             lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
             lines += [f"| {r['liked']} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
+    if "reasons" in result:
+        rows = result["reasons"]
+        apart = sum(r["jaccard"] == 0 for r in rows) / max(len(rows), 1)
+        mean = statistics.mean(r["jaccard"] for r in rows) if rows else 0.0
+        lines += [f"Reasons naming a film the person loved, in the five-more feeds: {len(rows)}; the pick and "
+                  f"that film share no genre in {apart:.1%} of them (mean genre Jaccard {mean:.2f}).", ""]
     if "stars" in result:
         lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",
                   "| --- | --- | ---: | ---: |"]
@@ -209,16 +244,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instance", type=Path, default=BENCH_INSTANCE,
                         help="an instance with ML-100K imported and indexed (copied, never written)")
-    parser.add_argument("--only", choices=["fans", "five_more", "haters", "stars"], action="append",
-                        help="one part (repeatable); default all four")
+    parser.add_argument("--only", choices=["fans", "five_more", "haters", "reasons", "stars"], action="append",
+                        help="one part (repeatable); default all")
     args = parser.parse_args()
-    parts = args.only or ["fans", "five_more", "haters", "stars"]
+    parts = args.only or ["fans", "five_more", "haters", "reasons", "stars"]
     source = ensure_ml100k(args.instance) if args.instance == BENCH_INSTANCE else args.instance
     with tempfile.TemporaryDirectory(prefix="personas_") as scratch:
         copy = Path(scratch) / "instance"
         shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("downloads"))
         site = Site(copy)
-        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "stars": stars_by_kind}[name](site) for name in parts}
+        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "reasons": reasons,
+                             "stars": stars_by_kind}[name](site) for name in parts}
     markdown = tables(result)
     print(markdown)
     write_result("personas", result)

@@ -33,3 +33,9 @@ def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():
     text = tables({"stars": rows})
     assert "| westerns 5★ | Star Wars | 2.86 | 4.89 (9 people) |" in text
     assert "| westerns 5★ | Heat | 3.50 | none (0 people) |" in text
+
+
+def test_reasons_count_the_named_films_sharing_no_genre_with_the_pick():
+    rows = [{"jaccard": 0.0}, {"jaccard": 0.5}, {"jaccard": 1.0}, {"jaccard": 0.5}]
+    assert ("Reasons naming a film the person loved, in the five-more feeds: 4; the pick and that film share no "
+            "genre in 25.0% of them (mean genre Jaccard 0.50)") in tables({"reasons": rows})
