@@ -167,3 +167,35 @@ def test_the_latest_likes_are_the_run_rated_last():
     some = liked.copy()
     some[7] = False  # a film rated but not liked is in no run of likes
     assert 7 not in model.latest_likes(some, np.arange(10, dtype=np.float64)).tolist()
+
+
+def _dramas_and_comedies() -> GenreTaste:
+    """Forty films: 0-11 dramas (10 and 11 comedies too), 12-39 comedies (38 and 39 westerns
+    too); everyone rates every film, so dramas are three in ten of everyone's ratings."""
+    genres = np.zeros((40, 3), dtype=np.uint8)
+    genres[:12, 0] = genres[10:, 1] = 1
+    genres[38:40, 2] = 1
+    return GenreTaste().fit(sp.csr_matrix(np.ones((50, 40), dtype=np.float32)), item_genres=genres)
+
+
+def test_eight_dislikes_of_a_genre_and_no_like_of_it_say_no_to_its_films():
+    """Eight dramas disliked: every drama is said no to, a comedy not; with a liked comedy,
+    the comedies that are also dramas are spared ("unless they also liked it")."""
+    model = _dramas_and_comedies()
+    rated, asked = np.arange(8), np.arange(40)
+    no = model.said_no(rated, np.zeros(8, bool), np.ones(8, bool), asked)
+    assert no[:12].all() and not no[12:].any()
+    with_a_liked_comedy = model.said_no(np.append(rated, 20), np.append(np.zeros(8, bool), True),
+                                        np.append(np.ones(8, bool), False), asked)
+    assert with_a_liked_comedy[:10].all() and not with_a_liked_comedy[10:].any()
+
+
+def test_a_few_dislikes_or_a_genre_also_liked_say_no_to_nothing():
+    """Three dramas disliked, where dramas are three in ten of everyone's ratings, could be
+    chance; eight disliked beside four liked are taste within the genre, not a no."""
+    model = _dramas_and_comedies()
+    asked = np.arange(40)
+    assert not model.said_no(np.arange(3), np.zeros(3, bool), np.ones(3, bool), asked).any()
+    liked = np.arange(12) >= 8  # eight dramas disliked, four liked
+    assert not model.said_no(np.arange(12), liked, ~liked, asked).any()
+    assert not model.said_no(np.arange(8), np.ones(8, bool), np.zeros(8, bool), asked).any()

@@ -153,6 +153,28 @@ def test_eight_disliked_horror_films_keep_horror_out(app, catalogue):
     assert share(feed, catalogue, "Horror") == 0, [r["movie"]["title"] for r in feed]
 
 
+@pytest.mark.parametrize("genre", ["Drama", "Comedy", "Thriller", "Romance", "Animation", "War"])
+def test_eight_dislikes_of_a_genre_and_nothing_else_keep_it_out(app, catalogue, genre):
+    """A person whose only ratings are 1 star for eight of a genre's best-known films: none of
+    that genre in the feed, however common (dramas are two fifths of everyone's ratings, and
+    everyone's taste ranked nine of them in the top 20)."""
+    person = Person(app)
+    person.rate(best_known(app, genre, 8), 1.0)
+    feed = person.feed()
+    assert share(feed, catalogue, genre) == 0, [r["movie"]["title"] for r in feed]
+
+
+def test_a_fan_who_said_no_to_a_genre_keeps_the_films_of_both(app, catalogue):
+    """Five westerns loved, eight dramas at 1 star: no drama unless it is a western too."""
+    person = Person(app)
+    person.rate(best_known(app, "Western", 5), 5.0)
+    person.rate(best_known(app, "Drama", 8, only=True), 1.0)
+    feed = person.feed()
+    dramas = [r["movie"]["title"] for r in feed if "Drama" in catalogue[r["movie"]["id"]]]
+    assert all("Western" in catalogue[r["movie"]["id"]] for r in feed if "Drama" in catalogue[r["movie"]["id"]]), dramas
+    assert share(feed, catalogue, "Western") >= 0.5
+
+
 def test_the_stars_on_the_cards_follow_the_kinds_rated(app):
     """Five westerns at 5 stars and six horror films at 1: the next westerns read at least a
     star above the next horror films (half a star, when the person's bias followed their

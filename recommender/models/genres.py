@@ -162,6 +162,31 @@ class GenreTaste(OneHistoryAtATime, Model):
             return 0.0
         return films * float(_over_represented(liked @ of_genre / liked.sum(), base).max())
 
+    def said_no(self, rated_rows: np.ndarray, liked: np.ndarray, disliked: np.ndarray,
+                item_rows: np.ndarray) -> np.ndarray:
+        """(len(item_rows),) bool: which of `item_rows` are of a genre one history said no to
+        and of none it likes. A history (`rated_rows`, with `liked` and `disliked` masks over
+        them) says no to a genre when its disliked films have it so much more often than
+        everyone's ratings do that chance cannot explain it (their surprise, as the gate reads
+        the liked films, at `surprise_full`) and its liked films no more often than everyone's:
+        eight dramas at 1 star is "no dramas", three horror films among thirty dislikes are not.
+        A film also of a genre the liked films have more often than everyone's is spared: a
+        western fan who said no to dramas still gets Dances with Wolves."""
+        out = np.zeros(len(item_rows), dtype=bool)
+        disliked = np.asarray(disliked, dtype=bool)
+        if not disliked.any():
+            return out
+        base = np.asarray(self.arrays["base_contains"], dtype=np.float64)
+        of_rated = np.asarray(self.item_genres)[np.asarray(rated_rows, dtype=np.int64)] > 0
+        surprise = disliked.sum() * _over_represented(of_rated[disliked].mean(axis=0), base)
+        liked = np.asarray(liked, dtype=bool)
+        liked_share = of_rated[liked].mean(axis=0) if liked.any() else np.zeros_like(base)
+        no = (surprise >= float(self.params["surprise_full"])) & (liked_share <= base)
+        if not no.any():
+            return out
+        of_items = np.asarray(self.item_genres)[np.asarray(item_rows, dtype=np.int64)] > 0
+        return of_items[:, no].any(axis=1) & ~of_items[:, liked_share > base].any(axis=1)
+
     def weighs_runs(self, n_ratings: int) -> bool:
         """Whether runs of likes count in a history of `n_ratings`: up to `run_ratings`, past
         which the term has mostly faded and a run of five says little beside the rest (and

@@ -232,7 +232,24 @@ class HybridBase(ServingModel):
     def _calibrated(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, top: np.ndarray,
                     scores: np.ndarray, k: int) -> np.ndarray:
         """Positions in `top` (candidates, best first, with their `scores`) of the feed of k for
-        the history of distinct `rated` rows, their `stars` and `times`: the best-scored lead, the rest
+        the history of distinct `rated` rows, their `stars` and `times`: the films of a genre
+        the person said no to (GenreTaste.said_no) after every other candidate, the others in
+        the calibrated order (`_in_proportion`). "None of that genre unless they also liked
+        it": the scores push such films down, yet everyone else's taste can lift a drama
+        everyone loves over the dislikes of a person who said no to dramas."""
+        genres = self.parts.get("genres")
+        if genres is None or not len(rated):
+            return self._in_proportion(rated, stars, times, top, scores, k)
+        liked, disliked = preferences.masks_of(stars)
+        no = genres.said_no(rated, liked, disliked, top)
+        if not no.any():
+            return self._in_proportion(rated, stars, times, top, scores, k)
+        order = np.concatenate([np.flatnonzero(~no), np.flatnonzero(no)])
+        return order[self._in_proportion(rated, stars, times, top[order], scores[order], k)]
+
+    def _in_proportion(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, top: np.ndarray,
+                       scores: np.ndarray, k: int) -> np.ndarray:
+        """`_calibrated`'s order of the candidates no genre said no to: the best-scored lead, the rest
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a statement
         (GenreTaste.statement) and faded with more ratings ((1 - warmth)^2: the cube turned a
@@ -240,8 +257,7 @@ class HybridBase(ServingModel):
         times say which likes came last (GenreTaste.latest_likes), the latest run and the likes
         before it are two statements with an equal say (fewer likes before it than the run
         holds, a smaller one): within one target the rarer genre's lift wins, so five dramas
-        after five horror films hardly showed, nor the dramas after five horror films that
-        followed them. The first k as they are without a genre part or a liked film."""
+        after five horror films hardly showed, nor five dramas before them. The first k as they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
