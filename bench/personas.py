@@ -7,8 +7,8 @@ by bench.common), through the API as a new account would.
 - five more: five 5-star films of a common kind (comedies, dramas, action films) or a rarer
   one (children's films, horror, film noir, westerns, sci-fi), then five of another genre's own
   films: that genre's share of the top 20 before and after, and what the first kind keeps;
-- haters: five 5-star films of one genre and eight 1-star films of another (each of the
-  genre's own films, without the other): how many of the top 20 have the hated genre and not
+- haters: eight 1-star films of a genre's own films, alone or after five 5-star films of
+  another genre (without the hated one): how many of the top 20 have the hated genre and not
   the liked one (issue 16: none);
 - reasons: in the five-more feeds, how alike a pick and the loved film its reason names are;
 - predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
@@ -126,11 +126,13 @@ def five_more(site: Site) -> list[dict]:
 
 
 def haters(site: Site) -> list[dict]:
+    """Eight films of a genre at 1 star, alone (liked: None) or after five loved films of
+    another genre: how many of the top 20 have the hated genre (and not the liked one)."""
     rows = []
-    for liked, hated in ((a, b) for a in GENRES for b in GENRES if a != b):
-        loved = [m for m in site.best_known(liked, 40, at_most_genres=2) if hated not in site.genres[m]][:5]
+    for liked, hated in [(None, b) for b in GENRES] + [(a, b) for a in GENRES for b in GENRES if a != b]:
+        loved = [m for m in site.best_known(liked, 40, at_most_genres=2) if hated not in site.genres[m]][:5] if liked else []
         disliked = [m for m in site.best_known(hated, 40, at_most_genres=2) if liked not in site.genres[m]][:8]
-        if len(loved) < 5 or len(disliked) < 8:
+        if (liked and len(loved) < 5) or len(disliked) < 8:
             continue
         person = site.person()
         person.rate(loved, 5.0)
@@ -138,7 +140,7 @@ def haters(site: Site) -> list[dict]:
         feed = person.feed()
         rows.append({"liked": liked, "hated": hated,
                      "hated_films": sum(hated in site.genres[m] and liked not in site.genres[m] for m in feed),
-                     "liked_share": site.share(feed, liked)})
+                     "liked_share": site.share(feed, liked) if liked else None})
     return rows
 
 
@@ -215,15 +217,17 @@ def tables(result: dict) -> str:
                   for r in rows if r["after"] < r["before"] + 0.25]
         lines += [""] if lines[-1] != "" else []
     if "haters" in result:
-        rows = result["haters"]
-        clean = sum(r["hated_films"] == 0 for r in rows)
-        lines += [f"A fan of one genre who gave eight films of another 1 star gets none of the other genre (films "
-                  f"of both aside) in {clean} of {len(rows)} pairs; "
+        alone = [r for r in result["haters"] if not r["liked"]]
+        rows = [r for r in result["haters"] if r["liked"]]
+        lines += [f"Eight films of a genre at 1 star and nothing else: none of the genre in the top 20 for "
+                  f"{sum(r['hated_films'] == 0 for r in alone)} of {len(alone)} genres. A fan of one genre who gave "
+                  f"eight films of another 1 star gets none of the other genre (films of both aside) in "
+                  f"{sum(r['hated_films'] == 0 for r in rows)} of {len(rows)} pairs; "
                   f"{sum(r['hated_films'] for r in rows)} such films in all.", ""]
-        worst = sorted((r for r in rows if r["hated_films"]), key=lambda r: -r["hated_films"])[:10]
+        worst = sorted((r for r in result["haters"] if r["hated_films"]), key=lambda r: -r["hated_films"])[:10]
         if worst:
             lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
-            lines += [f"| {r['liked']} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
+            lines += [f"| {r['liked'] or 'nothing'} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
     if "reasons" in result:
         rows = result["reasons"]
         apart = sum(r["jaccard"] == 0 for r in rows) / max(len(rows), 1)

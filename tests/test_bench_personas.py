@@ -20,11 +20,14 @@ def test_five_more_counts_the_pairs_raised_by_a_quarter():
 
 
 def test_haters_count_the_pairs_with_none_of_the_hated_genre():
-    rows = [{"liked": "Western", "hated": "Horror", "hated_films": 0, "liked_share": 0.9},
+    rows = [{"liked": None, "hated": "Drama", "hated_films": 1, "liked_share": None},
+            {"liked": None, "hated": "Horror", "hated_films": 0, "liked_share": None},
+            {"liked": "Western", "hated": "Horror", "hated_films": 0, "liked_share": 0.9},
             {"liked": "Drama", "hated": "Romance", "hated_films": 2, "liked_share": 0.7}]
     text = tables({"haters": rows})
+    assert "nothing else: none of the genre in the top 20 for 1 of 2 genres" in text
     assert "in 1 of 2 pairs; 2 such films in all" in text
-    assert "| Drama | Romance | 2 |" in text
+    assert "| Drama | Romance | 2 |" in text and "| nothing | Drama | 1 |" in text
 
 
 def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():
