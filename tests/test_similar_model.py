@@ -83,11 +83,17 @@ def test_films_of_xs_kind_are_sure_of_their_places_in_both_families():
         assert not {5, 6, 7} & set(model.similar_items(15, 4)[0].tolist())
 
 
-def test_kind_reasons_name_the_rarest_shared_genre_and_the_evidence():
+def test_kind_reasons_name_the_rarest_shared_genres_and_the_evidence():
+    """The kind (the rarest genre both have) and the next rarest they share: under Star Wars,
+    which ML-100K calls a war film, Aliens is a sci-fi war film, not only a war film."""
     assert explain.similar_reason(isim.SOURCE_KIND, "Scream", ["Horror", "Thriller"], ["Horror", "Mystery", "Thriller"],
-                                  evidence=(12, 3.75)) == "Also a horror film, like Scream: 3.8★ from 12 who loved Scream"
+                                  evidence=(12, 3.75)) == "Also a horror thriller, like Scream: 3.8★ from 12 who loved Scream"
     assert explain.similar_reason(isim.SOURCE_KIND, "Toy Story", ["Animation", "Children's", "Comedy"],
-                                  ["Animation", "Children's", "Musical"]) == "Also an animated film, like Toy Story"
+                                  ["Animation", "Children's", "Musical"]) == "Also an animated children's film, like Toy Story"
+    assert explain.similar_reason(isim.SOURCE_KIND, "Star Wars", ["Action", "Adventure", "Romance", "Sci-Fi", "War"],
+                                  ["Action", "Sci-Fi", "Thriller", "War"]) == "Also a sci-fi war film, like Star Wars"
+    assert explain.similar_reason(isim.SOURCE_KIND, "Unforgiven", ["Western"],
+                                  ["Action", "Comedy", "Western"]) == "Also a western, like Unforgiven"
 
 
 def test_someone_who_rated_everything_links_less_than_someone_who_chose():

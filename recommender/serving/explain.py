@@ -97,6 +97,7 @@ GENRE_PHRASE = {"Animation": "animated", "Children's": "children's", "Sci-Fi": "
                 "Romance": "romance", "Musical": "musical", "Documentary": "documentary", "Thriller": "thriller",
                 "Comedy": "comedy", "Drama": "drama", "IMAX": "IMAX"}
 GENRE_ORDER = list(GENRE_PHRASE)  # the order the words come in: "animated children's comedy"
+NOUN_GENRES = ("comedy", "drama", "thriller", "musical", "western", "documentary", "romance", "film noir")
 
 
 def _decade(year) -> int | None:
@@ -109,19 +110,25 @@ def _decade(year) -> int | None:
 def alike_phrase(query_genres: Sequence[str], genres: Sequence[str], query_year=None, year=None) -> str | None:
     """"Also a 1970s crime drama": the decade both films share, and the genres both have;
     None when they share neither."""
-    shared = sorted(shared_genres(query_genres, genres), key=lambda g: GENRE_ORDER.index(g)
-                    if g in GENRE_ORDER else len(GENRE_ORDER))[-3:]
-    words = [GENRE_PHRASE.get(g, g.lower()) for g in shared]
+    words = _genres_as_words(shared_genres(query_genres, genres))[-3:]
     decade = _decade(query_year)
     if decade is not None and decade == _decade(year):
         if not words:
             return f"Also from the {decade}s"
         words.insert(0, f"{decade}s")
-    if not words:
-        return None
-    noun = "" if words[-1] in ("comedy", "drama", "thriller", "musical", "western", "documentary",
-                               "romance", "film noir") else " film"
-    phrase = " ".join(words) + noun
+    return _also(words) if words else None
+
+
+def _genres_as_words(genres: Sequence[str]) -> list[str]:
+    """The genres as words in the order they read ("animated", "children's", "comedy")."""
+    ordered = sorted(genres, key=lambda g: GENRE_ORDER.index(g) if g in GENRE_ORDER else len(GENRE_ORDER))
+    return [GENRE_PHRASE.get(g, g.lower()) for g in ordered]
+
+
+def _also(words: list[str]) -> str:
+    """"Also a 1970s crime drama", "Also an animated children's film": " film" unless the
+    last word is a noun already."""
+    phrase = " ".join(words) + ("" if words[-1] in NOUN_GENRES else " film")
     return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}"
 
 
@@ -130,19 +137,18 @@ def alike_phrase(query_genres: Sequence[str], genres: Sequence[str], query_year=
 GENRE_RARITY = ["Fantasy", "Film-Noir", "Western", "Animation", "Documentary", "Musical", "Mystery", "War",
                 "Horror", "Sci-Fi", "Crime", "Children's", "Adventure", "Romance", "Action", "Thriller",
                 "Comedy", "Drama"]
-NOUN_GENRES = ("comedy", "drama", "thriller", "musical", "western", "documentary", "romance", "film noir")
 
 
 def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[str]) -> str | None:
-    """"Also a western, like Dances with Wolves": the rarest genre both films have; None when
-    they share none."""
-    shared = shared_genres(query_genres, genres)
+    """"Also a western, like Dances with Wolves", "Also a horror thriller, like Scream": the
+    rarest genre both films have (the kind that put the film there), and the next rarest they
+    share when there is one (under Star Wars, ML-100K's war film, Aliens is "a sci-fi war
+    film", not only "a war film"); None when they share none."""
+    shared = sorted(shared_genres(query_genres, genres),
+                    key=lambda g: GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY))
     if not shared:
         return None
-    genre = min(shared, key=lambda g: GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY))
-    word = GENRE_PHRASE.get(genre, genre.lower())
-    phrase = word + ("" if word in NOUN_GENRES else " film")
-    return f"Also {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}, like {main_title(query_title)}"
+    return f"{_also(_genres_as_words(shared[:2]))}, like {main_title(query_title)}"
 
 
 def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | None:
