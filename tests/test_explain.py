@@ -58,6 +58,20 @@ def test_a_reason_names_a_liked_film_of_the_picks_kind_that_raised_it_nearly_as_
     assert strongest(c, np.array([10, 11, 12])).tolist() == [10, 10, -1]
 
 
+def test_among_the_liked_films_of_the_picks_kind_the_nearest_kind_is_named():
+    """Two liked films of the pick's kind raised it more than half as much as the top one: the
+    one whose genres are nearer the pick's is named (a horror film under a horror film, not the
+    horror romance that raised it a little more); none near enough, the top one."""
+    import numpy as np
+
+    from recommender.models.hybrid_base import strongest
+
+    c = np.array([[1.0, 0.8, 0.7], [1.0, 0.3, 0.2]])
+    kin = np.array([[0.0, 0.33, 1.0]] * 2)
+    assert strongest(c, np.array([10, 11, 12]), kin).tolist() == [12, 10]
+    assert strongest(c, np.array([10, 11, 12]), kin > 0).tolist() == [11, 10]
+
+
 def test_a_reason_cites_a_film_without_its_alternative_title():
     """"People who loved Nosferatu …", not "… Nosferatu (Nosferatu, eine Symphonie des Grauens) …"."""
     long = "Nosferatu (Nosferatu, eine Symphonie des Grauens)"

@@ -535,16 +535,19 @@ KIN_SHARE = 0.5  # a liked film of the pick's kind is named if it raised the pic
 
 def strongest(c: np.ndarray, rated: np.ndarray, kin: np.ndarray | None = None) -> np.ndarray:
     """Per row of contributions `c` (items x rated), the rated row with the largest positive
-    share, else -1: what "Because you rated X" names. With `kin` (items x rated, bool: of the
-    pick's kind), the largest among those of its kind when it is at least KIN_SHARE of the
-    largest: "Sunset Blvd., because you rated L.A. Confidential" rather than Seven, which
-    raised it a little more by being rated by everyone."""
+    share, else -1: what "Because you rated X" names. With `kin` (items x rated: how near the
+    pick's kind each rated film is, 0 for none, as a bool or a genre Jaccard), among those of
+    its kind that raised it at least KIN_SHARE as much as the largest, the nearest kind, then
+    the largest share: "Sunset Blvd., because you rated L.A. Confidential" rather than Seven,
+    which raised it a little more by being rated by everyone."""
     if c.shape[1] == 0:
         return np.full(c.shape[0], -1, dtype=np.int64)
     top = c.max(axis=1)
     pick = np.argmax(c, axis=1)
     if kin is not None:
-        of_kind = np.where(np.asarray(kin, dtype=bool), c, -np.inf)
-        near = of_kind.max(axis=1) >= KIN_SHARE * top
-        pick = np.where(near, np.argmax(of_kind, axis=1), pick)
+        kin = np.asarray(kin, dtype=np.float64)
+        eligible = (kin > 0) & (c >= KIN_SHARE * top[:, None])
+        nearest_first = np.round(kin, 2) * (np.abs(c).max() + 1.0) * 100 + c  # a hundredth of kinship outweighs any share
+        near = eligible.any(axis=1)
+        pick = np.where(near, np.argmax(np.where(eligible, nearest_first, -np.inf), axis=1), pick)
     return np.where(top > 0, rated[pick], -1).astype(np.int64)
