@@ -145,9 +145,9 @@ def haters(site: Site) -> list[dict]:
 
 
 def reasons(site: Site) -> list[dict]:
-    """The five-more personas' feeds: for each reason that names a film the person loved
-    ("Because you rated Alien 5★", "...; they loved Alien too"), how alike the pick's genres
-    and that film's are (Jaccard), and whether they share none."""
+    """The five-more personas' feeds: of the reasons that name a film the person loved
+    ("Because you rated Alien 5★", "...; they loved Alien too"), how many, how alike each
+    pick's genres and that film's are (mean Jaccard), and how many share none; per pair."""
     rows = []
     for first, genre in ((f, g) for f in FIRST_KINDS for g in GENRES if g != f):
         person = site.person()
@@ -155,13 +155,15 @@ def reasons(site: Site) -> list[dict]:
         person.rate(loved[:5], 5.0)
         person.rate(loved[5:], 5.0)
         titles = {person.display_title(m): m for m in loved}
+        alike = []
         for pick in person.picks():
             said = pick["reason"]
             named = [m for t, m in titles.items() if f"rated {t} " in said or f"loved {t} too" in said]
             if named:
                 a, b = site.genres[pick["movie"]["id"]], site.genres[named[0]]
-                rows.append({"first": first, "genre": genre, "pick": pick["movie"]["id"], "named": named[0],
-                             "jaccard": len(a & b) / len(a | b)})
+                alike.append(len(a & b) / len(a | b))
+        rows.append({"first": first, "genre": genre, "named": len(alike), "apart": sum(j == 0 for j in alike),
+                     "mean_jaccard": statistics.mean(alike) if alike else None})
     return rows
 
 
@@ -229,10 +231,11 @@ def tables(result: dict) -> str:
             lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
             lines += [f"| {r['liked'] or 'nothing'} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
     if "reasons" in result:
-        rows = result["reasons"]
-        apart = sum(r["jaccard"] == 0 for r in rows) / max(len(rows), 1)
-        mean = statistics.mean(r["jaccard"] for r in rows) if rows else 0.0
-        lines += [f"Reasons naming a film the person loved, in the five-more feeds: {len(rows)}; the pick and "
+        rows = [r for r in result["reasons"] if r["named"]]
+        named = sum(r["named"] for r in rows)
+        apart = sum(r["apart"] for r in rows) / max(named, 1)
+        mean = sum(r["mean_jaccard"] * r["named"] for r in rows) / max(named, 1)
+        lines += [f"Reasons naming a film the person loved, in the five-more feeds: {named}; the pick and "
                   f"that film share no genre in {apart:.1%} of them (mean genre Jaccard {mean:.2f}).", ""]
     if "stars" in result:
         lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",

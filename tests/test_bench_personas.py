@@ -39,6 +39,7 @@ def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():
 
 
 def test_reasons_count_the_named_films_sharing_no_genre_with_the_pick():
-    rows = [{"jaccard": 0.0}, {"jaccard": 0.5}, {"jaccard": 1.0}, {"jaccard": 0.5}]
+    rows = [{"named": 3, "apart": 1, "mean_jaccard": 0.5}, {"named": 1, "apart": 0, "mean_jaccard": 0.5},
+            {"named": 0, "apart": 0, "mean_jaccard": None}]
     assert ("Reasons naming a film the person loved, in the five-more feeds: 4; the pick and that film share no "
             "genre in 25.0% of them (mean genre Jaccard 0.50)") in tables({"reasons": rows})
