@@ -83,6 +83,18 @@ def unit_rows(a: np.ndarray) -> np.ndarray:
     return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
+KIN_DECIMALS = 2  # kinships within a hundredth are alike: the value decides between them
+
+
+def nearest_kin_first(kin: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """An order key of `values` (picks x liked films) by the kinship of each pair first
+    (`kin`, the same shape: a genre Jaccard, or a bool), rounded to KIN_DECIMALS, then by the
+    value: which liked film a reason names."""
+    v = np.asarray(values, dtype=np.float64)
+    step = 2.0 * float(np.abs(v).max(initial=0.0)) + 1.0  # above any difference of values
+    return np.round(np.asarray(kin, dtype=np.float64), KIN_DECIMALS) * 10 ** KIN_DECIMALS * step + v
+
+
 def row_max_normalise(scores: np.ndarray) -> np.ndarray:
     """Divide each row by its largest |score| so components blend on one scale."""
     peak = np.abs(scores).max(axis=1, keepdims=True)

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from recommender.vectors import faiss_io
 
 from . import calibration, item_similarity, preferences
-from .base import Model, ServingModel, row_max_normalise, top_k
+from .base import Model, ServingModel, nearest_kin_first, row_max_normalise, top_k
 from .content import ContentModel
 from .genres import GenreTaste
 from .popularity import Popularity, Quality
@@ -545,9 +545,7 @@ def strongest(c: np.ndarray, rated: np.ndarray, kin: np.ndarray | None = None) -
     top = c.max(axis=1)
     pick = np.argmax(c, axis=1)
     if kin is not None:
-        kin = np.asarray(kin, dtype=np.float64)
-        eligible = (kin > 0) & (c >= KIN_SHARE * top[:, None])
-        nearest_first = np.round(kin, 2) * (np.abs(c).max() + 1.0) * 100 + c  # a hundredth of kinship outweighs any share
-        near = eligible.any(axis=1)
-        pick = np.where(near, np.argmax(np.where(eligible, nearest_first, -np.inf), axis=1), pick)
+        eligible = (np.asarray(kin, dtype=np.float64) > 0) & (c >= KIN_SHARE * top[:, None])
+        key = np.where(eligible, nearest_kin_first(kin, c), -np.inf)
+        pick = np.where(eligible.any(axis=1), np.argmax(key, axis=1), pick)
     return np.where(top > 0, rated[pick], -1).astype(np.int64)

@@ -13,13 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import preferences
-from .base import Model, OneHistoryAtATime, unit_rows
+from .base import Model, OneHistoryAtATime, nearest_kin_first, unit_rows
 
 
 SHARE_PRIOR = 2.0  # neighbours' worth of smoothing: one who loved both is not yet "most often"
-
-
-KIN_DECIMALS = 2  # kinships within a hundredth are alike: the share decides between them
 
 
 class PeerTaste(OneHistoryAtATime, Model):
@@ -103,9 +100,8 @@ class PeerTaste(OneHistoryAtATime, Model):
         of_liked = loved[:, np.searchsorted(asked, liked_rows)]
         both = loved[:, np.searchsorted(asked, item_rows)].T @ of_liked
         share = both / (of_liked.sum(axis=0) + SHARE_PRIOR)
-        if kin is not None:  # nearer kinds above every other share, where some were loved
-            near = np.round(np.asarray(kin, dtype=np.float64), KIN_DECIMALS) * 10 ** KIN_DECIMALS
-            share = share + np.where(both >= max(counted_from, 1), near * (share.max() + 1.0), 0.0)
+        if kin is not None:  # nearer kinds above every other share, where enough loved both
+            share = np.where(both >= max(counted_from, 1), nearest_kin_first(kin, share), share)
         pick = share.argmax(axis=1)
         count = both[np.arange(len(item_rows)), pick].astype(np.int64)
         best = np.where(count > 0, liked_rows[pick], -1)
