@@ -90,3 +90,14 @@ def test_a_run_of_likes_and_the_likes_before_it_each_have_their_say():
     assert 0 < fewer[0] < 0.2
     assert calibration.mixed([(None, 1.0), (calibration.target(run, everyone), 1.0)]) == pytest.approx([0.0, 1.0])
     assert calibration.mixed([(None, 1.0)]) is None
+
+
+def test_focus_is_the_largest_share_of_a_statements_films_having_one_genre():
+    """Five dramas are a statement of a kind (1.0) though dramas are common; three of five
+    random films sharing a genre less of one; of a run and the likes before it, the clearer."""
+    dramas = np.array([DRAMA] * 5)
+    mixed_bag = np.array([DRAMA] * 3 + [COMEDY] * 2)
+    assert calibration.focus([dramas]) == 1.0
+    assert calibration.focus([mixed_bag]) == pytest.approx(0.6)
+    assert calibration.focus([mixed_bag, dramas]) == 1.0
+    assert calibration.focus([np.zeros((0, 2))]) == 0.0

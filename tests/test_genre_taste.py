@@ -3,7 +3,6 @@ every genre it has."""
 import json
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 
 from recommender.models.base import load_model
@@ -201,18 +200,3 @@ def test_a_few_dislikes_or_a_genre_also_liked_say_no_to_nothing():
     assert not model.said_no(np.arange(12), liked, ~liked, asked).any()
     assert not model.said_no(np.arange(8), np.ones(8, bool), np.zeros(8, bool), asked).any()
 
-
-def test_a_half_open_gate_says_less_to_a_power():
-    """The calibration reads the gate to a power: a full statement stays whole, a half-open
-    gate (a few films that happen to share a genre) counts for the power of it; the fade with
-    the history's length is not raised."""
-    _, genres = _two_kinds()
-    ratings = sp.csr_matrix(np.ones((50, 40), dtype=np.float32))
-    rows, stars = np.arange(5), np.full(5, 5.0)
-    fade = 20.0 ** 4 / (5 ** 4 + 20.0 ** 4)  # GenreTaste's defaults: half at 20 ratings, power 4
-    open_ = GenreTaste(surprise_from=0.0, surprise_full=1.0).fit(ratings, item_genres=genres)
-    assert open_.statement(rows, stars, power=4.0) == pytest.approx(fade) == open_.statement(rows, stars)
-    half_open = GenreTaste(surprise_from=0.0, surprise_full=100.0).fit(ratings, item_genres=genres)
-    gate = half_open.statement(rows, stars) / fade
-    assert 0 < gate < 1
-    assert half_open.statement(rows, stars, power=4.0) == pytest.approx(gate ** 4 * fade)

@@ -44,6 +44,15 @@ def target(genre_shares: np.ndarray, everyone: np.ndarray | None = None) -> np.n
     return p / p.sum()
 
 
+def focus(statements) -> float:
+    """0..1: the largest share of one statement's liked films (genre rows, one array per
+    statement: the likes, or a run of them and the likes before it) having one genre. Five
+    dramas liked are a statement of a kind (1.0) though dramas are common; three random films
+    of five that happen to share a genre are less of one (0.6)."""
+    shares = [float((np.asarray(g) > 0).mean(axis=0).max()) for g in statements if len(g)]
+    return max(shares, default=0.0)
+
+
 def mixed(weighted_targets) -> np.ndarray | None:
     """The weighted mean of (target, weight) pairs whose target is not None (None when none
     is): statements of a kind (a run of likes, the likes before it), each with its say."""

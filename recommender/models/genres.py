@@ -133,26 +133,23 @@ class GenreTaste(OneHistoryAtATime, Model):
         taste = np.log(share(counted) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
         return taste * self._strength(liked, of_genre, base, times)
 
-    def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None,
-                  power: float = 1.0) -> float:
+    def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:
         """0..1: how much the genres of one history's liked films say, as the taste weighs them
-        (the surprise gate, to `power`, faded by the history's length). The feed's calibration
-        to those genres (recommender.models.calibration) reads it."""
+        (the surprise gate, faded by the history's length). The feed's calibration to those
+        genres (recommender.models.calibration) reads it."""
         weights = np.clip(np.asarray(stars, dtype=np.float64) - float(self.params["neutral"]), 0, None)
         of_genre = (np.asarray(self.item_genres)[np.asarray(rated_rows, dtype=np.int64)] > 0).astype(np.float64)
-        return self._strength(weights, of_genre, np.asarray(self.arrays["base_contains"], dtype=np.float64), times,
-                              power)
+        return self._strength(weights, of_genre, np.asarray(self.arrays["base_contains"], dtype=np.float64), times)
 
     def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
-                  times: np.ndarray | None = None, power: float = 1.0) -> float:
+                  times: np.ndarray | None = None) -> float:
         """The surprise gate of the liked films (`_surprise`), or of a run of them where that
-        is higher (`_run_surprise`), to `power` (above 1: a half-open gate counts for less),
-        times the fade with the history's length."""
+        is higher (`_run_surprise`), times the fade with the history's length."""
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
         surprise = max(self._surprise(liked, of_genre, base), self._run_surprise(liked, of_genre, base, times))
         low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
         gate = float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
-        return gate ** power * half ** p / (len(liked) ** p + half ** p)
+        return gate * half ** p / (len(liked) ** p + half ** p)
 
     @staticmethod
     def _surprise(liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:

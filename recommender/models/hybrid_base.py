@@ -50,9 +50,10 @@ SOURCE_CORATING, SOURCE_CONTENT, SOURCE_SERIES = 0, 1, 2
 BECAUSE_PEERS = -2  # feed_explained's cause of a pick that people like the user raised most
 SIMILAR_BLOCK = 4096  # movies whose candidates are looked up at once when storing the lists
 # the calibration reorders a whole feed, so it wants a clearer statement than the genre term:
-# the genre gate to this power (a half-open gate, a few random films that happen to share a
-# genre, counts a sixteenth). Set on the cold split's four seeds and the personas (README)
-CALIBRATION_GATE_POWER = 4.0
+# its strength is also the focus of the liked films (calibration.focus) to this power (three
+# random films of five sharing a genre count an eighth; five dramas, all). Set on the cold
+# split's four seeds and the personas (README)
+CALIBRATION_FOCUS_POWER = 4.0
 
 
 def warmth(n: np.ndarray, params: dict) -> np.ndarray:
@@ -256,7 +257,7 @@ class HybridBase(ServingModel):
         """`_calibrated`'s order of the candidates no genre said no to: the best-scored lead, the rest
         calibrated to the genres the liked films have more than everyone's ratings do
         (recommender.models.calibration), as strongly as those genres are a clear statement
-        (GenreTaste.statement, its gate to CALIBRATION_GATE_POWER) and faded with more ratings ((1 - warmth)^2: the cube turned a
+        (GenreTaste.statement) and as focused (`calibration.focus`, to CALIBRATION_FOCUS_POWER), and faded with more ratings ((1 - warmth)^2: the cube turned a
         dozen likes of comedies and thrillers into a feed of dramas everyone rates). Where the
         times say which likes came last (GenreTaste.latest_likes), the latest run and the likes
         before it are two statements with an equal say (fewer likes before it than the run
@@ -282,7 +283,9 @@ class HybridBase(ServingModel):
         if p is None:
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
-        weight *= genres.statement(rated, stars, times, power=CALIBRATION_GATE_POWER) * new ** 2
+        weight *= genres.statement(rated, stars, times) * calibration.focus(
+            [shares[rated[liked]]] if latest is None else [shares[rated[earlier]], shares[rated[latest]]]
+        ) ** CALIBRATION_FOCUS_POWER * new ** 2
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
         # same order however long the list asked, so every page of a feed is a slice of it
         pool = min(int(self.params["calibration_candidates"]), len(top))
