@@ -254,15 +254,17 @@ class HybridBase(ServingModel):
 
     def _in_proportion(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, top: np.ndarray,
                        scores: np.ndarray, k: int) -> np.ndarray:
-        """`_calibrated`'s order of the candidates no genre said no to: the best-scored lead, the rest
-        calibrated to the genres the liked films have more than everyone's ratings do
-        (recommender.models.calibration), as strongly as those genres are a clear statement
-        (GenreTaste.statement) and as focused (`calibration.focus`, to CALIBRATION_FOCUS_POWER), and faded with more ratings ((1 - warmth)^2: the cube turned a
+        """`_calibrated`'s order of the candidates no genre said no to: the best-scored lead,
+        the rest calibrated to the genres the liked films have more than everyone's ratings do
+        (recommender.models.calibration), as strongly as those genres are a statement
+        (GenreTaste.statement) and as focused as the liked films are (`calibration.focus`, to
+        CALIBRATION_FOCUS_POWER), faded with more ratings ((1 - warmth)^2: the cube turned a
         dozen likes of comedies and thrillers into a feed of dramas everyone rates). Where the
         times say which likes came last (GenreTaste.latest_likes), the latest run and the likes
         before it are two statements with an equal say (fewer likes before it than the run
         holds, a smaller one): within one target the rarer genre's lift wins, so five dramas
-        after five horror films hardly showed, nor five dramas before them. The first k as they are without a genre part or a liked film."""
+        after five horror films hardly showed, nor five dramas before them. The first k as
+        they are without a genre part or a liked film."""
         weight = float(self.params["calibration"])
         genres = self.parts.get("genres")
         as_ranked = np.arange(min(k, len(top)))
@@ -272,20 +274,17 @@ class HybridBase(ServingModel):
         shares = np.asarray(genres.item_genres)
         base = genres.arrays["base_contains"]
         latest = genres.latest_likes(liked, times)
-        if latest is None:
-            p = calibration.target(shares[rated[liked]], base)
-        else:
+        statements = [(rated[liked], 1.0)]  # (the liked rows of a statement, its say)
+        if latest is not None:
             earlier = liked.copy()
             earlier[latest] = False
-            say = min(1.0, earlier.sum() / len(latest))
-            p = calibration.mixed([(calibration.target(shares[rated[earlier]], base), say),
-                                   (calibration.target(shares[rated[latest]], base), 1.0)])
+            statements = [(rated[earlier], min(1.0, earlier.sum() / len(latest))), (rated[latest], 1.0)]
+        p = calibration.mixed([(calibration.target(shares[rows], base), say) for rows, say in statements])
         if p is None:
             return as_ranked
         new = 1.0 - float(warmth(np.array([len(rated)]), self.params)[0])
-        weight *= genres.statement(rated, stars, times) * calibration.focus(
-            [shares[rated[liked]]] if latest is None else [shares[rated[earlier]], shares[rated[latest]]]
-        ) ** CALIBRATION_FOCUS_POWER * new ** 2
+        focus = calibration.focus([shares[rows] for rows, _ in statements])
+        weight *= genres.statement(rated, stars, times) * focus ** CALIBRATION_FOCUS_POWER * new ** 2
         # the best `calibration_candidates` in the calibrated order, then the rest as scored: the
         # same order however long the list asked, so every page of a feed is a slice of it
         pool = min(int(self.params["calibration_candidates"]), len(top))
