@@ -6,11 +6,11 @@ by bench.common), through the API as a new account would.
   its five most-rated films of at most two genres ("own films"): the share of the top 20 in it;
 - five more: five 5-star films of a common kind (comedies, dramas, action films) or a rarer
   one (children's films, horror, film noir, westerns, sci-fi), then five of another genre's own
-  films: that genre's share of the top 20 before and after, and what the first kind keeps;
+  films: that genre's share of the top 20 before and after, what the first kind keeps, and how
+  alike each pick and the loved film its reason names are;
 - haters: eight 1-star films of a genre's own films, alone or after five 5-star films of
   another genre (without the hated one): how many of the top 20 have the hated genre and not
   the liked one (issue 16: none);
-- reasons: in the five-more feeds, how alike a pick and the loved film its reason names are;
 - predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
   gave five crime films and thrillers 1 star or less: the card's stars of films of each kind
   and of Star Wars, beside the mean stars the release's raters who liked and disliked as they
@@ -113,16 +113,37 @@ def fans(site: Site) -> list[dict]:
 
 
 def five_more(site: Site) -> list[dict]:
+    """Five 5-star films of a first kind, then five of another genre's own films: that genre's
+    share of the top 20 before and after, what the first kind keeps, and of the reasons that
+    name a film the person loved ("Because you rated Alien 5★", "...; they loved Alien too"),
+    how many, how many share no genre with their pick and their mean genre Jaccard."""
     rows = []
     for first, genre in ((f, g) for f in FIRST_KINDS for g in GENRES if g != f):
         person = site.person()
-        person.rate(site.best_known(first, 5), 5.0)
+        loved = site.best_known(first, 5) + site.best_known(genre, 5, at_most_genres=2)
+        person.rate(loved[:5], 5.0)
         before = site.share(person.feed(), genre)
-        person.rate(site.best_known(genre, 5, at_most_genres=2), 5.0)
-        feed = person.feed()
+        person.rate(loved[5:], 5.0)
+        picks = person.picks()
+        feed = [r["movie"]["id"] for r in picks]
+        alike = reasons_alike(site, person, loved, picks)
         rows.append({"first": first, "genre": genre, "before": before, "after": site.share(feed, genre),
-                     "first_kept": site.share(feed, first)})
+                     "first_kept": site.share(feed, first), "named": len(alike),
+                     "apart": sum(j == 0 for j in alike), "mean_jaccard": statistics.mean(alike) if alike else None})
     return rows
+
+
+def reasons_alike(site: Site, person: Person, loved: list[int], picks: list[dict]) -> list[float]:
+    """For each pick whose reason names one of the `loved` films, the genre Jaccard of the two."""
+    titles = {person.display_title(m): m for m in loved}
+    alike = []
+    for pick in picks:
+        said = pick["reason"]
+        named = [m for t, m in titles.items() if f"rated {t} " in said or f"loved {t} too" in said]
+        if named:
+            a, b = site.genres[pick["movie"]["id"]], site.genres[named[0]]
+            alike.append(len(a & b) / len(a | b))
+    return alike
 
 
 def haters(site: Site) -> list[dict]:
@@ -141,29 +162,6 @@ def haters(site: Site) -> list[dict]:
         rows.append({"liked": liked, "hated": hated,
                      "hated_films": sum(hated in site.genres[m] and liked not in site.genres[m] for m in feed),
                      "liked_share": site.share(feed, liked) if liked else None})
-    return rows
-
-
-def reasons(site: Site) -> list[dict]:
-    """The five-more personas' feeds: of the reasons that name a film the person loved
-    ("Because you rated Alien 5★", "...; they loved Alien too"), how many, how alike each
-    pick's genres and that film's are (mean Jaccard), and how many share none; per pair."""
-    rows = []
-    for first, genre in ((f, g) for f in FIRST_KINDS for g in GENRES if g != f):
-        person = site.person()
-        loved = site.best_known(first, 5) + site.best_known(genre, 5, at_most_genres=2)
-        person.rate(loved[:5], 5.0)
-        person.rate(loved[5:], 5.0)
-        titles = {person.display_title(m): m for m in loved}
-        alike = []
-        for pick in person.picks():
-            said = pick["reason"]
-            named = [m for t, m in titles.items() if f"rated {t} " in said or f"loved {t} too" in said]
-            if named:
-                a, b = site.genres[pick["movie"]["id"]], site.genres[named[0]]
-                alike.append(len(a & b) / len(a | b))
-        rows.append({"first": first, "genre": genre, "named": len(alike), "apart": sum(j == 0 for j in alike),
-                     "mean_jaccard": statistics.mean(alike) if alike else None})
     return rows
 
 
@@ -218,6 +216,13 @@ def tables(result: dict) -> str:
         lines += [f"- {r['first']} then {r['genre']}: {r['before']:.2f} → {r['after']:.2f}"
                   for r in rows if r["after"] < r["before"] + 0.25]
         lines += [""] if lines[-1] != "" else []
+        named = [r for r in rows if r.get("named")]
+        if named:
+            count = sum(r["named"] for r in named)
+            apart = sum(r["apart"] for r in named) / count
+            mean = sum(r["mean_jaccard"] * r["named"] for r in named) / count
+            lines += [f"Reasons naming a film the person loved, in these feeds: {count}; the pick and that film "
+                      f"share no genre in {apart:.1%} of them (mean genre Jaccard {mean:.2f}).", ""]
     if "haters" in result:
         alone = [r for r in result["haters"] if not r["liked"]]
         rows = [r for r in result["haters"] if r["liked"]]
@@ -230,13 +235,6 @@ def tables(result: dict) -> str:
         if worst:
             lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
             lines += [f"| {r['liked'] or 'nothing'} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
-    if "reasons" in result:
-        rows = [r for r in result["reasons"] if r["named"]]
-        named = sum(r["named"] for r in rows)
-        apart = sum(r["apart"] for r in rows) / max(named, 1)
-        mean = sum(r["mean_jaccard"] * r["named"] for r in rows) / max(named, 1)
-        lines += [f"Reasons naming a film the person loved, in the five-more feeds: {named}; the pick and "
-                  f"that film share no genre in {apart:.1%} of them (mean genre Jaccard {mean:.2f}).", ""]
     if "stars" in result:
         lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",
                   "| --- | --- | ---: | ---: |"]
@@ -251,17 +249,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instance", type=Path, default=BENCH_INSTANCE,
                         help="an instance with ML-100K imported and indexed (copied, never written)")
-    parser.add_argument("--only", choices=["fans", "five_more", "haters", "reasons", "stars"], action="append",
+    parser.add_argument("--only", choices=["fans", "five_more", "haters", "stars"], action="append",
                         help="one part (repeatable); default all")
     args = parser.parse_args()
-    parts = args.only or ["fans", "five_more", "haters", "reasons", "stars"]
+    parts = args.only or ["fans", "five_more", "haters", "stars"]
     source = ensure_ml100k(args.instance) if args.instance == BENCH_INSTANCE else args.instance
     with tempfile.TemporaryDirectory(prefix="personas_") as scratch:
         copy = Path(scratch) / "instance"
         shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("downloads"))
         site = Site(copy)
-        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "reasons": reasons,
-                             "stars": stars_by_kind}[name](site) for name in parts}
+        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "stars": stars_by_kind}[name](site) for name in parts}
     markdown = tables(result)
     print(markdown)
     write_result("personas", result)

@@ -38,8 +38,9 @@ def test_the_stars_table_shows_the_prediction_beside_the_raters_like_them():
     assert "| westerns 5★ | Heat | 3.50 | none (0 people) |" in text
 
 
-def test_reasons_count_the_named_films_sharing_no_genre_with_the_pick():
-    rows = [{"named": 3, "apart": 1, "mean_jaccard": 0.5}, {"named": 1, "apart": 0, "mean_jaccard": 0.5},
-            {"named": 0, "apart": 0, "mean_jaccard": None}]
-    assert ("Reasons naming a film the person loved, in the five-more feeds: 4; the pick and that film share no "
-            "genre in 25.0% of them (mean genre Jaccard 0.50)") in tables({"reasons": rows})
+def test_five_more_counts_the_named_films_sharing_no_genre_with_the_pick():
+    pair = {"first": "Comedy", "genre": "Western", "before": 0.0, "after": 0.75, "first_kept": 0.25}
+    rows = [{**pair, "named": 3, "apart": 1, "mean_jaccard": 0.5}, {**pair, "named": 1, "apart": 0, "mean_jaccard": 0.5},
+            {**pair, "named": 0, "apart": 0, "mean_jaccard": None}]
+    assert ("Reasons naming a film the person loved, in these feeds: 4; the pick and that film share no "
+            "genre in 25.0% of them (mean genre Jaccard 0.50)") in tables({"five_more": rows})
