@@ -243,20 +243,18 @@ class HybridBase(ServingModel):
         it": the scores push such films down, yet everyone else's taste can lift a drama
         everyone loves over the dislikes of a person who said no to dramas."""
         genres = self.parts.get("genres")
-        if genres is None or not len(rated):
-            return self._in_proportion(rated, stars, times, top, scores, k)
         liked, disliked = preferences.masks_of(stars)
-        no = genres.said_no(rated, liked, disliked, top)
+        no = genres.said_no(rated, liked, disliked, top) if genres is not None else np.zeros(len(top), dtype=bool)
         if not no.any():
-            return self._in_proportion(rated, stars, times, top, scores, k)
+            return self._in_proportion(rated, stars, liked, times, top, scores, k)
         order = np.concatenate([np.flatnonzero(~no), np.flatnonzero(no)])
-        return order[self._in_proportion(rated, stars, times, top[order], scores[order], k)]
+        return order[self._in_proportion(rated, stars, liked, times, top[order], scores[order], k)]
 
-    def _in_proportion(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, top: np.ndarray,
-                       scores: np.ndarray, k: int) -> np.ndarray:
-        """`_calibrated`'s order of the candidates no genre said no to: the best-scored lead,
-        the rest calibrated to the genres the liked films have more than everyone's ratings do
-        (recommender.models.calibration), as strongly as those genres are a statement
+    def _in_proportion(self, rated: np.ndarray, stars: np.ndarray, liked: np.ndarray, times: np.ndarray | None,
+                       top: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+        """`_calibrated`'s order of the candidates no genre said no to (`liked`: the liked mask
+        of `stars`): the best-scored lead, the rest calibrated to the genres the liked films
+        have more than everyone's ratings do (recommender.models.calibration), as strongly as those genres are a statement
         (GenreTaste.statement) and as focused as the liked films are (`calibration.focus`, to
         CALIBRATION_FOCUS_POWER), faded with more ratings ((1 - warmth)^2: the cube turned a
         dozen likes of comedies and thrillers into a feed of dramas everyone rates). Where the
@@ -270,7 +268,6 @@ class HybridBase(ServingModel):
         as_ranked = np.arange(min(k, len(top)))
         if not weight or genres is None or not len(rated):
             return as_ranked
-        liked, _ = preferences.masks_of(stars)
         shares = np.asarray(genres.item_genres)
         base = genres.arrays["base_contains"]
         latest = genres.latest_likes(liked, times)

@@ -139,13 +139,17 @@ GENRE_RARITY = ["Fantasy", "Film-Noir", "Western", "Animation", "Documentary", "
                 "Comedy", "Drama"]
 
 
+def _rarity(genre: str) -> int:
+    """A genre's place in GENRE_RARITY, rarest first (one unknown there comes last)."""
+    return GENRE_RARITY.index(genre) if genre in GENRE_RARITY else len(GENRE_RARITY)
+
+
 def kind_phrase(query_title: str, query_genres: Sequence[str], genres: Sequence[str]) -> str | None:
     """"Also a western, like Dances with Wolves", "Also a horror thriller, like Scream": the
     rarest genre both films have (the kind that put the film there), and the next rarest they
     share when there is one (under Star Wars, ML-100K's war film, Aliens is "a sci-fi war
     film", not only "a war film"); None when they share none."""
-    shared = sorted(shared_genres(query_genres, genres),
-                    key=lambda g: GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY))
+    shared = sorted(shared_genres(query_genres, genres), key=_rarity)
     if not shared:
         return None
     return f"{_also(_genres_as_words(shared[:2]))}, like {main_title(query_title)}"
@@ -160,7 +164,7 @@ def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | Non
     for film in liked:
         shared = shared_genres(film.get("genres") or (), genres)
         if shared:
-            rank = min(GENRE_RARITY.index(g) if g in GENRE_RARITY else len(GENRE_RARITY) for g in shared)
+            rank = min(_rarity(g) for g in shared)
             if best is None or rank < best[0]:
                 best = (rank, film)
     return kind_phrase(best[1]["display_title"], best[1].get("genres") or (), genres) if best is not None else None
