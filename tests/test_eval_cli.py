@@ -26,6 +26,8 @@ def test_eval_with_given_csvs_never_recommends_train_movies(runner, tmp_path):
                                  str(tmp_path / "test.csv"), "--k", "5", "--dump", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert "given train/test" in result.output and "ndcg@5" in result.output
+    errors = next(line for line in result.output.splitlines() if "standard error over users" in line)
+    assert "ndcg@5" in errors and "ndcg_liked" in errors and "disliked@5" in errors
     recs = json.loads((tmp_path / "r.json").read_text())
     seen = train.groupby("user_id")["movie_id"].apply(set)
     assert all(not set(v) & seen.get(int(u), set()) for u, v in recs.items())

@@ -99,3 +99,24 @@ def test_fast_graded_agrees_with_graded():
     assert fast["ndcg_liked"] == pytest.approx(slow["ndcg_liked"])
     assert fast["liked_share"] == pytest.approx(slow["liked_share"])
     assert fast["disliked"] == pytest.approx(slow["disliked@10"])
+
+
+def test_standard_errors_are_the_spread_of_users_figures_over_their_root_count():
+    test = pd.DataFrame([(1, 10, 5.0, 0), (2, 20, 5.0, 0), (3, 30, 1.0, 0), (4, 40, 5.0, 0)], columns=ev.COLUMNS)
+    recs = {1: [10], 2: [99], 3: [30], 4: [40]}  # ndcg 1, 0, 1, 1; ndcg_liked 1, 0, -, 1
+    errors = ev.standard_errors(recs, test, k=10)
+    assert errors["ndcg@10"] == pytest.approx(np.std([1, 0, 1, 1]) / 2)
+    assert errors["ndcg_liked"] == pytest.approx(np.std([1, 0, 1]) / math.sqrt(3))
+    assert errors["liked_share"] == pytest.approx(np.std([1, 0, 1]) / math.sqrt(3))  # user 2 saw nothing
+    assert errors["disliked@10"] == pytest.approx(np.std([0, 0, 1, 0]) / 2)
+    assert set(errors) == {"ndcg@10", "ndcg_liked", "liked_share", "disliked@10"}
+
+
+def test_metrics_are_the_means_of_the_per_user_figures():
+    test = _test_frame({1: [10, 30, 50], 2: [7]})
+    recs = {1: [10, 20, 30], 2: [1, 2]}
+    per_user, covered = ev.ranking_per_user(recs, test, k=10)
+    m = ev.metrics(recs, test, k=10)
+    assert m["ndcg@10"] == pytest.approx(np.mean(per_user["ndcg@10"]))
+    assert m["ndcg_liked"] == pytest.approx(np.mean(ev.graded_per_user(recs, test, k=10)["ndcg_liked"]))
+    assert covered == {10, 20, 30, 1, 2}

@@ -192,6 +192,8 @@ def eval_command(train_csv: str | None, test_csv: str | None, k: int, cold: bool
     click.echo(f"{run.protocol} protocol, k={k}, {run.train_rows} train / {run.test_rows} test ratings")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
     click.echo(f"{run.served} params: " + json.dumps(run.params, sort_keys=True))
+    click.echo(f"{run.served}, standard error over users (sd / sqrt(users); closer figures are not told apart): "
+               + ", ".join(f"{name} {value:.4f}" for name, value in run.errors.items()))
     if dump:
         Path(dump).write_text(json.dumps(run.ranked[run.served]))
         click.echo(f"{run.served} ranked lists written to {dump}")

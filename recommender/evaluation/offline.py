@@ -27,6 +27,7 @@ class EvalRun:
     train_rows: int
     test_rows: int
     served: str = "hybrid"  # the row whose ranked lists --dump writes: the model a rebuild would serve
+    errors: dict | None = None  # the served row's standard errors over users (protocol.standard_errors)
 
 
 def read_ratings_csv(path) -> pd.DataFrame:
@@ -73,7 +74,7 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
         models = evaluation.fit_factor_models(train, items, item_vectors)
         result = evaluation.evaluate(models, train, test, k, items)
         return EvalRun(protocol, result.table, result.ranked, models["factor"].params, len(train), len(test),
-                       served="factor")
+                       served="factor", errors=evaluation.standard_errors(result.ranked["factor"], test, k))
     if report:
         report(f"{protocol} protocol: {len(train)} train rows, {len(test)} test rows, "
                f"{test['user_id'].nunique()} test users; tuning on a validation split of train")
@@ -81,4 +82,5 @@ def run(catalogue_ids: np.ndarray, vectors: np.ndarray, *, ratings: pd.DataFrame
                                    report=(lambda line: report("  " + line)) if report else None)
     models = evaluation.fit_models(train, items, tuned["params"], item_vectors, item_genres)
     result = evaluation.evaluate(models, train, test, k, items)
-    return EvalRun(protocol, result.table, result.ranked, tuned["params"], len(train), len(test))
+    return EvalRun(protocol, result.table, result.ranked, tuned["params"], len(train), len(test),
+                   errors=evaluation.standard_errors(result.ranked["hybrid"], test, k))

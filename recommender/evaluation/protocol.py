@@ -96,6 +96,14 @@ def interaction_matrices(df: pd.DataFrame, users: Vocabulary, items: Vocabulary)
 
 def metrics(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
     """precision/recall/nDCG/MAP/hit@k and coverage, averaged over test users (as score.py)."""
+    per_user, covered = ranking_per_user(recs, test, k)
+    return {**{name: float(np.mean(values)) for name, values in per_user.items()},
+            **graded(recs, test, k), "coverage": len(covered), "users": len(per_user[f"hit@{k}"])}
+
+
+def ranking_per_user(recs: Mapping, test: pd.DataFrame, k: int = 10) -> tuple[dict[str, list[float]], set]:
+    """`metrics`' all-ratings figures user by user (every test rating relevant), and the movies
+    the lists cover."""
     truth = test.groupby("user_id")["movie_id"].apply(set).to_dict()
     p, r, ndcg, ap, hit = [], [], [], [], []
     covered = set()
@@ -118,10 +126,7 @@ def metrics(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
                 c += 1
                 s += c / (i + 1)
         ap.append(s / min(len(rel), k))
-    return {f"precision@{k}": float(np.mean(p)),
-            f"recall@{k}": float(np.mean(r)), f"ndcg@{k}": float(np.mean(ndcg)),
-            f"map@{k}": float(np.mean(ap)), f"hit@{k}": float(np.mean(hit)),
-            **graded(recs, test, k), "coverage": len(covered), "users": len(truth)}
+    return {f"precision@{k}": p, f"recall@{k}": r, f"ndcg@{k}": ndcg, f"map@{k}": ap, f"hit@{k}": hit}, covered
 
 
 LIKED, DISLIKED = 4.0, 2.0  # stars: at least LIKED is a like, at most DISLIKED a dislike
@@ -134,6 +139,11 @@ def graded(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
     movies rated DISLIKED or less in test, over every test user). An offline figure that counts
     any rating as relevant rises when a model shows what people watch but dislike: these say
     whether they would like it."""
+    return {name: float(np.mean(values)) if values else 0.0 for name, values in graded_per_user(recs, test, k).items()}
+
+
+def graded_per_user(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict[str, list[float]]:
+    """`graded`'s figures user by user, over the users each one counts (its means are `graded`)."""
     stars: dict[int, dict[int, float]] = {}
     for u, m, r in zip(test["user_id"], test["movie_id"], test["rating"]):
         stars.setdefault(int(u), {})[int(m)] = float(r)
@@ -148,9 +158,15 @@ def graded(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
         if seen:
             share.append(np.mean([r >= LIKED for r in seen]))
         disliked.append(sum(1 for r in seen if r <= DISLIKED))
-    return {"ndcg_liked": float(np.mean(ndcg_liked)) if ndcg_liked else 0.0,
-            "liked_share": float(np.mean(share)) if share else 0.0,
-            f"disliked@{k}": float(np.mean(disliked)) if disliked else 0.0}
+    return {"ndcg_liked": ndcg_liked, "liked_share": share, f"disliked@{k}": disliked}
+
+
+def standard_errors(recs: Mapping, test: pd.DataFrame, k: int = 10) -> dict:
+    """The standard error over users (sd / sqrt(users)) of nDCG@k and of the graded figures: how
+    far a figure would move on another draw of users of the same kind. Two figures closer than
+    it are not told apart by one split (`flask eval --seed` shows the same by cutting others)."""
+    per_user = {f"ndcg@{k}": ranking_per_user(recs, test, k)[0][f"ndcg@{k}"], **graded_per_user(recs, test, k)}
+    return {name: float(np.std(v) / np.sqrt(len(v))) if v else 0.0 for name, v in per_user.items()}
 
 
 def fast_ndcg(top: np.ndarray, truth: sp.csr_matrix, k: int = 10) -> dict:
