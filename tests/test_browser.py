@@ -157,6 +157,33 @@ def test_sign_up_rate_search_log_out(live_server, page):
     assert page.console_errors == []
 
 
+def test_movies_like_a_title_in_a_genre(live_server, page):
+    """The title box: its suggestions never cover Find, Find on a title opens that film's list,
+    and the genre beside it narrows the films like it, not the title (westerns like Toy Story)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/")
+    shot(page, "11-home.png")
+    box = page.get_by_role("combobox", name="A movie you like")
+    box.press_sequentially("alien", delay=40)
+    expect(page.get_by_role("option", name="Aliens")).to_be_visible()
+    shot(page, "11-suggestions-beside-find.png")
+    page.get_by_role("button", name="Find").click()  # the suggestions are below it, not over it
+    expect(page).to_have_url(f"{live_server}/movies/8#similar-heading")
+
+    page.goto(f"{live_server}/")
+    page.get_by_label("Only films like it of the genre").select_option("Comedy")
+    box = page.get_by_role("combobox", name="A movie you like")
+    box.press_sequentially("star w", delay=40)
+    page.get_by_role("option", name="Star Wars").click()  # no comedy, still suggested
+    expect(page).to_have_url(f"{live_server}/movies/3?genre=Comedy#similar-heading")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/?q=star+w&genre=Comedy")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "12-phone-title-results.png")
+    assert page.console_errors == []
+
+
 def test_a_search_on_a_phone_lands_on_its_results(live_server, page):
     """On a 390-pixel screen the two search forms fill the first screen: a search scrolls to what
     it found, and "movies like Star Wars" in the description box to Star Wars's list."""

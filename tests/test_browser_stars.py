@@ -203,3 +203,23 @@ def test_without_javascript_the_stars_still_post(live_server, page):
     expect(plain.locator("#status")).to_contain_text("Your rating of The Godfather is removed.")
     expect(panel.locator(".star-input:checked")).to_have_count(0)
     context.close()
+
+
+def test_a_rating_that_could_not_be_saved_leaves_the_stars_as_saved(live_server, page):
+    """Logged out in another tab, a click on the stars is refused: the page says so and the stars
+    show what is stored, not the click."""
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "stale")
+    page.goto(f"{live_server}/movies/6")
+    similar = page.get_by_role("list", name="Similar movies").get_by_role("listitem")
+    card = similar.filter(has=page.locator(".predicted")).first
+    title = card.get_by_role("heading").inner_text()
+    star(card, "4").click()
+    expect(page.locator("#status")).to_contain_text(f"You rated {title} 4 out of 5.")
+    page.context.clear_cookies()  # as if logged out elsewhere
+    star(card, "2").click()
+    expect(page.locator("#status")).to_contain_text("Could not save the rating")
+    expect(card.get_by_role("group", name=f"Your rating for {title}: 4 stars", exact=True)).to_have_count(1)
+    expect(card.locator(".star-input:checked")).to_have_value("4")
+    shot(page, "26-rating-not-saved.png")

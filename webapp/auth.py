@@ -41,7 +41,8 @@ def register():
             problems = {FIELD_OF.get(exc.code, "username"): "That username is taken." if taken else f"Check the {exc}."}
             status = 409 if taken else 400
     if problems:  # all at once: fixing one should not reveal the next
-        summary = "Fix what is marked below." if len(problems) > 1 else next(iter(problems.values()))
+        # each problem is said under its field; the summary says where to look, once
+        summary = "Fix what is marked below." if len(problems) > 1 else "Fix the field marked below."
         return render_template("register.html", username=username, problems=problems, error=summary), status
     record_signup()
     log_in(account)

@@ -4,6 +4,7 @@ Bad parameters raise ApiError(400): JSON under /api, the error page elsewhere.""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import current_app, request
 
@@ -56,8 +57,11 @@ def browse_args() -> Browse:
 
 
 def text_arg(name: str = "q") -> str:
-    """A search text, stripped; refused when absurdly long."""
-    text = request.args.get(name, "").strip()
+    """A search text, stripped; refused when absurdly long. Control characters read as spaces and
+    invisible ones (zero-width spaces, direction marks) as nothing: a query of only those is no
+    query, as an empty one is."""
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch
+                   for ch in request.args.get(name, "")).strip()
     if len(text) > MAX_QUERY:
         raise ApiError(400, "invalid_parameter", f"{name} must be at most {MAX_QUERY} characters")
     return text

@@ -226,14 +226,21 @@ class TitleIndex:
         """The film a title names as typed, article or not, with its year or not, its alternative
         title or not ("the lion king", "Lion King", "alien 1979", "seven" for Seven (Se7en)): the
         most-rated of those whose whole title it is (Titanic), None when no title is exactly that."""
+        films = self.all_named(title)
+        return films[0] if films else None
+
+    def all_named(self, title: str) -> list[int]:
+        """Every film whose whole title `title` is (see `named`), most-rated first: one film, or
+        the films that share a title ("Titanic": 1997 and 1953)."""
         words = search_key(title).split()
         year = int(words[-1]) if len(words) > 1 and words[-1].isdigit() and int(words[-1]) in YEARS else None
         whole, undated = _bare(" ".join(words)), _bare(" ".join(words[:-1]))
+        films = []
         for movie_id in self.search(title, limit=10):
             names = {_bare(self.keys[movie_id]), self.main[movie_id]}
             if whole in names or (year is not None and year == self.year[movie_id] and undated in names):
-                return movie_id
-        return None
+                films.append(movie_id)
+        return films
 
     def meant(self, title: str) -> int | None:
         """The film a person means by the title they typed after "movies like": the one it

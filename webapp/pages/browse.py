@@ -19,6 +19,8 @@ SIMILAR = 12
 @bp.get("/")
 def index():
     """One box finds a title (autocomplete, typos forgiven); the other describes a movie in words.
+    The title box's genre narrows the list of films like it, not the title looked up (Toy Story
+    and Western: westerns like Toy Story); a title that names one film opens that film's list.
     A description never finds a film the user hid; a title asked for by name does, marked hidden
     with a way to show it again. A description that names a film ("movies like Alien", typos
     forgiven) goes to that film's page, where its list is; one naming a film the catalogue lacks
@@ -29,7 +31,7 @@ def index():
     like = title_in_like(text) if text and mode == "text" else None
     meant = title_index().meant(like) if like else None
     if meant is not None:
-        return redirect(url_for("pages.movie", movie_id=meant, genre=genre, _anchor="similar-heading"))
+        return redirect(movie_list_url(meant, genre))
     missing = title_index().lacks(text) if like else None  # "movies like The Matrix": not here
     if text and mode == "text":
         hide = hidden_ids()
@@ -39,12 +41,20 @@ def index():
         # a description that is a title ("shawshank") offers the film by name above the rest
         titles = [m for m in catalogue.movies_by_ids(db, title_index().holding(text)) if m["id"] not in hide]
     elif text:
+        named = title_index().all_named(text)
+        if len(named) == 1:  # "Alien" and Find: Alien's list, not a list of one title to click
+            return redirect(movie_list_url(named[0], genre))
         hide = hidden_ids()
-        titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS, genre=genre))
+        titles = catalogue.movies_by_ids(db, title_index().search(text, limit=RESULTS))
         predict(titles)
     newest = newest_year(db) if text and (missing or not (titles or results)) else None
     return render_template("index.html", mode=mode, text=text, genre=genre, missing=missing,
                            titles=titles, results=results, hidden=hide, newest=newest)
+
+
+def movie_list_url(movie_id: int, genre: str | None) -> str:
+    """Where "movies like X" (in `genre`, when one is chosen) is: X's page, at its list."""
+    return url_for("pages.movie", movie_id=movie_id, genre=genre, _anchor="similar-heading")
 
 
 def newest_year(db) -> int | None:
@@ -76,7 +86,7 @@ def movie(movie_id: int):
 
 
 def chart_rows(spread: list[tuple[float, int]]) -> list[tuple[float, int]]:
-    """The movie page's chart rows, most stars first: per half star when anybody gave half stars,
-    else per star (ML-100K knows whole stars only: five empty bars would say nothing)."""
-    halves = any(n for stars, n in spread if stars % 1)
-    return [(stars, n) for stars, n in reversed(spread) if halves or not stars % 1]
+    """The movie page's chart rows, most stars first: one per star, and one per half star that
+    somebody gave (ML-100K knows whole stars only: empty half-star bars would say nothing, and
+    one 4.5 must not bring five empty ones)."""
+    return [(stars, n) for stars, n in reversed(spread) if n or not stars % 1]

@@ -48,12 +48,11 @@
   }
 
   /* ---- title autocomplete: combobox + listbox (WAI-ARIA APG pattern). `pick(movieId)` is what
-     choosing a suggestion does (default: open the film's page); `genre`, a select narrowing the
-     suggestions. The home page's search and onboarding's both use it (window.titleCombobox). ---- */
+     choosing a suggestion does (default: open the film's page). The home page's search and
+     onboarding's both use it (window.titleCombobox). ---- */
   function setupCombobox(input, options) {
     options = options || {};
     var list = document.getElementById(input.getAttribute("aria-controls"));
-    var genre = options.genre || null;
     var chosen = options.pick || function (id) { window.location.assign("/movies/" + encodeURIComponent(id)); };
     var items = [], active = -1, timer = null, seq = 0;
 
@@ -88,7 +87,6 @@
       var q = input.value.trim(), mine = ++seq;
       if (!q) { render([]); return; }
       var url = "/api/movies?limit=8&q=" + encodeURIComponent(q);
-      if (genre && genre.value) url += "&genre=" + encodeURIComponent(genre.value);
       fetch(url, {headers: {"Accept": "application/json"}})
         .then(function (r) { return r.ok ? r.json() : {results: []}; })
         .then(function (body) { if (mine === seq) render(body.results || []); })
@@ -103,7 +101,16 @@
       else if (e.key === "Escape") { if (open) { e.preventDefault(); close(); } else input.value = ""; }
     });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
-    if (genre) genre.addEventListener("change", function () { if (input.value.trim()) lookup(); });
+  }
+
+  /* The home page's "Movies like…": its genre narrows the list of films like the one picked
+     (westerns like Toy Story), so a suggestion opens that film's list in the genre. */
+  function moviesLike(genre) {
+    return function (id) {
+      var url = "/movies/" + encodeURIComponent(id);
+      if (genre && genre.value) url += "?genre=" + encodeURIComponent(genre.value) + "#similar-heading";
+      window.location.assign(url);
+    };
   }
 
   /* ---- the star widget (a radio group, _macros.html rating_select): a click or tap rates at
@@ -186,7 +193,18 @@
     var empty = list.children.length === 0;
     note.hidden = !empty; list.hidden = empty;
   }
+  /* A rating that could not be saved leaves the stars as they were saved (`data-saved`, set when
+     the page is read and after each save), not lit at a value nobody stored. */
+  function starsShown(form) {
+    var checked = form.querySelector(".star-input:checked");
+    return checked ? checked.value : "";
+  }
+  function showStars(form, value) {
+    form.querySelectorAll(".star-input, .star-none-input").forEach(function (i) { i.checked = i.value === value; });
+    showValue(form.querySelector("[data-stars]"), value);
+  }
   function setupRating() {
+    document.querySelectorAll("form.js-rate").forEach(function (form) { form.dataset.saved = starsShown(form); });
     document.addEventListener("submit", function (e) {
       var form = e.target;
       if (!form.classList || !form.classList.contains("js-rate") || form.closest("#feed")) return;
@@ -199,9 +217,9 @@
       form.classList.add("is-saving");
       post(clearing ? e.submitter.formAction : form.action, new FormData(form))
         .then(function () {
+          form.dataset.saved = clearing ? "" : value;
           if (clearing) {
-            form.querySelectorAll(".star-input").forEach(function (i) { i.checked = false; });
-            showValue(form.querySelector("[data-stars]"), "");
+            showStars(form, "");
             clear.hidden = true;
             form.querySelector(".star-input").focus();
             if (said) said.textContent = "Not rated yet.";
@@ -220,7 +238,10 @@
           }
           announce("You rated " + title + " " + value + " out of 5.");
         })
-        .catch(function (err) { announce("Could not save the rating: " + err.message); })
+        .catch(function (err) {
+          if (form.dataset.saved !== undefined) showStars(form, form.dataset.saved);
+          announce("Could not save the rating: " + err.message);
+        })
         .finally(function () { form.classList.remove("is-saving"); });
     });
   }
@@ -417,7 +438,7 @@
     setupHiding();
     setupWatching();
     var input = document.getElementById("title-q");
-    if (input) setupCombobox(input, {genre: document.getElementById("title-genre")});
+    if (input) setupCombobox(input, {pick: moviesLike(document.getElementById("title-genre"))});
     var feed = document.getElementById("feed");
     if (feed) setupFeed(feed);
   });
