@@ -23,17 +23,17 @@ def register():
     if request.method == "GET":
         return render_template("register.html", username="", error=None, problems={})
     username, password = request.form.get("username", ""), request.form.get("password", "")
-    try:
-        check_signup_allowed()
-    except ApiError as exc:
-        return render_template("register.html", username=username, error=exc.message, problems={}), \
-            exc.status, exc.headers
     problems = {FIELD_OF.get(exc.code, "password"): f"Check the {exc}."
                 for exc in accounts.sign_up_problems(username, password)}
     if password != request.form.get("confirm", ""):
         problems["confirm"] = "The two passwords differ."
     status = 400
-    if not problems:
+    if not problems:  # the limit guards the slow hash: a form with problems costs none
+        try:
+            check_signup_allowed()
+        except ApiError as exc:
+            return render_template("register.html", username=username, error=exc.message, problems={}), \
+                exc.status, exc.headers
         try:
             account = accounts.create(get_db(), username, password)
         except accounts.AccountError as exc:  # taken meanwhile, or a rule the store keeps

@@ -102,7 +102,7 @@ def init_app(app: Flask) -> None:
         write is acknowledged only after its commit), so the client may simply try again."""
         log.warning("store unavailable on %s %s: %s", request.method, request.path, exc)
         current_app.extensions["store_connections"].discard()
-        return error_response(503, "store_unavailable",
+        return error_response(503, "unavailable",
                               "The database is busy or cannot be written just now, and nothing was "
                               f"changed. Please try again in {STORE_RETRY_AFTER} seconds.",
                               {"Retry-After": str(STORE_RETRY_AFTER)})

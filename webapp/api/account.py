@@ -13,9 +13,13 @@ from . import bp, json_body
 
 @bp.post("/users")
 def create_user():
-    """201 with the new account; 409 when the name is taken (any case); 400 when weak or malformed;
-    429 with Retry-After after too many sign-ups from the address."""
+    """201 with the new account; 409 when the name is taken (any case); 400 when weak or malformed
+    (said before any limit: checking costs nothing); 429 with Retry-After after too many
+    sign-ups from the address."""
     body = json_body()
+    problems = accounts.sign_up_problems(body.get("username"), body.get("password"))
+    if problems:
+        raise ApiError(400, problems[0].code, str(problems[0]))
     check_signup_allowed()
     try:
         account = accounts.create(get_db(), body.get("username"), body.get("password"))
