@@ -180,3 +180,13 @@ def test_stored_similar_lists_answer_as_the_blend_does(data, tmp_path):
     many = loaded.similar_items(3, length + 5)[0]
     assert len(many) > length
     assert 4 not in loaded.similar_items(3, 10, exclude=[4])[0].tolist()
+
+
+def test_top_rows_breaks_ties_by_row_and_keeps_one_order_whatever_k():
+    scores = np.array([3.0, 5.0, 3.0, 3.0, np.nan, 3.0, 1.0, 5.0])
+    allowed = np.ones(len(scores), dtype=bool)
+    assert top_rows(scores, allowed, 8).tolist() == [1, 7, 0, 2, 3, 5, 6, 4]  # NaN last
+    for k in range(1, 8):
+        assert top_rows(scores, allowed, k).tolist() == top_rows(scores, allowed, 8)[:k].tolist()
+    allowed[2] = False
+    assert top_rows(scores, allowed, 4).tolist() == [1, 7, 0, 3]

@@ -38,6 +38,24 @@ def test_offset_pages_on_without_repeating(client, rater, sort):
     assert len(whole) == 12 and pages == whole
 
 
+@pytest.mark.parametrize("sort", ["popular", "newest", "top_rated"])
+def test_pages_of_films_that_tie_are_slices_of_one_order(client, rater, sort):
+    """Films with the same rating count, year or average: a script walking the feed page by page
+    gets each film once (the cut between two pages used to fall anywhere among the tied)."""
+    whole = ids(results(client, rater, f"k=24&sort={sort}"))
+    pages = [m for offset in range(0, 24, 4) for m in ids(results(client, rater, f"k=4&offset={offset}&sort={sort}"))]
+    assert pages == whole and len(set(pages)) == len(pages)
+
+
+def test_a_new_users_pages_are_slices_of_the_first_page_s_order(client):
+    """No ratings: the popular list varied across genres, on every page alike."""
+    headers = signup(client, "newcomer")["headers"]
+    whole = ids(results(client, headers, "k=24"))
+    pages = [m for offset in range(0, 24, 6) for m in ids(results(client, headers, f"k=6&offset={offset}"))]
+    assert pages == whole and len(set(whole)) == 24
+    assert ids(results(client, headers, "k=5")) == whole[:5]
+
+
 def test_any_of_several_genres(client, rater):
     picks = results(client, rater, "k=20&genre=Comedy&genre=Horror")
     assert picks and all({"Comedy", "Horror"} & set(item["movie"]["genres"]) for item in picks)

@@ -57,11 +57,17 @@ def history(item_rows, n_items: int, ratings=None) -> sp.csr_matrix:
 
 
 def top_rows(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k best allowed scores, best first (ties keep row order)."""
+    """Rows of the k best allowed scores, best first, equal scores in row order, and the same
+    rows whatever k: the first k of top_rows(..., k + 20) are top_rows(..., k), so every page of
+    a list is a slice of one order (films tied on their rating count, the popular sort). NaN
+    counts as the worst score."""
     candidates = np.flatnonzero(allowed)
     if len(candidates) > k:
-        part = np.argpartition(-scores[candidates], k - 1)[:k]
-        candidates = candidates[part]
+        worse = -scores[candidates]
+        worse[np.isnan(worse)] = np.inf
+        cut = np.partition(worse, k - 1)[k - 1]  # minus the k-th best score
+        better, tied = candidates[worse < cut], candidates[worse == cut]  # `tied` in row order
+        candidates = np.sort(np.concatenate([better, tied[:k - len(better)]]))
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 

@@ -3,7 +3,7 @@ minimum average rating, a sort, and how far down the list they are. No Flask her
 checks the values it is sent."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlite_utils
@@ -37,8 +37,8 @@ class Browse:
 
     @property
     def at_most_a_genre(self) -> bool:
-        """Nothing asked but one genre or none: the plain feed."""
-        return len(self.genres) <= 1 and self == Browse(self.genres)
+        """Nothing asked but one genre or none (on any page): the plain feed."""
+        return len(self.genres) <= 1 and replace(self, offset=0) == Browse(self.genres)
 
     @property
     def by_years(self) -> bool:

@@ -106,6 +106,32 @@ def _with_movie(recs: list[Recommendation], movies: dict[int, dict]) -> list[Rec
     return [Recommendation(r.movie_id, r.score, r.reason, movies.get(r.movie_id)) for r in recs]
 
 
+VARIED_POOL = 80  # the most-rated films a new user's list varies among (four times its first page)
+
+
+def varied_order(counts: list[int], genre_lists: list[list[str]]) -> list[int]:
+    """A popular list (`counts`, most-rated first) reordered greedily so that each genre already
+    shown lowers a film's turn: count / (1 + films shown of its genres / 2). Ties go to the
+    earlier film. Positions in the list."""
+    names = sorted({g for gs in genre_lists for g in gs})
+    column = {g: j for j, g in enumerate(names)}
+    has = np.zeros((len(counts), len(names)))
+    for row, gs in enumerate(genre_lists):
+        has[row, [column[g] for g in gs]] = 1.0
+    value = np.asarray(counts, dtype=np.float64)
+    shown = np.zeros(len(names))
+    taken = np.zeros(len(counts), dtype=bool)
+    order = []
+    for _ in range(len(counts)):
+        turn = value / (1 + has @ shown / 2)
+        turn[taken] = -np.inf
+        best = int(np.argmax(turn))
+        order.append(best)
+        taken[best] = True
+        shown += has[best]
+    return order
+
+
 class Recommender:
     """feed, similar and search over `index` (None: popularity only) and the store `db`."""
 
@@ -194,27 +220,27 @@ class Recommender:
     def _titles(self, movie_ids) -> dict[int, dict]:
         return {m["id"]: m for m in catalogue.movies_by_ids(self.db, [int(i) for i in movie_ids])}
 
-    def _popular(self, exclude: set[int], genre: str | None, k: int) -> list[Recommendation]:
-        """Most-rated movies, varied across genres: for users with no ratings, and with no index."""
+    def _popular(self, exclude: set[int], genre: str | None, k: int, offset: int = 0) -> list[Recommendation]:
+        """Most-rated movies, varied across genres: for users with no ratings, and with no index.
+        The VARIED_POOL most rated are ordered for variety (`varied_order`), the rest follow by
+        their counts, so every page (`offset`) and every k is a slice of one order."""
+        wanted = max(offset + k, VARIED_POOL)
         if self.index is not None:
             counts, allowed = self.index.popularity, self._allowed(genre)
             excluded = self.index.rows(sorted(exclude))
             allowed[excluded[excluded >= 0]] = False
-            rows = top_rows(counts.astype(np.float64), allowed, k * 4)
+            rows = top_rows(counts.astype(np.float64), allowed, wanted)
             pool = [(int(self.index.items.term(int(r))), int(counts[r]), self.index.genres_of(int(r)))
                     for r in rows if counts[r] > 0]
         else:
             pool = [(movie_id, count, genres.split("|") if genres else [])
-                    for movie_id, count, genres in store.popular_movies(self.db, genre, k * 4 + len(exclude))
+                    for movie_id, count, genres in store.popular_movies(self.db, genre, wanted + len(exclude))
                     if movie_id not in exclude]
-        picked, shown = [], {}
-        while pool and len(picked) < k:  # greedy: each genre already shown lowers a movie's turn
-            best = max(pool, key=lambda r: r[1] / (1 + sum(shown.get(g, 0) for g in r[2]) / 2))
-            pool.remove(best)
-            picked.append(best)
-            for g in best[2]:
-                shown[g] = shown.get(g, 0) + 1
+        head = pool[:VARIED_POOL]
+        picked = [head[i] for i in varied_order([c for _, c, _ in head], [g for _, _, g in head])]
+        picked = (picked + pool[VARIED_POOL:])[:offset + k]
         top = picked[0][1] if picked else 1
+        picked = picked[offset:]
         # the reason counts the ratings as the card beside it does, as they are now: the index's
         # counts are those of its build
         movies = self._titles([m for m, _, _ in picked])
@@ -240,7 +266,8 @@ class Recommender:
         rows = self.index.rows(rated_ids) if self.index is not None else np.zeros(0, np.int64)
         known = rows >= 0
         if self.index is None or (not known.any() and browse.at_most_a_genre):
-            return self._popular(set(rated_ids.tolist()) | hide, browse.genres[0] if browse.genres else None, k)
+            return self._popular(set(rated_ids.tolist()) | hide, browse.genres[0] if browse.genres else None, k,
+                                 browse.offset)
         ids = self.index.movie_ids
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._browsed(browse, hide)
