@@ -156,6 +156,18 @@ def test_never_in_search_results_for_the_bearer_only(any_app):
     assert before[0] not in ids_of(client.get(query + "&k=100", headers=user["headers"]))
 
 
+def test_never_in_the_bearers_title_lookups(any_app):
+    client = any_app.test_client()
+    user = signup(client)
+    def titles(limit: int, **headers) -> list[int]:
+        return [m["id"] for m in client.get(f"/api/movies?q=godfather&limit={limit}", **headers).get_json()["results"]]
+
+    both = titles(2, headers=user["headers"])  # The Godfather, Part II
+    client.put(f"/api/hidden/{both[0]}", headers=user["headers"])
+    assert titles(1, headers=user["headers"]) == both[1:]  # `limit` still filled
+    assert titles(2) == both  # without the token: everyone's lookup
+
+
 def test_a_movie_added_since_the_rebuild_has_no_hidden_neighbours(indexed_app):
     """Its neighbours come from embedding its text at the request: hidden films left out there too."""
     db = store.connect(indexed_app.config["DATABASE"])

@@ -15,9 +15,14 @@ DEFAULT_LIMIT = 10
 
 @bp.get("/movies")
 def movies():
-    """Autocomplete: `{"results": [movie…]}` for the typed text (typos forgiven), best first."""
+    """Autocomplete: `{"results": [movie…]}` for the typed text (typos forgiven), best first;
+    with a bearer token, none of the films its account hid (a search result like any other:
+    `limit` still filled where titles match). The pages' own lookup marks them instead."""
     limit, genre, text = int_arg("limit", DEFAULT_LIMIT), genre_arg(), text_arg("q")
-    ids = title_index().search(text, limit=limit, genre=genre) if text else []
+    account = bearer_account()
+    hide = hidden.id_set(get_db(), account.id) if account and text else frozenset()
+    ids = title_index().search(text, limit=limit + len(hide), genre=genre) if text else []
+    ids = [i for i in ids if i not in hide][:limit]
     return jsonify({"results": catalogue.movies_by_ids(get_db(), ids)})
 
 
