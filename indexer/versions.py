@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from recommender.serving.index import VersionError, current_version, sha256, verify
+from recommender.serving.index import VersionError, current_version, sha256, verify, versions
 from recommender.serving.layout import CURRENT, MANIFEST
 
 BUILDING_PREFIX = ".building-"
@@ -86,14 +86,6 @@ def switch(root: Path, version: str) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, root / CURRENT)
-
-
-def versions(root: Path) -> list[str]:
-    """Complete versions, oldest first."""
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file())
 
 
 def prune(root: Path, keep: int = 2) -> list[str]:

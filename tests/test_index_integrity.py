@@ -261,8 +261,9 @@ ROUTES = ("/", "/?q=sta", "/?mode=text&q=space+war", "/movies/3", "/login", "/ap
 
 @pytest.mark.parametrize("case", sorted(UNUSABLE_CURRENT))
 def test_current_that_names_no_usable_version_is_degraded_not_a_500(indexed_app, case):
-    """A new worker: every route answers, /healthz is degraded with a reason, the feed is
-    popularity's, and the indexer's current_version reads it as no version."""
+    """A new worker: every route answers, /healthz is degraded with a reason, the feed is the
+    newest version's on disk that loads (the one CURRENT named before), and the indexer's
+    current_version reads CURRENT as no version."""
     live = current_version(root(indexed_app))
     raw = UNUSABLE_CURRENT[case] or f"../index/{live}\n".encode()
     (root(indexed_app) / "CURRENT").write_bytes(raw)
@@ -270,10 +271,30 @@ def test_current_that_names_no_usable_version_is_degraded_not_a_500(indexed_app,
     for route in ROUTES:
         assert client.get(route).status_code < 500, route
     body = client.get("/healthz").get_json()
-    assert body["status"] == "degraded" and body["index_version"] is None and body["index_error"]
+    assert body["status"] == "degraded" and body["index_version"] == live
+    assert f"serving {live}, the newest version that loads" in body["index_error"]
     feed = strict_json(client.get("/api/feed?k=5", headers=rater(client)["headers"]))
-    assert feed["results"] and all(r["reason"].startswith("Popular") for r in feed["results"])
+    assert feed["index_version"] == live and not any(r["reason"].startswith("Popular") for r in feed["results"])
     assert current_version(root(indexed_app)) in (None, "no-such-version")
+
+
+def test_a_new_worker_serves_the_version_before_a_damaged_one(indexed_app):
+    """Restarted onto a version damaged on disk, with the version before it intact: that one is
+    served (it was popularity's list), degraded and saying which; once CURRENT names a version
+    that loads, that one, and ok."""
+    good = current_version(root(indexed_app))
+    assert indexed_app.test_cli_runner().invoke(args=["index", "rebuild"]).exit_code == 0
+    bad = current_version(root(indexed_app))
+    overwrite(root(indexed_app) / bad / "model" / "ease" / "B.npy")
+    client = new_worker(indexed_app).test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["index_version"] == good
+    assert bad in body["index_error"] and f"serving {good}" in body["index_error"]
+    assert answers(client, rater(client))["feed"]["index_version"] == good
+    (root(indexed_app) / "CURRENT").write_text(good + "\n")
+    time.sleep(1.1)  # the worker looks at CURRENT at most every second
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["index_version"] == good
 
 
 def test_current_turning_to_garbage_keeps_a_running_worker_on_its_version(indexed_app):

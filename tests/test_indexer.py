@@ -1,5 +1,6 @@
 """`flask index rebuild` on the fixture release: versions, atomic switch, caches, hot swap."""
 import json
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -148,8 +149,11 @@ def test_missing_index_reports_degraded(app):
 
 
 def test_missing_version_degrades_health_and_feed_falls_back_over_http(indexed_app, caplog):
-    """CURRENT naming a version that is gone (deleted by hand, or a bad restore): /healthz says so,
-    the feed answers from popularity, and the error is logged; nothing crashes."""
+    """CURRENT naming a version that is gone (deleted by hand, or a bad restore) and no other
+    version on disk: /healthz says so, the feed answers from popularity, and the error is
+    logged; nothing crashes."""
+    for version in versions.versions(root(indexed_app)):
+        shutil.rmtree(root(indexed_app) / version)
     (root(indexed_app) / "CURRENT").write_text("20990101T000000.000000-1\n")
     app = create_app(dict(indexed_app.config), instance_path=indexed_app.instance_path)  # a new worker
     client = app.test_client()

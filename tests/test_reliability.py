@@ -11,6 +11,7 @@ import pytest
 
 from recommender import store
 from tests.web_helpers import PASSWORD, csrf_token, imported_app, login_form, signup
+from webapp import create_app
 from webapp.security import safe_next
 
 DEEP = "[" * 1000 + "]" * 1000
@@ -166,6 +167,23 @@ def test_a_read_only_store_gives_503_and_the_next_request_recovers(app):
     refused, accepted = in_new_thread(session)
     assert_unavailable(refused)
     assert accepted.status_code == 201 and stored_rating(app, user["id"], 3) == 4.0
+
+
+def test_a_store_that_cannot_be_written_at_start_up_does_not_stop_the_site(tmp_path, monkeypatch, caplog):
+    """Read-only (or locked) when a worker starts: the app is made and serves reads; it used to
+    raise out of create_app, so gunicorn exited and every client got "connection refused"."""
+    folder = tmp_path / "instance"
+    imported_app(folder)
+
+    def read_only(db):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store, "ensure_schema", read_only)
+    app = create_app({"TESTING": True}, instance_path=str(folder))
+    assert "cannot be brought up to date now" in caplog.text
+    client = app.test_client()
+    assert client.get("/api/movies/3").status_code == 200
+    assert client.get("/healthz").status_code == 200
 
 
 # --- 1: logout and password changes end sessions on the server ------------------------------------

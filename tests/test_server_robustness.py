@@ -22,6 +22,7 @@ import shutil
 import socket
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -163,13 +164,19 @@ def test_requests_in_pieces_pipelined_and_kept_alive_are_all_answered(instance):
 
 
 def test_a_request_gunicorn_cannot_read_is_refused_in_the_apis_error_format(instance):
-    """A URL over gunicorn's request-line limit gets its 414, and a malformed request line its
-    400, as the JSON every other error is (not gunicorn's HTML page); the server serves on."""
+    """A URL over gunicorn's request-line limit gets its 414, a malformed request line its 400,
+    and so does a chunked body gunicorn cannot read once the app asks for it (a chunk size that
+    is no number, a bad chunk extension: it was a 500), as the JSON every other error is (not
+    gunicorn's HTML page); the server serves on."""
     server = Gunicorn(instance, workers=2).start()
+    chunked = (b"POST /api/token HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n")
     try:
         for raw, status, code in ((b"GET /api/search?q=" + b"a" * 6000 + b" HTTP/1.1\r\nHost: t\r\n\r\n",
                                    414, "uri_too_long"),
-                                  (b"GET /healthz HTTP/1.1 extra\r\nHost: t\r\n\r\n", 400, "bad_request")):
+                                  (b"GET /healthz HTTP/1.1 extra\r\nHost: t\r\n\r\n", 400, "bad_request"),
+                                  (chunked + b"zz\r\n{}\r\n0\r\n\r\n", 400, "bad_request"),
+                                  (chunked + b"f;\x01\r\n" + b'{"rating": 4.5}' + b"\r\n0\r\n\r\n", 400, "bad_request")):
             answer = exchange(server.base, raw)
             head, _, body = answer.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 %d" % status) and b"Content-Type: application/json" in head, answer
@@ -217,6 +224,36 @@ def assert_clean_stop(server: Gunicorn, seconds: float) -> None:
     assert server.proc.returncode == 0, log[-3000:]
     assert server.worker_ends() == {"signalled": [], "exit_codes": [], "terminate_called": 0}, log[-3000:]
     assert log.count("Worker exiting") == 2 and "Traceback" not in log, log[-3000:]
+
+
+def test_a_write_lock_held_elsewhere_gives_503s_in_seconds_and_the_site_answers_on(instance):
+    """Another process holds SQLite's write lock: writes get 503 `unavailable` after the request's
+    busy timeout, not the CLI's 10 s, so /healthz waits seconds behind them (with each worker's
+    one thread waiting 10 s per write, a 15 s lock froze the site); once the lock goes, writes work."""
+    server = Gunicorn(instance, workers=2).start()
+    try:
+        server.call("POST", "/api/users", {"username": "locked-out", "password": PASSWORD})
+        token = server.call("POST", "/api/token", {"username": "locked-out", "password": PASSWORD})[1]["token"]
+        lock = sqlite3.connect(instance / "movies.db", isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            with ThreadPoolExecutor(4) as pool:
+                writes = [pool.submit(server.call, "PUT", f"/api/ratings/{m}", {"rating": 4.0}, token)
+                          for m in (1, 2, 3, 4)]
+                time.sleep(0.5)
+                started = time.monotonic()
+                health = server.call("GET", "/healthz")[0]
+                waited = time.monotonic() - started
+                refused = [w.result() for w in writes]
+        finally:
+            lock.rollback()
+            lock.close()
+        assert health == 200 and waited < 8.0, waited
+        assert [(status, body["error"]["code"]) for status, body, _ in refused] == [(503, "unavailable")] * 4
+        assert all(headers.get("Retry-After") for _, _, headers in refused)
+        assert server.call("PUT", "/api/ratings/1", {"rating": 4.0}, token)[0] == 201
+    finally:
+        server.stop()
 
 
 def test_sigterm_with_idle_and_keepalive_connections_stops_in_seconds(instance):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,8 @@ from recommender import paths, store
 
 from . import blueprints, cli, db, errors, health, index_holder, runtime, throttle, title_cache
 from .json_provider import OrjsonProvider
+
+log = logging.getLogger(__name__)
 
 
 def _secret_key(instance: Path) -> str:
@@ -30,14 +33,19 @@ def _secret_key(instance: Path) -> str:
 def _ensure_schema(database: str) -> None:
     """Tables added since a store was created (e.g. login_attempts) exist before the first request.
     A store that does not exist yet is left alone: `flask data import` creates it, whole, and
-    `make serve` takes the file's existence to mean the import has run."""
+    `make serve` takes the file's existence to mean the import has run. A store that cannot be
+    written now (read-only, locked past the busy timeout) does not stop the site: it serves what
+    it can read, and each write gets 503 until the store takes writes again."""
     if not Path(database).exists():
         return
-    conn = store.connect(database)
     try:
-        store.ensure_schema(conn)
-    finally:
-        conn.close()
+        conn = store.connect(database)
+        try:
+            store.ensure_schema(conn)
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        log.warning("the store %s cannot be brought up to date now (%s): serving what it can read", database, exc)
 
 
 def create_app(test_config: dict | None = None, instance_path: str | Path | None = None) -> Flask:

@@ -48,8 +48,15 @@ def get_db() -> sqlite_utils.Database:
     return current_app.extensions["store_connections"].get()
 
 
+# A request's write waits this long for another process's write lock, then gets 503 (nothing
+# written, Retry-After). Each worker has one thread, so a wait holds every request queued behind
+# it: with 10 s (the CLI's), a lock held 15 s froze the site for 10 s; a rating's own commit
+# takes milliseconds, so writers of this site never wait this long for each other.
+REQUEST_BUSY_TIMEOUT_MS = 3_000
+
+
 def init_app(app: Flask) -> None:
     connections = ThreadConnections(app.config["DATABASE"],
-                                    app.config.get("DATABASE_BUSY_TIMEOUT_MS", store.BUSY_TIMEOUT_MS))
+                                    app.config.get("DATABASE_BUSY_TIMEOUT_MS", REQUEST_BUSY_TIMEOUT_MS))
     app.extensions["store_connections"] = connections
     app.teardown_appcontext(lambda _exc=None: connections.release())

@@ -5,6 +5,7 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, jsonify, render_template, render_template_string, request
 from flask_wtf.csrf import CSRFError
+from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,15 @@ def init_app(app: Flask) -> None:
         # keep Allow (405) and the like, but the body's type is ours to set
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return error_response(exc.code or 500, code, message, headers)
+
+    @app.errorhandler(ParseException)
+    def _unreadable_body(exc: ParseException):
+        """A body gunicorn cannot read once the app asks for it (a chunked body with a chunk
+        size that is no number, or a bad chunk extension): the client's fault, nothing was read
+        or written."""
+        log.warning("unreadable request body on %s %s: %s", request.method, request.path, exc)
+        return error_response(400, "bad_request", "The request's body could not be read: its chunked "
+                                                  "encoding is malformed. Nothing was changed.")
 
     @app.errorhandler(sqlite3.OperationalError)
     def _store_unavailable(exc: sqlite3.OperationalError):

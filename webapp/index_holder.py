@@ -4,7 +4,8 @@ FAISS indices are safe to search from many threads but not to change while searc
 version is loaded beside the old one and a single reference is replaced. A version is loaded
 into private memory and checked file by file (recommender.serving.index.load_index): one that is
 missing, damaged or truncated is refused, logged and reported by /healthz, and the worker keeps
-the version it had, or falls back to popularity when it had none. The same check that notices a
+the version it had; when it had none, it serves the newest version on disk that loads, and
+popularity when none does. The same check that notices a
 new CURRENT also looks at the live version's files on disk: when they change under it, the
 worker keeps serving its checked copy from memory and /healthz says degraded, with the files.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from recommender.serving.index import LoadedIndex, VersionError, load_index, read_current
+from recommender.serving.index import LoadedIndex, VersionError, load_index, read_current, versions
 from recommender.text import embedders, query_encoder
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class IndexHolder:
         self._wanted = wanted
         if isinstance(wanted, VersionError):
             self._refuse(f"no usable index version: {wanted}")
+            self._fall_back()
         elif wanted is None:
             self._refuse(NO_VERSION)
         elif self._index is not None and self._index.version == wanted:
@@ -102,6 +104,7 @@ class IndexHolder:
         """Serve `loaded` (the caller holds the lock), or say why not."""
         if isinstance(loaded, Exception):
             self._refuse(f"index version {version} cannot be loaded: {loaded}")
+            self._fall_back(but=version)
         else:
             self._index, self._load_error, self._disk_error = loaded, None, None
             log.info("serving index version %s", version)
@@ -134,6 +137,23 @@ class IndexHolder:
         loading = self._loading
         if loading is not None:
             loading.join(timeout)
+
+    def _fall_back(self, but: str | None = None) -> None:
+        """With nothing served yet (a worker started onto a damaged version, or a CURRENT that
+        names none), the newest version on disk that loads and checks out, rather than the
+        popular list: the one served before the damage, most likely. Still degraded, and saying
+        so, until CURRENT names a version that loads."""
+        if self._index is not None:
+            return
+        for version in reversed(versions(self.root)):
+            if version == but:
+                continue
+            loaded = self._read(version)
+            if not isinstance(loaded, Exception):
+                self._index = loaded
+                self._load_error += f"; serving {version}, the newest version that loads"
+                log.error("serving index version %s instead: %s", version, self._load_error)
+                return
 
     def _refuse(self, reason: str) -> None:
         if self._index is not None:

@@ -123,6 +123,15 @@ def _plain_name(name: str) -> bool:
             and "\\" not in name and Path(name).name == name)
 
 
+def versions(root: Path) -> list[str]:
+    """Complete versions (a folder with its manifest), oldest first: names are build times."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file())
+
+
 def current_version(root: Path) -> str | None:
     """The version CURRENT names, or None before the first build or when CURRENT names none
     (read_current says why)."""
