@@ -316,6 +316,22 @@ def test_not_interested_means_never_again(app):
     assert first not in {r["movie"]["id"] for r in similar}
 
 
+def test_one_film_hidden_from_a_fans_feed_is_that_film_not_the_genre(app, catalogue):
+    """Seven westerns loved, five horror films at 1 star: hiding one western (seen it, not that
+    one) takes it away and leaves the westerns at half the feed or more (it was 14 of 20, then 7:
+    the one film's lift among a handful of dislikes counted as much as seven westerns liked)."""
+    person = Person(app)
+    person.rate(best_known(app, "Western", 7), 5.0)
+    person.rate(best_known(app, "Horror", 5), 1.0)
+    before = person.feed()
+    hidden = next(r["movie"]["id"] for r in before if "Western" in catalogue[r["movie"]["id"]])
+    person.hide(hidden)
+    after = person.feed()
+    assert hidden not in {r["movie"]["id"] for r in after}
+    assert share(after, catalogue, "Western") >= 0.5, [r["movie"]["title"] for r in after]
+    assert share(after, catalogue, "Horror") == 0
+
+
 def test_pages_of_a_feed_are_slices_of_one_list(app):
     """A horror fan who gave children's films 1 star: the picks their predicted stars call
     lukewarm or a dislike go down the feed by a fixed number of places, and the calibrated

@@ -6,7 +6,8 @@ embeddings of titles weigh a genre word lightly; someone who rated five westerns
 expects westerns. A genre's taste is its lift: the share of the films the person liked that are
 of the genre (star-weighted, smoothed towards the share among everyone's ratings,
 `prior_ratings` films' worth) over that share among everyone's ratings, as a log, minus the
-same lift among the films they disliked where that is positive. A film counts for every genre
+same lift among the films they disliked where that is positive, in proportion to how much of
+their weight on the genre's films is dislike (one western hidden among eight is that film). A film counts for every genre
 it has: five well-known romances liked are five romances, even when three are also war films
 and adventures (the best-known films of most genres have four or five), so the genre they all
 share stands out. A film scores the mean taste of its genres. The taste is gated by how
@@ -64,6 +65,16 @@ def _share_rows(g: np.ndarray) -> np.ndarray:
     """Each film's genres as shares summing to 1 (a film of four genres is a quarter of each)."""
     g = np.asarray(g, dtype=np.float32)
     return g / np.maximum(g.sum(axis=1, keepdims=True), 1.0)
+
+
+def _disliked_part(liked: np.ndarray, disliked: np.ndarray, of_genre: np.ndarray) -> np.ndarray:
+    """(genres,) the share of the person's weight on each genre's films that is dislike (0 for
+    a genre they rated nothing of): how much the disliked films' lift counts against the genre.
+    One western hidden among eight rated is that film, not westerns (the lift of one film in a
+    handful of dislikes is as large as seven westerns' among the likes); five horror films of
+    five at 1 star say no to horror, whole."""
+    on_liked, on_disliked = liked @ of_genre, disliked @ of_genre
+    return np.where(on_disliked > 0, on_disliked / np.maximum(on_liked + on_disliked, 1e-12), 0.0)
 
 
 class GenreTaste(OneHistoryAtATime, Model):
@@ -125,12 +136,13 @@ class GenreTaste(OneHistoryAtATime, Model):
         def share(side: np.ndarray) -> np.ndarray:  # smoothed towards everyone's shares
             return (side @ of_genre + prior * base) / (side.sum() + prior)
 
-        liked = np.clip(w, 0, None)
+        liked, disliked = np.clip(w, 0, None), np.clip(-w, 0, None)
         counted = liked.copy()
         latest = self._latest(liked, times)
         if latest is not None:  # the latest likes count twice: six sci-fi films after six children's
             counted[latest] *= 2  # films must show, though the rarer genre lifts more
-        taste = np.log(share(counted) / base) - np.clip(np.log(share(np.clip(-w, 0, None)) / base), 0, None)
+        taste = np.log(share(counted) / base) - _disliked_part(counted, disliked, of_genre) * np.clip(
+            np.log(share(disliked) / base), 0, None)
         return taste * self._strength(liked, of_genre, base, times)
 
     def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:
