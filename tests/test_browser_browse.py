@@ -37,6 +37,22 @@ def test_browse_by_decade_as_a_visitor(live_server, page):
     assert page.console_errors == []
 
 
+def test_a_browse_with_reversed_years_keeps_the_choices(live_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/browse")
+    page.get_by_label("Drama").check()
+    page.get_by_label("From year").fill("1990")
+    page.get_by_label("To year").fill("1980")
+    page.get_by_label("Sort by").select_option("newest")
+    page.get_by_role("button", name="Show films").click()
+    expect(page.get_by_role("alert")).to_contain_text("The first year (1990) is after the second (1980)")
+    expect(page.get_by_label("Drama")).to_be_checked()
+    expect(page.get_by_label("From year")).to_have_value("1990")
+    expect(page.get_by_label("Sort by")).to_have_value("newest")
+    shot(page, "33-browse-reversed-years.png")
+
+
 def test_browse_shows_more_in_place(live_server, page):
     from playwright.sync_api import expect
 

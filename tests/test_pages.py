@@ -396,6 +396,17 @@ def test_browse_bad_values_give_the_form_back(indexed_app, query):
     assert 'id="browse-error"' in html and 'id="browse-form"' in html
 
 
+def test_a_browse_form_with_a_bad_value_keeps_every_choice_and_says_it_in_the_forms_words(indexed_member):
+    html = page(indexed_member, "/browse?genre=Drama&genre=Comedy&year_from=1990&year_to=1980&sort=predicted"
+                                "&min_rating=4", 400)
+    assert "The first year (1990) is after the second (1980)" in html and "year_from" not in html.split("<form")[1][:400]
+    for checked in ('value="Drama" checked', 'value="Comedy" checked', 'value="1990"', 'value="1980"',
+                    'value="predicted" selected', 'value="4" selected'):
+        assert checked in html, checked
+    assert 'value="Western" checked' not in html
+    assert "“Average at least” must be" in page(indexed_member, "/browse?min_rating=9", 400)
+
+
 def test_a_title_lookup_that_finds_nothing_says_how_far_the_catalogue_goes(client):
     html = page(client, "/?q=oppenheimer")
     assert "No title matches" in html and "go up to 1997" in html  # the fixture's newest film

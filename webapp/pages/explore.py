@@ -2,6 +2,7 @@
 average rating), ordered (best for you, predicted stars, popularity, newest, highest rated) and
 paged ("show more"). Visitors browse too, by the orders that need no account."""
 import dataclasses
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from flask import render_template, request
@@ -12,7 +13,7 @@ from recommender.store import catalogue
 
 from ..db import get_db
 from ..errors import ApiError
-from ..lookups import MAX_YEAR, MIN_YEAR, browse_args, int_arg
+from ..lookups import MAX_YEAR, MIN_YEAR, all_genres, browse_args, int_arg
 from ..serving import get_recommender
 from . import bp, hidden_ids, watchlist_ids
 from .browse import newest_year
@@ -56,8 +57,8 @@ def browse():
     try:
         asked = decade_browse(browse_args())
     except ApiError as exc:
-        error, asked = exc.message, Browse(sort="popular")
-    if not current_user.is_authenticated and asked.sort in PERSONAL:
+        error, asked = _said_plainly(exc.message), _as_chosen()
+    if error is None and not current_user.is_authenticated and asked.sort in PERSONAL:
         if "sort" in request.args:
             note = f"“{SORT_LABELS[asked.sort]}” needs an account: log in to get it. Here are the most popular."
         asked = dataclasses.replace(asked, sort="popular")
@@ -79,6 +80,32 @@ def browse():
                            decade=request.args.get("decade", ""), decades=catalogue.decades(get_db()),
                            sort_labels=SORT_LABELS,
                            personal=PERSONAL, min_ratings=MIN_RATINGS), 400 if error else 200
+
+
+def _as_chosen() -> SimpleNamespace:
+    """The form as the person filled it, for a form with a bad value: their genres, years, sort
+    and minimum kept (the browse itself could not be made), so fixing one value is all it takes."""
+    chosen = set(request.args.getlist("genre"))
+    sort = request.args.get("sort", "best")
+    try:
+        min_rating = float(request.args.get("min_rating", ""))
+    except ValueError:
+        min_rating = None
+    return SimpleNamespace(genres=tuple(g for g in all_genres() if g in chosen), offset=0, min_rating=min_rating,
+                           year_from=request.args.get("year_from", ""), year_to=request.args.get("year_to", ""),
+                           sort=sort if sort in SORT_LABELS else "best")
+
+
+def _said_plainly(message: str) -> str:
+    """The parameter check's message in the form's words (its fields, not its parameter names)."""
+    if message.startswith("year_from must not be after year_to"):
+        return (f"The first year ({request.args.get('year_from')}) is after the second "
+                f"({request.args.get('year_to')}): swap them, or leave one empty.")
+    for name, label in (("year_from", "The first year"), ("year_to", "The second year"),
+                        ("min_rating", "“Average at least”"), ("decade", "The decade"), ("sort", "“Sort by”")):
+        if message.startswith(name + " "):
+            return label + message[len(name):] + "."
+    return message
 
 
 def _query(args: dict[str, list[str]]) -> str:
