@@ -47,6 +47,16 @@ def test_pages_of_films_that_tie_are_slices_of_one_order(client, rater, sort):
     assert pages == whole and len(set(pages)) == len(pages)
 
 
+def test_highest_rated_ranks_the_films_enough_people_rated_first(client, rater):
+    """A film one person gave 1 star reads about average once shrunk; it must not pass a film
+    a hundred people rated a little under average ("Highest rated" on the browse page)."""
+    from recommender.serving.service import TOP_RATED_MIN_RATINGS
+
+    counts = [r["movie"]["num_ratings"] for r in results(client, rater, "k=30&sort=top_rated")]
+    enough = [n >= TOP_RATED_MIN_RATINGS for n in counts]
+    assert any(enough) and not all(enough) and enough == sorted(enough, reverse=True), counts
+
+
 def test_a_new_users_pages_are_slices_of_the_first_page_s_order(client):
     """No ratings: the popular list varied across genres, on every page alike."""
     headers = signup(client, "newcomer")["headers"]
