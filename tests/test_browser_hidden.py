@@ -48,6 +48,11 @@ def test_not_interested_in_the_feed_then_undo(live_server, page):
     cards.first.get_by_role("button", name="Not interested").click()  # hidden for good this time
     expect(page.locator("#status")).to_contain_text(f"Hidden: {title}.")
     expect(cards.last).not_to_have_attribute("data-movie-id", before[-1])
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "10-feed-hidden-message-phone.png")
+    page.locator("#status").get_by_role("button", name="Dismiss").click()  # it covered a card
+    expect(page.locator("#status .flash")).to_have_count(0)
+    page.set_viewport_size({"width": 1000, "height": 800})
     page.reload()
     expect(cards).to_have_count(20)
     assert before[0] not in feed_ids(page)  # the server leaves it out too

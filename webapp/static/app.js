@@ -22,7 +22,18 @@
       button.addEventListener("click", function () { button.disabled = true; action.run(); });
       p.append(button);
     }
+    dismissible(p);
     status.replaceChildren(p);
+  }
+
+  /* A message stays at the top of the window (sticky) until the next one: a "Dismiss" button
+     lets it go sooner, where it covers a card on a small screen. */
+  function dismissible(p) {
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "status-close"; close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", function () { p.remove(); });
+    p.append(close);
   }
 
   /* POST as the pages' own script: the CSRF token in its header, JSON errors back (an Error
@@ -432,6 +443,7 @@
   window.postFetch = post;
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("#status .flash").forEach(dismissible);  // the server's messages too
     setupStars();
     setupRating();
     setupShowMore();
