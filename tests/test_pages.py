@@ -119,6 +119,8 @@ def test_register_then_onboarding_then_feed(client):
 
 def test_onboarding_skip_and_bad_value(member):
     assert member.post("/onboarding", data={"action": "skip"}).location.endswith("/feed")
+    feed = page(member, "/feed")  # no rating yet: said so, with the way back to rating a few
+    assert 'id="feed-newcomer"' in feed and 'href="/onboarding"' in feed.split('id="feed-newcomer"')[1][:300]
     assert member.post("/onboarding", data={"rating-3": "7", "action": "save"}).status_code == 400
 
 

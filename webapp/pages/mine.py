@@ -34,7 +34,8 @@ def feed_page(template: str):
     items = feed_items(genre, offset, k)
     pages_on = get_recommender().index is not None  # without one, the feed is one popular list
     more = offset + k if pages_on and len(items) == k and offset + k <= MAX_OFFSET else None
-    return render_template(template, items=items, genre=genre, offset=offset, more=more)
+    newcomer = not user_ratings.rated_ids(get_db(), current_user.id)  # a popular list, not theirs yet
+    return render_template(template, items=items, genre=genre, offset=offset, more=more, newcomer=newcomer)
 
 
 @bp.get("/feed")
