@@ -3,6 +3,7 @@ foreign write lock, sessions that outlive logout, CR/LF in `next`, deeply nested
 or read-only store, unlimited sign-ups, common passwords."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -265,11 +266,15 @@ def test_a_password_change_needs_the_current_password_and_a_strong_new_one(brows
     signup(app.test_client())
     client = app.test_client()
     log_in(client)
-    for current, new in ((PASSWORD[::-1], "popcorn lanterns drift"), (PASSWORD, "password")):
+    for current, new, marked in ((PASSWORD[::-1], "popcorn lanterns drift", "current_password"),
+                                 (PASSWORD, "password", "new_password")):
         response = client.post("/account/password", data={
             "current_password": current, "new_password": new, "confirm": new,
             "csrf_token": csrf_token(client, "/account/password")})
-        assert response.status_code == 400 and 'role="alert"' in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and 'role="alert"' in html
+        invalid = re.findall(r'<input id="(\w+)"[^>]*aria-invalid="true"', html)
+        assert invalid == [marked]  # the field the message is about, and only it
     fresh = app.test_client()
     assert fresh.post("/login", data={"username": "alice", "password": PASSWORD,
                                       "csrf_token": csrf_token(fresh)}).status_code == 302

@@ -88,18 +88,20 @@ def change_password():
     """A new password ends every login and API token of the account; this browser stays logged in
     with a fresh login."""
     if request.method == "GET":
-        return render_template("password.html", error=None)
+        return render_template("password.html", error=None, field=None)
     new = request.form.get("new_password", "")
-    error = None
+    error, field = None, None  # what is wrong, and the field it is about (marked and focused)
     if new != request.form.get("confirm", ""):
-        error = "The two new passwords differ."
+        error, field = "The two new passwords differ.", "confirm"
     else:
         try:
             accounts.change_password(get_db(), current_user.account, request.form.get("current_password", ""), new)
         except accounts.AccountError as exc:
-            error = "Your current password is wrong." if exc.code == "wrong_password" else f"Check the {exc}."
+            wrong = exc.code == "wrong_password"
+            error = "Your current password is wrong." if wrong else f"Check the {exc}."
+            field = "current_password" if wrong else "new_password"
     if error:
-        return render_template("password.html", error=error), 400
+        return render_template("password.html", error=error, field=field), 400
     account = current_user.account
     log_out(current_user)  # its login is already gone with all the others
     log_in(account)
