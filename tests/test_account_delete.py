@@ -199,7 +199,8 @@ def test_the_page_refuses_a_wrong_password_and_needs_the_csrf_token(browser):
     page = wrong.get_data(as_text=True)
     assert wrong.status_code == 403 and "That password is wrong" in page and 'aria-invalid="true"' in page
     empty = browser.post("/account/delete", data={"csrf_token": csrf_token(browser, "/account")})
-    assert empty.status_code == 403
+    assert empty.status_code == 400 and "Type your password" in empty.get_data(as_text=True)
+    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
     assert browser.get("/api/ratings", headers=browser.user["headers"]).status_code == 200
     assert html(browser, "/account")  # still logged in
 

@@ -32,13 +32,18 @@ def account_export():
 @login_required
 def delete_account():
     """Delete the account and everything of it after the password is typed again, then log out
-    (the login itself is gone with the account); 403 on a wrong password, 429 after too many."""
+    (the login itself is gone with the account); 400 with no password typed, 403 on a wrong
+    one, 429 after too many."""
+    password = request.form.get("password", "")
+    if not password:  # nothing typed is no guess: asked for, not counted as a failed login
+        return render_template("account.html", error="Type your password to delete your account: "
+                                                     "it is not deleted."), 400
     try:
         check_login_allowed(current_user.username)
     except ApiError as exc:
         return render_template("account.html", error=exc.message), exc.status, exc.headers
     try:
-        accounts.delete(get_db(), current_user.account, request.form.get("password", ""))
+        accounts.delete(get_db(), current_user.account, password)
     except accounts.AccountError:
         record_login_failure(current_user.username)
         return render_template("account.html", error="That password is wrong: your account is not deleted."), 403
