@@ -84,9 +84,11 @@ def test_my_ratings_shows_each_rating_once_by_the_stars(live_server, page):
     expect(page.locator("#status")).to_contain_text(f"You rated {title} 1 out of 5.")
     expect(card.get_by_role("group", name=f"Your rating for {title}: 1 star", exact=True)).to_have_count(1)
     expect(card.get_by_text("You rated it")).to_have_count(0)
+    expect(card.locator(".rated-on")).to_have_text("Rated just now.")
     card.get_by_role("button", name="Clear").click()
     expect(page.locator("#status")).to_contain_text(f"Your rating of {title} is removed.")
     expect(card.get_by_role("group", name=f"Your rating for {title}", exact=True)).to_have_count(1)
+    expect(card.locator(".rated-on")).to_have_text("Rating removed: rate it again to put it back.")
     page.reload()
     expect(cards).to_have_count(4)
     assert page.console_errors == []

@@ -229,6 +229,8 @@
       post(clearing ? e.submitter.formAction : form.action, new FormData(form))
         .then(function () {
           form.dataset.saved = clearing ? "" : value;
+          var when = card && card.querySelector(".rated-on");  // "My ratings": the card stays, to rate again
+          if (when) when.textContent = clearing ? "Rating removed: rate it again to put it back." : "Rated just now.";
           if (clearing) {
             showStars(form, "");
             clear.hidden = true;
