@@ -180,6 +180,19 @@ def test_a_search_does_not_count_the_films_beside_it_as_not_seen(newcomer):
     assert "you have rated 2" in html
 
 
+def test_a_search_leaves_the_batch_as_it_is(newcomer):
+    """The page says so: the films being answered stay, in their order, the rated ones with their
+    stars, and the page opens at what was found."""
+    first = get_page(newcomer)
+    batch = [m for m in batch_of(first) if m != 3]  # Star Wars is what is searched for
+    found = answer(newcomer, first, {batch[0]: "4", batch[1]: "2"}, action="search", q="star wars")
+    assert found.location.endswith("#onb-search-heading")
+    html = get_page(newcomer, found.location)
+    assert [m for m in batch_of(html) if m != 3] == batch
+    for movie, stars in ((batch[0], "4"), (batch[1], "2")):
+        assert re.search(rf'name="rating-{movie}" value="{stars}"[^>]*checked', html), movie
+
+
 def test_a_forged_or_foreign_not_seen_field_is_ignored(newcomer, request):
     first = get_page(newcomer)
     batch = batch_of(first)

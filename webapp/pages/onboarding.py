@@ -102,14 +102,17 @@ def _next_batch(ratings: dict[int, float], not_seen: list[int], found: list[int]
 
 
 def _page(not_seen: list[int], text: str = "", pick: int | None = None, error: str | None = None,
-          chosen: dict[int, float] | None = None, status: int = 200):
-    """The questionnaire as it stands for this person: search results, then the next batch."""
+          chosen: dict[int, float] | None = None, status: int = 200, keep: list[int] | None = None):
+    """The questionnaire as it stands for this person: search results, then the next batch.
+    `keep`: the batch the person was answering when they searched, kept as it was (rated films
+    with their stars) rather than asked again of the picker."""
     db = get_db()
     ids, stars = store.user_rating_arrays(db, current_user.id)
     ratings = dict(zip(ids.tolist(), stars.tolist()))
     not_seen = [m for m in not_seen if m not in ratings]
     found = _search(text, pick)
-    batch = _next_batch(ratings, not_seen, found)
+    kept = [m for m in dict.fromkeys(keep or []) if m not in found and m not in not_seen and catalogue.exists(db, m)]
+    batch = kept[:BATCH] or _next_batch(ratings, not_seen, found)
     movies = {m["id"]: m for m in catalogue.movies_by_ids(db, found + batch)}
     liked, _ = preferences.masks_of(stars)
     return render_template(
@@ -129,7 +132,8 @@ def onboarding():
     if len(text) > MAX_QUERY:
         return _page(not_seen, error=f"A search is at most {MAX_QUERY} characters.", status=400)
     pick = request.args.get("pick", "")
-    return _page(not_seen, text, int(pick) if pick.isdigit() and len(pick) < 10 else None)
+    keep = [int(m) for m in request.args.get("keep", "").split(",")[:BATCH] if m.isdigit() and len(m) < 10]
+    return _page(not_seen, text, int(pick) if pick.isdigit() and len(pick) < 10 else None, keep=keep)
 
 
 @bp.post("/onboarding")
@@ -159,7 +163,8 @@ def answer():
     if action in ("feed", "save"):
         return redirect(url_for("pages.feed"))
     args = {"s": _token(not_seen)}
-    if action == "search":
+    if action == "search":  # the batch stays as it is, and the page opens at what was found
         pick = request.form.get("pick", "")
-        args.update(q=text or None, pick=pick if pick.isdigit() and len(pick) < 10 else None)
+        args.update(q=text or None, pick=pick if pick.isdigit() and len(pick) < 10 else None,
+                    keep=",".join(str(m) for m in _form_ids("shown")) or None, _anchor="onb-search-heading")
     return redirect(url_for("pages.onboarding", **{k: v for k, v in args.items() if v}))
