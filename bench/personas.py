@@ -11,6 +11,8 @@ by bench.common), through the API as a new account would.
 - haters: eight 1-star films of a genre's own films, alone or after five 5-star films of
   another genre (without the hated one): how many of the top 20 have the hated genre and not
   the liked one (issue 16: none);
+- hiders: a one-genre fan says "not interested" to the first film of the genre in the feed: the
+  genre's share of the top 20 before and after;
 - predicted stars: five westerns 5 stars and six horror films 1 star, and a family viewer who
   gave five crime films and thrillers 1 star or less: the card's stars of films of each kind
   and of Star Wars, beside the mean stars the release's raters who liked and disliked as they
@@ -83,6 +85,10 @@ class Person:
         for movie in movies:
             response = self.client.put(f"/api/ratings/{movie}", json={"rating": stars}, headers=self.headers)
             assert response.status_code in (200, 201), response.get_json()
+
+    def hide(self, movie: int) -> None:
+        response = self.client.put(f"/api/hidden/{movie}", headers=self.headers)
+        assert response.status_code in (200, 201), response.get_json()
 
     def feed(self) -> list[int]:
         return [r["movie"]["id"] for r in self.picks()]
@@ -165,6 +171,25 @@ def haters(site: Site) -> list[dict]:
     return rows
 
 
+def hiders(site: Site) -> list[dict]:
+    """A one-genre fan (the genre's five best-known films at 5 stars) says "not interested" to
+    the first film of that genre in their feed: the genre's share of the top 20 before and after
+    (a hidden film is a dislike of that film, not of the genre)."""
+    rows = []
+    for genre in GENRES:
+        person = site.person()
+        person.rate(site.best_known(genre, 5), 5.0)
+        before = person.feed()
+        hidden = next((m for m in before if genre in site.genres[m]), None)
+        if hidden is None:
+            continue
+        person.hide(hidden)
+        after = person.feed()
+        rows.append({"genre": genre, "before": site.share(before, genre), "after": site.share(after, genre),
+                     "gone": hidden not in after})
+    return rows
+
+
 def raters_like_them(site: Site, liked: list[int], disliked: list[int], films: list[int]) -> tuple[float | None, int]:
     """(the mean stars of `films`, how many people): over the release's raters who gave two or
     more of `liked` 4 stars or more and two or more of `disliked` 2 stars or less, what the
@@ -235,6 +260,13 @@ def tables(result: dict) -> str:
         if worst:
             lines += ["| liked | hated | films of the hated genre in the top 20 |", "| --- | --- | ---: |"]
             lines += [f"| {r['liked'] or 'nothing'} | {r['hated']} | {r['hated_films']} |" for r in worst] + [""]
+    if "hiders" in result:
+        rows = result["hiders"]
+        least = min(rows, key=lambda r: r["after"])
+        lines += [f"A one-genre fan who says \"not interested\" to the first film of the genre in the feed: the "
+                  f"genre keeps {statistics.median(r['after'] for r in rows):.2f} of the top 20 (median; before "
+                  f"{statistics.median(r['before'] for r in rows):.2f}), at least {least['after']:.2f} "
+                  f"({least['genre']}); the film is gone in {sum(r['gone'] for r in rows)} of {len(rows)}.", ""]
     if "stars" in result:
         lines += ["| newcomer | films | predicted stars (median) | the raters like them gave (mean) |",
                   "| --- | --- | ---: | ---: |"]
@@ -249,16 +281,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instance", type=Path, default=BENCH_INSTANCE,
                         help="an instance with ML-100K imported and indexed (copied, never written)")
-    parser.add_argument("--only", choices=["fans", "five_more", "haters", "stars"], action="append",
+    parser.add_argument("--only", choices=["fans", "five_more", "haters", "hiders", "stars"], action="append",
                         help="one part (repeatable); default all")
     args = parser.parse_args()
-    parts = args.only or ["fans", "five_more", "haters", "stars"]
+    parts = args.only or ["fans", "five_more", "haters", "hiders", "stars"]
     source = ensure_ml100k(args.instance) if args.instance == BENCH_INSTANCE else args.instance
     with tempfile.TemporaryDirectory(prefix="personas_") as scratch:
         copy = Path(scratch) / "instance"
         shutil.copytree(source, copy, symlinks=True, ignore=shutil.ignore_patterns("downloads"))
         site = Site(copy)
-        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "stars": stars_by_kind}[name](site) for name in parts}
+        result = {name: {"fans": fans, "five_more": five_more, "haters": haters, "hiders": hiders,
+                         "stars": stars_by_kind}[name](site) for name in parts}
     markdown = tables(result)
     print(markdown)
     write_result("personas", result)
