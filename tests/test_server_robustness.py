@@ -248,7 +248,7 @@ def test_a_write_lock_held_elsewhere_gives_503s_in_seconds_and_the_site_answers_
         finally:
             lock.rollback()
             lock.close()
-        assert health == 200 and waited < 8.0, waited
+        assert health == 200 and waited < 9.5, waited  # behind two 3 s waits at most; it was 10 s and more
         assert [(status, body["error"]["code"]) for status, body, _ in refused] == [(503, "unavailable")] * 4
         assert all(headers.get("Retry-After") for _, _, headers in refused)
         assert server.call("PUT", "/api/ratings/1", {"rating": 4.0}, token)[0] == 201
