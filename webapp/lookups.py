@@ -19,6 +19,7 @@ from .errors import ApiError
 MAX_QUERY = 200
 MIN_YEAR, MAX_YEAR = 1800, 2100  # a year parameter outside is a typo, not a film
 _INT = re.compile(r"[0-9]{1,6}")
+_INVISIBLE = {"Cc": " ", "Cf": ""}  # a search text's control characters read as spaces, format ones as nothing
 _STARS = re.compile(r"[0-9](\.[0-9]{1,2})?")
 
 
@@ -60,8 +61,7 @@ def text_arg(name: str = "q") -> str:
     """A search text, stripped; refused when absurdly long. Control characters read as spaces and
     invisible ones (zero-width spaces, direction marks) as nothing: a query of only those is no
     query, as an empty one is."""
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else "" if unicodedata.category(ch) == "Cf" else ch
-                   for ch in request.args.get(name, "")).strip()
+    text = "".join(_INVISIBLE.get(unicodedata.category(ch), ch) for ch in request.args.get(name, "")).strip()
     if len(text) > MAX_QUERY:
         raise ApiError(400, "invalid_parameter", f"{name} must be at most {MAX_QUERY} characters")
     return text

@@ -18,6 +18,7 @@ import sqlite_utils
 from recommender import store
 from recommender.models import item_similarity, preferences
 from recommender.models.base import top_rows
+from recommender.models.genres import genre_matrix
 from recommender.models.hybrid_base import BECAUSE_PEERS
 from recommender.serving import explain
 from recommender.serving.browse import Browse, rated_at_least
@@ -114,13 +115,10 @@ def varied_order(counts: list[int], genre_lists: list[list[str]]) -> list[int]:
     """A popular list (`counts`, most-rated first) reordered greedily so that each genre already
     shown lowers a film's turn: count / (1 + films shown of its genres / 2). Ties go to the
     earlier film. Positions in the list."""
-    names = sorted({g for gs in genre_lists for g in gs})
-    column = {g: j for j, g in enumerate(names)}
-    has = np.zeros((len(counts), len(names)))
-    for row, gs in enumerate(genre_lists):
-        has[row, [column[g] for g in gs]] = 1.0
+    _, has = genre_matrix(genre_lists)
+    has = has.astype(np.float64)
     value = np.asarray(counts, dtype=np.float64)
-    shown = np.zeros(len(names))
+    shown = np.zeros(has.shape[1])
     taken = np.zeros(len(counts), dtype=bool)
     order = []
     for _ in range(len(counts)):
