@@ -84,6 +84,28 @@ def test_deleting_removes_everything_and_the_name_is_free_again(app, client):
             [h["movie_id"] for h in bob_data["hidden"]]) == ([6], [3], [2])
 
 
+def test_a_deleted_accounts_id_goes_to_nobody_else(client):
+    """The newest account deleted, the next sign-up gets a new id: a script that kept the old one
+    must not find another person behind it."""
+    first, newest = signup(client, "alice"), signup(client, "bob")
+    assert client.delete("/api/account", json={"password": PASSWORD}, headers=newest["headers"]).status_code == 204
+    after = signup(client, "carol")
+    assert after["id"] > newest["id"] > first["id"]
+
+
+def test_a_store_made_before_ids_were_remembered_never_reuses_its_accounts_ids(tmp_path):
+    """The schema's first run on an older store starts from its highest account id."""
+    db = store.connect(tmp_path / "movies.db")
+    store.ensure_schema(db)
+    old, newest = accounts.create(db, "olduser", PASSWORD), accounts.create(db, "newuser", PASSWORD)
+    db.execute("DROP TRIGGER account_ids_given_insert")
+    db.execute("DROP TABLE account_ids_given")
+    store.ensure_schema(db)
+    accounts.delete(db, newest, PASSWORD)
+    assert accounts.create(db, "another", PASSWORD).id > newest.id > old.id
+    db.close()
+
+
 def test_a_wrong_password_is_403_deletes_nothing_and_counts_as_a_failed_login(app, client):
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = (3, 900)
     user = signup(client)

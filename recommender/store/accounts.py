@@ -128,9 +128,10 @@ def _row_by_name(db: sqlite_utils.Database, username: str):
 
 
 def create(db: sqlite_utils.Database, username: object, password: object) -> Account:
-    """A new account with an id above every existing one and at least ACCOUNT_ID_FLOOR, so a
-    later import of a bigger MovieLens release does not find its user ids taken. One statement
-    picks the id and inserts, so two concurrent sign-ups cannot pick the same one."""
+    """A new account with an id above every existing one, every one given before (a deleted
+    account's id is never reused) and at least ACCOUNT_ID_FLOOR, so a later import of a bigger
+    MovieLens release does not find its user ids taken. One statement picks the id and inserts,
+    so two concurrent sign-ups cannot pick the same one."""
     problems = sign_up_problems(username, password)
     if problems:
         raise problems[0]
@@ -142,7 +143,8 @@ def create(db: sqlite_utils.Database, username: object, password: object) -> Acc
         with store.write_transaction(db) as conn:
             cursor = conn.execute(
                 "INSERT INTO users (id, username, password_hash, created_at) "
-                "SELECT max(coalesce(max(id) + 1, 0), ?), ?, ?, ? FROM users",
+                "SELECT max(coalesce(max(id) + 1, 0), ?, "
+                "(SELECT coalesce(max(highest) + 1, 0) FROM account_ids_given)), ?, ?, ? FROM users",
                 (ACCOUNT_ID_FLOOR, name, password_hash, int(time.time())))
     except sqlite3.IntegrityError:  # a concurrent sign-up took the name first
         raise AccountError("username_taken", "that username is taken") from None

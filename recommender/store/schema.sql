@@ -128,6 +128,18 @@ BEGIN  -- a re-import rewrites every row with the same values: no change
     UPDATE catalogue_version SET changes = changes + 1 WHERE id = 1;
 END;
 
+-- The highest account id ever given out: a deleted account's id goes to nobody else, so a script
+-- or a log that kept it never finds another person behind it (recommender.store.accounts.create).
+CREATE TABLE IF NOT EXISTS account_ids_given (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    highest INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO account_ids_given (id, highest)
+    SELECT 1, coalesce(max(id), 0) FROM users WHERE username IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS account_ids_given_insert AFTER INSERT ON users WHEN NEW.username IS NOT NULL BEGIN
+    UPDATE account_ids_given SET highest = max(highest, NEW.id) WHERE id = 1;
+END;
+
 -- "Not interested": films a user asked never to see again in their feed, similar lists or search
 -- results (recommender.store.hidden). A hidden film counts as a dislike; a rating of it is kept.
 CREATE TABLE IF NOT EXISTS hidden (
