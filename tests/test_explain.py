@@ -19,6 +19,8 @@ def test_popular_and_well_rated_only_when_it_is():
         == explain.WELL_LIKED
     assert explain.popular_or_yours({"genres": ["Musical"], "num_ratings": 5, "avg_rating": 4.6}) \
         == explain.FOR_YOUR_RATINGS
+    assert explain.popular_or_yours({"genres": ["Musical"], "num_ratings": 5, "avg_rating": 4.6}, likes_any=False) \
+        == explain.AWAY_FROM_DISLIKES  # all their ratings were dislikes: nothing says what they like
 
 
 def test_a_film_few_rated_is_not_called_popular_in_a_sorted_list():

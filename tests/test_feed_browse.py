@@ -91,6 +91,19 @@ def test_sorts_order_what_they_say(client, rater):
     assert all(m["reason"].startswith("Rated ") for m in results(client, rater, "k=5&sort=top_rated"))
 
 
+def test_most_popular_follows_the_counts_as_they_are_now(client, rater):
+    """Ratings given since the last build count: the order agrees with the counts the cards
+    show (a browse page listed Contact, 509 ratings, above Return of the Jedi, 510)."""
+    before = results(client, rater, "k=30&sort=popular")
+    risen = before[-1]["movie"]
+    for n in range(before[0]["movie"]["num_ratings"] - risen["num_ratings"] + 1):
+        fan = signup(client, f"fan{n}")
+        assert client.put(f"/api/ratings/{risen['id']}", json={"rating": 4.0}, headers=fan["headers"]).status_code == 201
+    after = results(client, rater, "k=30&sort=popular")
+    assert after[0]["movie"]["id"] == risen["id"]
+    assert [m["movie"]["num_ratings"] for m in after] == sorted((m["movie"]["num_ratings"] for m in after), reverse=True)
+
+
 def test_never_a_rated_film_whatever_the_order(client, rater):
     for sort in ("popular", "newest", "top_rated", "predicted"):
         assert not {1, 2, 3, 4, 5} & set(ids(results(client, rater, f"k=30&sort={sort}")))

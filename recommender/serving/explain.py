@@ -59,6 +59,7 @@ def loved_along_with(title: str, people: int) -> str:
 WELL_LIKED = "Popular and well rated"
 WELL_LIKED_RATINGS, WELL_LIKED_STARS = 100, 3.5  # what "popular and well rated" promises
 FOR_YOUR_RATINGS = "Picked from what your ratings say you like"
+AWAY_FROM_DISLIKES = "Picked to stay clear of the films you rated low"  # for someone who liked nothing yet
 
 
 def sorted_by(sort: str, movie: dict, predicted: float | None = None) -> str:
@@ -170,12 +171,13 @@ def like_a_liked_film(genres: Sequence[str], liked: Sequence[dict]) -> str | Non
     return kind_phrase(best[1]["display_title"], best[1].get("genres") or (), genres) if best is not None else None
 
 
-def popular_or_yours(movie: dict) -> str:
+def popular_or_yours(movie: dict, likes_any: bool = True) -> str:
     """Why a feed pick is there when no liked film shares its kind: "Popular and well rated" only
-    when the film's ratings, as they are now, say so; else what the person's ratings say of it."""
+    when the film's ratings, as they are now, say so; else what the person's ratings say of it
+    (of someone whose ratings are all dislikes, not what they like)."""
     if (movie.get("num_ratings") or 0) >= WELL_LIKED_RATINGS and (movie.get("avg_rating") or 0) >= WELL_LIKED_STARS:
         return WELL_LIKED
-    return FOR_YOUR_RATINGS
+    return FOR_YOUR_RATINGS if likes_any else AWAY_FROM_DISLIKES
 
 
 def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),

@@ -24,7 +24,7 @@ from recommender.serving import explain
 from recommender.serving.browse import Browse, rated_at_least
 from recommender.serving.index import LoadedIndex
 from recommender.serving.memo import array_key
-from recommender.store import catalogue
+from recommender.store import catalogue, rating_stats
 from recommender.text import content, spelling
 from recommender.text.titles import search_key
 from recommender.vectors import ann, faiss_io
@@ -217,7 +217,31 @@ class Recommender:
             return np.asarray(model.parts["quality"].item_scores(), dtype=np.float64) + enough + tie, None
         if browse.sort == "newest":
             return np.nan_to_num(self._years(), nan=0.0) + tie, None
-        return counts, None
+        return self._counts_now(), None
+
+    def _counts_now(self) -> np.ndarray:
+        """Each item row's rating count as the store has it now (rating_stats.counts)."""
+        ids, counts = rating_stats.counts(self.db)
+        out = np.zeros(len(self.index.items))
+        rows = self.index.rows(ids)
+        out[rows[rows >= 0]] = np.asarray(counts, dtype=np.float64)[rows >= 0]
+        return out
+
+    def _unwanted(self, rated: np.ndarray, stars: np.ndarray) -> np.ndarray:
+        """Per item row, whether a person's own newest, most popular or highest rated leave it
+        out: of a kind their dislikes said no to (GenreTaste.said_no, as their feed does) or
+        predicted to be a dislike on their scale (`_unwelcome`). The order stays the one they
+        asked for (newest first is newest first), but a horror hater's newest is not Phantoms."""
+        out = np.zeros(len(self.index.items), dtype=bool)
+        if not len(rated):
+            return out
+        genres = self.index.model.parts.get("genres")
+        if genres is not None:
+            liked, disliked = preferences.masks_of(stars)
+            out |= genres.said_no(rated, liked, disliked, np.arange(len(out)))
+        if self.index.rating_model is not None:
+            out |= self._unwelcome(rated, stars, np.arange(len(out))) == 2
+        return out
 
     def _titles(self, movie_ids) -> dict[int, dict]:
         return {m["id"]: m for m in catalogue.movies_by_ids(self.db, [int(i) for i in movie_ids])}
@@ -274,7 +298,8 @@ class Recommender:
         rated = np.asarray(rows[known], dtype=np.int64)
         allowed = self._browsed(browse, hide)
         allowed[self.index.same_films(rated)] = False  # under either of its ids
-        liked = preferences.favourites(stars[known])  # what a reason may name
+        # what a reason may name: never a film the person said "not interested" to, rated or not
+        liked = preferences.favourites(stars[known]) & ~np.isin(rated_ids[known], list(history_hide))
         wanted = browse.offset + k
         if browse.sort == "best" and len(rated):
             times = ratings.times()[known] if self.index.model.reads_times(len(rated)) else None
@@ -287,9 +312,12 @@ class Recommender:
                 history, history_stars, history_times, len(rated), rated[liked], wanted, allowed),
                 browse.offset, dict(zip(rated_ids.tolist(), stars.tolist())), rated_ids[known][liked], read))
             movies = read or self._titles(m for m, _, _ in picks)
-            return [Recommendation(m, score, reason or explain.popular_or_yours(movies.get(m, {})), movies.get(m))
+            return [Recommendation(m, score, reason or explain.popular_or_yours(movies.get(m, {}), bool(liked.any())),
+                                   movies.get(m))
                     for m, score, reason in picks]
         order, predicted = self._order(browse, rated, stars[known])
+        if browse.sort != "predicted":
+            allowed &= ~self._unwanted(rated, stars[known])
         top = top_rows(order, allowed, wanted)[browse.offset:]
         top_ids = ids[top].tolist()
         movies = self._titles(top_ids)  # the sort put them there: its reason says so
@@ -361,14 +389,23 @@ class Recommender:
         order as given without a rating model or a rating."""
         if self.index.rating_model is None or not len(rated):
             return np.arange(len(rows))
+        down = len(rows) if places is None else places
+        return np.argsort(np.arange(len(rows)) + down * self._unwelcome(rated, stars, rows), kind="stable")
+
+    def _unwelcome(self, rated: np.ndarray, stars: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Per row, 2 where the stars its card shows (the person's own for a film they rated,
+        else the rating model's prediction from `rated` and `stars`) read as a dislike on their
+        scale (preferences.classify), 1 where lukewarm (preferences.lukewarm), else 0."""
         stars = np.asarray(stars, dtype=np.float64)
         shown = self.index.rating_model.predict(rated, stars, rows)
-        own = dict(zip(np.asarray(rated).tolist(), stars.tolist()))
-        shown = np.array([own.get(int(r), p) for r, p in zip(rows, shown)], dtype=np.float64)
+        rated, rows = np.asarray(rated, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+        by_row = np.argsort(rated)
+        at = by_row[np.minimum(np.searchsorted(rated, rows, sorter=by_row), len(rated) - 1)]
+        own = rated[at] == rows
+        shown = np.where(own, stars[at], shown)
         _, disliked = preferences.classify(shown, float(stars.mean()))
         cool = preferences.lukewarm(shown, preferences.usual_stars(stars)) & ~disliked
-        down = len(rows) if places is None else places
-        return np.argsort(np.arange(len(rows)) + down * (cool + 2 * disliked), kind="stable")
+        return cool.astype(np.int64) + 2 * disliked
 
     def _history(self, rated: np.ndarray, stars: np.ndarray, times: np.ndarray | None, hide: frozenset[int],
                  watchlist: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
