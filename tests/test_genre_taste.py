@@ -50,6 +50,22 @@ def test_a_few_random_picks_say_nothing():
     assert not model.taste(np.array([2.5, 2.5, 2.5, 2.5]), genres[:4]).any()
 
 
+def test_one_film_of_a_rare_genre_among_a_statement_lifts_only_the_statement():
+    """Eight westerns and one documentary liked, the documentary rated an eighth as often as the
+    westerns: the westerns are the statement; the one documentary, although its lift is the
+    largest, is one film, and counts by a quarter of the statement's gate."""
+    genres = np.array([[1, 0, 0]] * 8 + [[0, 1, 0]] + [[0, 0, 1]] * 11, dtype=np.uint8)
+    x = np.zeros((400, 20), dtype=np.float32)
+    x[:, 9:] = 3.0  # everyone rates the eleven others, a tenth the westerns, fewer the documentary
+    x[:40, :8] = 4.0
+    x[:40, 8] = 4.0
+    model = GenreTaste().fit(sp.csr_matrix(x), item_genres=genres)
+    taste = model.taste(np.full(9, 2.5), genres[:9])
+    whole = np.log((1 + 5 * model.arrays["base_contains"][1]) / (9 + 5) / model.arrays["base_contains"][1])
+    assert taste[1] > 0 and taste[0] > 2 * taste[1]
+    assert taste[1] < 0.3 * whole * model._fade(9)  # its lift, at a quarter
+
+
 def test_disliked_genres_are_pushed_down():
     scores = fitted().score_one(np.array([0, 1, 2, 3]), np.array([5.0, 5.0, 5.0, 1.0]))
     assert scores[3:].max() < 0 < scores[:3].min()

@@ -164,6 +164,20 @@ def test_eight_dislikes_of_a_genre_and_nothing_else_keep_it_out(app, catalogue, 
     assert share(feed, catalogue, genre) == 0, [r["movie"]["title"] for r in feed]
 
 
+@pytest.mark.parametrize("sort, key", [("newest", "year"), ("popular", "num_ratings")])
+def test_a_horror_haters_own_newest_and_most_popular_leave_horror_out(app, catalogue, sort, key):
+    """Five dramas loved, eight horror films at 1 star: the feed ordered newest first (or most
+    rated first) is still theirs, in the order asked for; it was the catalogue's 1998 films,
+    Phantoms and Deep Rising among them, predicted at 1 to 1.6 stars."""
+    person = Person(app)
+    person.rate(best_known(app, "Drama", 5, only=True), 5.0)
+    person.rate(best_known(app, "Horror", 8), 1.0)
+    response = person.client.get(f"/api/feed?k={FEED}&sort={sort}", headers=person.headers)
+    picks = [r["movie"] for r in response.get_json()["results"]]
+    assert len(picks) == FEED and not any("Horror" in catalogue[m["id"]] for m in picks), [m["title"] for m in picks]
+    assert [m[key] for m in picks] == sorted((m[key] for m in picks), reverse=True)
+
+
 def test_a_fan_who_said_no_to_a_genre_keeps_the_films_of_both(app, catalogue):
     """Five westerns loved, eight dramas at 1 star: no drama unless it is a western too."""
     person = Person(app)
@@ -277,6 +291,44 @@ def test_a_dozen_likes_of_two_kinds_keep_both_kinds_in_the_feed(app, catalogue):
         feed = person.feed()
         assert share(feed, catalogue, "Comedy") >= 0.2 and share(feed, catalogue, "Thriller") >= 0.4
         assert share(feed, catalogue, "Drama") <= 0.25
+
+
+# twenty ratings of well-known films of many kinds, from 2 to 5 stars (a persona tester's)
+MIXED_TWENTY = {50: 5, 100: 4, 294: 3, 181: 4, 258: 3, 286: 2, 1: 4, 127: 5, 174: 4, 98: 4, 56: 4, 121: 3, 7: 4,
+                9: 3, 117: 3, 405: 2, 237: 3, 222: 4, 151: 4, 173: 5}
+HOOP_DREAMS = 48
+
+
+@pytest.mark.parametrize("stars, fewest, most", [(5.0, 1, 6), (3.0, 0, 2)])
+def test_one_film_of_a_rare_kind_adds_a_few_of_it_not_the_feed(app, catalogue, stars, fewest, most):
+    """Twenty ratings of many kinds, then one documentary: a 5-star rating brings a few
+    documentaries, named after it; a so-so one a couple at most. It was 14 and 8 of 20: one
+    film of the rarest genre had the largest lift, and a run of likes opened the gate for every
+    genre, not only for the one the run said something about."""
+    person = Person(app)
+    for movie, given in MIXED_TWENTY.items():
+        person.rate([movie], float(given))
+    person.rate([HOOP_DREAMS], stars)
+    documentaries = [r for r in person.feed() if "Documentary" in catalogue[r["movie"]["id"]]]
+    assert fewest <= len(documentaries) <= most, [r["movie"]["title"] for r in documentaries]
+    assert all("Hoop Dreams" in r["reason"] for r in documentaries[:fewest]), [r["reason"] for r in documentaries]
+
+
+def test_a_film_said_not_interested_to_is_named_by_no_reason(app):
+    """Rated 5 stars, then "not interested" from its page: the rating stays, but no reason
+    names a film the person asked never to see again."""
+    person = Person(app)
+    horror = best_known(app, "Horror", 5)
+    person.rate(horror, 5.0)
+    person.hide(horror[0])
+    title = person.client.get(f"/api/movies/{horror[0]}", headers=person.headers).get_json()["display_title"]
+    assert not any(title in r["reason"] for r in person.feed())
+
+
+def test_someone_who_liked_nothing_yet_is_not_told_what_they_like(app):
+    person = Person(app)
+    person.rate(best_known(app, "Horror", 6), 1.0)
+    assert not any(r["reason"] == "Picked from what your ratings say you like" for r in person.feed())
 
 
 def test_reasons_name_a_liked_film_never_a_disliked_one(app):

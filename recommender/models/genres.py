@@ -13,7 +13,9 @@ and adventures (the best-known films of most genres have four or five), so the g
 share stands out. A film scores the mean taste of its genres. The taste is gated by how
 unlikely chance is to explain the liked films' genres: five films that all share a genre are
 a statement, whatever the genre, while a handful of random picks (three dramas of five, as
-everyone rates) say nothing. Where the ratings' times are known (in a history of up to
+everyone rates) say nothing. Each genre rises as far as its own gate opens, and at least by
+`unstated_share` of the strongest: one documentary among a dozen likes has the largest lift
+(documentaries are rare) but is one film. Where the ratings' times are known (in a history of up to
 `run_ratings`), every run of `recent_likes` liked films rated one after another is weighed as a
 statement of its own, and the strongest opens the gate: five thrillers in a row say "thrillers"
 after five comedies, and still do after two more comedies, although ten or twelve likes mostly
@@ -81,7 +83,7 @@ class GenreTaste(OneHistoryAtATime, Model):
     kind = "genres"
     defaults = {"neutral": 2.5, "prior_ratings": 5.0, "fade_ratings": 20.0, "fade_power": 4.0,
                 "surprise_from": 4.0, "surprise_full": 7.0, "evidence_ratings": 0.0,
-                "recent_likes": 5, "run_ratings": 40}
+                "recent_likes": 5, "run_ratings": 40, "unstated_share": 0.25}
     retired = frozenset({"divergence_from", "divergence_full"})  # the gate before the surprise one
     BASE_FLOOR = 1e-4  # a genre nobody rated still has a share to divide by
 
@@ -141,9 +143,15 @@ class GenreTaste(OneHistoryAtATime, Model):
         latest = self._latest(liked, times)
         if latest is not None:  # the latest likes count twice: six sci-fi films after six children's
             counted[latest] *= 2  # films must show, though the rarer genre lifts more
-        taste = np.log(share(counted) / base) - _disliked_part(counted, disliked, of_genre) * np.clip(
-            np.log(share(disliked) / base), 0, None)
-        return taste * self._strength(liked, of_genre, base, times)
+        lift = np.log(share(counted) / base)
+        gates = self._gates(liked, of_genre, base, times)
+        statement = gates.max(initial=0.0)
+        # a genre the statement did not name rises by `unstated_share` of its gate at least: one
+        # documentary among a dozen likes brings a few documentaries, not none and not the feed
+        unstated = float(self.params["unstated_share"]) * statement
+        taste = (np.clip(lift, 0, None) * np.maximum(gates, unstated) + np.clip(lift, None, 0) * statement
+                 - statement * _disliked_part(counted, disliked, of_genre) * np.clip(np.log(share(disliked) / base), 0, None))
+        return taste * self._fade(len(liked))
 
     def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:
         """0..1: how much the genres of one history's liked films say, as the taste weighs them
@@ -155,24 +163,35 @@ class GenreTaste(OneHistoryAtATime, Model):
 
     def _strength(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
                   times: np.ndarray | None = None) -> float:
-        """The surprise gate of the liked films (`_surprise`), or of a run of them where that
-        is higher (`_run_surprise`), times the fade with the history's length."""
+        """The gate of the genre the liked films say most about (`_gates`), times the fade with
+        the history's length."""
+        return float(self._gates(liked, of_genre, base, times).max(initial=0.0)) * self._fade(len(liked))
+
+    def _fade(self, n_ratings: int) -> float:
         p, half = float(self.params["fade_power"]), float(self.params["fade_ratings"])
-        surprise = max(self._surprise(liked, of_genre, base), self._run_surprise(liked, of_genre, base, times))
+        return half ** p / (n_ratings ** p + half ** p)
+
+    def _gates(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
+               times: np.ndarray | None = None) -> np.ndarray:
+        """(genres,) 0..1: how far each genre's surprise among the liked films (`_surprise`), or
+        in a run of them where that is higher (`_run_surprise`), rules out chance. A genre's
+        lift counts as far as its own gate opens: one documentary among a dozen likes has the
+        largest lift of all (documentaries are rare), yet is one film, while five westerns of
+        five are a statement whatever else the history holds."""
+        surprise = np.maximum(self._surprise(liked, of_genre, base), self._run_surprise(liked, of_genre, base, times))
         low, high = float(self.params["surprise_from"]), float(self.params["surprise_full"])
-        gate = float(np.clip((surprise - low) / (high - low), 0.0, 1.0))
-        return gate * half ** p / (len(liked) ** p + half ** p)
+        return np.clip((surprise - low) / (high - low), 0.0, 1.0)
 
     @staticmethod
-    def _surprise(liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> float:
-        """The surprise of the genre most over-represented among the liked films: the number of
+    def _surprise(liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """(genres,) how over-represented each genre is among the liked films: the number of
         liked films times the divergence (Bernoulli, in nats) of the genre's share among them
         from its share among everyone's ratings, a log-likelihood ratio against "picked at
         random"."""
         films = float((liked > 0).sum())
         if films == 0:
-            return 0.0
-        return films * float(_over_represented(liked @ of_genre / liked.sum(), base).max())
+            return np.zeros(of_genre.shape[1])
+        return films * _over_represented(liked @ of_genre / liked.sum(), base)
 
     def said_no(self, rated_rows: np.ndarray, liked: np.ndarray, disliked: np.ndarray,
                 item_rows: np.ndarray) -> np.ndarray:
@@ -232,24 +251,26 @@ class GenreTaste(OneHistoryAtATime, Model):
         return self._latest(np.asarray(liked, dtype=np.float64), times)
 
     def _run_surprise(self, liked: np.ndarray, of_genre: np.ndarray, base: np.ndarray,
-                      times: np.ndarray | None) -> float:
-        """`_surprise` of the likeliest run: every `recent_likes` liked films rated one after
-        another. Ratings made in the same instant (a batch of answers) have no order among
-        them, so a run holds all of them or none. 0 without timed likes (`_timed_likes`)."""
+                      times: np.ndarray | None) -> np.ndarray:
+        """(genres,) `_surprise` in the run most over-represented in each genre: every
+        `recent_likes` liked films rated one after another. Ratings made in the same instant (a
+        batch of answers) have no order among them, so a run holds all of them or none. 0
+        without timed likes (`_timed_likes`)."""
+        none = np.zeros(of_genre.shape[1])
         timed = self._timed_likes(liked, times)
         if timed is None:
-            return 0.0
+            return none
         likes, t = timed
         n = int(self.params["recent_likes"])
         later = np.concatenate([[True], t[1:] > t[:-1], [True]])  # a run may start or end at each True
         whole = later[:-n] & later[n:]  # runs starting at i: films i .. i + n - 1
         if not whole.any():
-            return 0.0
+            return none
         w = liked[likes]
         weighted = np.vstack([np.zeros((1, of_genre.shape[1])), np.cumsum(of_genre[likes] * w[:, None], axis=0)])
         total = np.concatenate([[0.0], np.cumsum(w)])
         shares = (weighted[n:] - weighted[:-n])[whole] / (total[n:] - total[:-n])[whole, None]
-        return n * float(_over_represented(shares, base).max())
+        return n * _over_represented(shares, base).max(axis=0)
 
     def score_one(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> np.ndarray:
         """(items,) scores of one history of distinct rows, their stars and (where known) the

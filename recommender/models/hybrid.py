@@ -254,7 +254,11 @@ class Hybrid(HybridBase):
         if len(liked) == 0:
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)
         shares = self._contributions(liked, top, a, peaks, history_size=len(rated))
-        because = strongest(shares, liked, self._kin(top, liked))
+        kin = self._kin(top, liked)
+        if kin is not None and "genres" in parts:  # the genre term's rise, shared among the liked films of the pick's kind
+            rise = self.params["w_genre"] * np.clip(parts["genres"][0, top], 0, None)
+            shares = shares + rise[:, None] * kin / np.maximum(kin.sum(axis=1, keepdims=True), 1e-12)
+        because = strongest(shares, liked, kin)
         if "peers" in parts:
             peers = (1 - a) * self.params["w_peers"] * parts["peers"][0, top]
             because[(peers > 0) & (peers > shares.max(axis=1))] = BECAUSE_PEERS
