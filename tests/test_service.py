@@ -200,7 +200,14 @@ def test_similar_reasons_from_cached_title_words():
     assert explain.similar_reason(explain.SOURCE_SERIES, "Alien", title="Aliens") == "Same series as Alien"
     assert explain.similar_reason(explain.SOURCE_CORATING, "Heat", evidence=(212, 4.26)) \
         == "People who loved Heat gave it 4.3★ on average (212 of them)"
-    assert explain.similar_reason(explain.SOURCE_CORATING, "Heat") == "Often liked together with Heat"
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Heat") == "Often rated by the same people as Heat"
+    # evidence that is no reason: counted as it is
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Free Willy 3", evidence=(1, 2.0), shared=(4, 27)) \
+        == "4 of the 27 people who rated Free Willy 3 rated it too"
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Good Morning", evidence=(0, 0.0), shared=(1, 1)) \
+        == "The one person who rated Good Morning rated it too"
+    assert explain.similar_reason(explain.SOURCE_CORATING, "Heat", evidence=(0, 0.0), shared=(0, 5)) \
+        == "Similar to Heat"
     assert explain.title_words("Aliens") is explain.title_words("Aliens")  # cached
 
 

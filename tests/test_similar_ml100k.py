@@ -145,6 +145,32 @@ def test_reasons_say_which_signal_and_cite_checkable_numbers(ml100k_rec):
         assert int(n) == expected_n and abs(float(mean) - expected_mean) <= 0.051
 
 
+@pytest.mark.parametrize("query, genre", [(GOOD_MORNING, None), (457, None), (50, "Western"), (834, None)])
+def test_no_reason_claims_more_than_the_ratings_show(ml100k_rec, query, genre):
+    """Good Morning (one rating, 1 star), Free Willy 3 (few fans), Star Wars narrowed to westerns
+    (past the stored list), Halloween 6: no "liked together" that nobody liked, no fans' mean of
+    1 person or under 3.5 stars, and every count is the store's."""
+    recs = ml100k_rec.similar(query, 10, genre)
+    assert recs
+    db = ml100k_rec.db
+    (raters,) = db.execute("SELECT count(*) FROM ratings WHERE movie_id = ?", (query,)).fetchone()
+    for r in recs:
+        assert "liked together" not in r.reason, r.reason
+        fans = re.search(r"gave it (\d\.\d)★ on average \((\d+) of them\)|(\d\.\d)★ from (\d+) who loved", r.reason)
+        if fans:
+            mean, n = (fans.group(1), fans.group(2)) if fans.group(1) else (fans.group(3), fans.group(4))
+            assert int(n) >= 3 and float(mean) >= 3.5, r.reason
+        both = re.fullmatch(r"(\d+) of the (\d+) people who rated .+ rated it too|The one person who rated .+ rated it too",
+                            r.reason)
+        if both:
+            (expected,) = db.execute("SELECT count(*) FROM ratings a JOIN ratings b ON a.user_id = b.user_id "
+                                     "WHERE a.movie_id = ? AND b.movie_id = ?", (query, r.movie_id)).fetchone()
+            assert (int(both.group(1)), int(both.group(2))) == (expected, raters) if both.group(1) else \
+                raters == expected == 1, r.reason
+    if genre:
+        assert sum(r.reason.startswith("People who loved Star Wars") for r in recs) >= 5, [r.reason for r in recs]
+
+
 def test_text_reasons_name_what_the_films_share(ml100k_rec):
     """A film few people rated leans on its text: its reasons name the decade or the genres both
     films share ("Also a 1990s drama")."""

@@ -180,16 +180,35 @@ def popular_or_yours(movie: dict, likes_any: bool = True) -> str:
     return FOR_YOUR_RATINGS if likes_any else AWAY_FROM_DISLIKES
 
 
+def convincing(evidence: tuple[int, float] | None) -> bool:
+    """Whether (how many who loved X rated the film, their mean stars) is a reason: FEW_PEOPLE
+    or more, and a mean a person would call liked ("People who loved Free Willy 3 gave it 2.0★
+    (1 person)" says the opposite of what it is cited for)."""
+    return evidence is not None and evidence[0] >= FEW_PEOPLE and evidence[1] >= WELL_LIKED_STARS
+
+
+def rated_by_the_same(cited: str, both: int, raters: int) -> str:
+    """How many of X's raters rated the film too: the co-ratings a list of a film few people
+    rated rests on, said as they are."""
+    if raters <= 1:
+        return f"The one person who rated {cited} rated it too"
+    if both >= raters:
+        return f"All {raters} people who rated {cited} rated it too"
+    return f"{both} of the {raters} people who rated {cited} rated it too"
+
+
 def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = (),
                    genres: Sequence[str] = (), title: str = "", *, evidence: tuple[int, float] | None = None,
-                   query_year=None, year=None) -> str:
+                   query_year=None, year=None, shared: tuple[int, int] | None = None) -> str:
     """Why `title` is listed under "movies like `query_title`", from the signal that put it
     there (`source`, as HybridBase.similar_items returns it), with evidence a person can check:
 
     series: "Same series as Alien"; co-ratings with `evidence` (how many who loved X rated it,
-    their mean stars): "People who loved Heat gave it 4.3★ on average (212 of them)"; X's kind
-    (the genre X is rarest in): "Also a western, like Dances with Wolves: 4.1★ from 23 who loved
-    Dances with Wolves" (the evidence when there is some: "who loved it" read as the pick); text:
+    their mean stars) when it is `convincing`: "People who loved Heat gave it 4.3★ on average
+    (212 of them)", else with `shared` (how many of X's raters rated it, and X's raters): "2 of
+    the 3 people who rated Good Morning rated it too"; X's kind (the genre X is rarest in):
+    "Also a western, like Dances with Wolves: 4.1★ from 23 who loved Dances with Wolves" (the
+    evidence when it is convincing: "who loved it" read as the pick); text:
     "Also a 1970s crime drama" (the decade and genres both share), else the title words both
     share ("Matches: alien"). A title is cited without its alternative title ("Nosferatu", not
     "Nosferatu (Nosferatu, eine Symphonie des Grauens)").
@@ -198,13 +217,15 @@ def similar_reason(source: int, query_title: str, query_genres: Sequence[str] = 
     if source == SOURCE_SERIES:
         return f"Same series as {cited}"
     if source == SOURCE_CORATING:
-        if evidence is not None and evidence[0] > 0:
+        if convincing(evidence):
             fans, mean = evidence
-            return (f"People who loved {cited} gave it {mean:.1f}★ on average "
-                    f"({fans} {'of them' if fans > 1 else 'person'})")
-        return f"Often liked together with {cited}"
+            return f"People who loved {cited} gave it {mean:.1f}★ on average ({fans} of them)"
+        if shared is not None and shared[0] > 0:
+            return rated_by_the_same(cited, *shared)
+        if shared is None:  # nothing counted: what the list's co-rating part says
+            return f"Often rated by the same people as {cited}"
     if source == SOURCE_KIND and (kind := kind_phrase(query_title, query_genres, genres)):
-        if evidence is not None and evidence[0] > 0:
+        if convincing(evidence):
             return f"{kind}: {evidence[1]:.1f}★ from {evidence[0]} who loved {cited}"
         return kind
     alike = alike_phrase(query_genres, genres, query_year, year)

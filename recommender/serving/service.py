@@ -459,17 +459,38 @@ class Recommender:
         ids = self.index.items.terms(rows).tolist()
         movies = self._titles([movie_id, *ids])
         query = movies.get(movie_id, {"display_title": str(movie_id), "genres": []})
-        evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
-        evidence = evidence_of(row, rows) if evidence_of is not None else None
-        evidence = [None] * len(ids) if evidence is None else list(zip(evidence[0].tolist(), evidence[1].tolist()))
+        evidence, shared = self._similar_evidence(row, movie_id, query, rows, ids, sources)
         recs = []
-        for i, score, source, cited in zip(ids, scores.tolist(), sources.tolist(), evidence):
+        for i, score, source, cited, both in zip(ids, scores.tolist(), sources.tolist(), evidence, shared):
             movie = movies.get(i, {})
             reason = explain.similar_reason(source, query["display_title"], query["genres"],
                                             movie.get("genres", []), movie.get("display_title", ""),
-                                            evidence=cited, query_year=query.get("year"), year=movie.get("year"))
+                                            evidence=cited, query_year=query.get("year"), year=movie.get("year"),
+                                            shared=both)
             recs.append(Recommendation(i, score, reason, movies.get(i)))
         return movies.get(movie_id), tuple(recs)
+
+    def _similar_evidence(self, row: int, movie_id: int, query: dict, rows: np.ndarray, ids: list[int],
+                          sources: np.ndarray) -> tuple[list, list]:
+        """Per film of X's list, (how many who loved X rated it, their mean stars) and, where
+        that is no reason (explain.convincing), (how many of X's raters rated it, X's raters):
+        the stored evidence of X's list where it holds the film and convinces, else counted in
+        the store now (a list narrowed to a genre goes past the stored films; a film few people
+        rated has no convincing evidence)."""
+        evidence_of = getattr(self.index.model, "similar_evidence", None)  # stored with the lists
+        stored = evidence_of(row, rows) if evidence_of is not None else None
+        evidence = [None] * len(ids) if stored is None else list(zip(stored[0].tolist(), stored[1].tolist()))
+        shared: list = [None] * len(ids)
+        cited = {explain.SOURCE_CORATING, explain.SOURCE_KIND}
+        weak = [n for n, (source, e) in enumerate(zip(sources.tolist(), evidence))
+                if source in cited and not explain.convincing(e)]
+        if weak:
+            counted = rating_stats.shared_raters(self.db, movie_id, [ids[n] for n in weak])
+            raters = int(query.get("num_ratings") or 0)
+            for n in weak:
+                both, loved, mean = counted.get(ids[n], (0, 0, 0.0))
+                evidence[n], shared[n] = (loved, mean), (both, max(raters, both))
+        return evidence, shared
 
     def _similar_to_new_movie(self, movie_id: int, k: int, genre: str | None,
                               hide: frozenset[int] = frozenset()) -> list[Recommendation]:
