@@ -91,6 +91,15 @@ def test_free_text_search(client):
     assert error_code(client.get("/api/search?q=%20%20"), 400) == "missing_query"
 
 
+def test_a_search_that_names_a_title_lists_that_film_first(indexed_app):
+    """'godfather' (the catalogue's title is 'Godfather, The'): The Godfather, then what the
+    words describe, and not in a genre it is not of."""
+    client = indexed_app.test_client()
+    first = client.get("/api/search?q=godfather&k=3").get_json()["results"]
+    assert first[0]["movie"]["id"] == 6 and len({r["movie"]["id"] for r in first}) == len(first)
+    assert client.get("/api/search?q=godfather&k=3&genre=Comedy").get_json()["results"][0]["movie"]["id"] != 6
+
+
 # --- accounts and tokens ----------------------------------------------------------------------
 
 def test_create_user(client):
@@ -310,6 +319,7 @@ def test_one_catalogue_query_per_similar_feed_and_search(indexed_app):
         results = response.get_json()["results"]
         assert [bool(re.search(r"\bmovies\b", s)) for s in sql] == [False, True], sql
         assert len(results) == 5 and any(r["reason"].startswith("Because you rated") for r in results)
+    client.get("/api/search?q=robots")  # the title index, read once per catalogue (webapp.title_cache)
     response, sql = store_statements(indexed_app, lambda: client.get("/api/search?q=space%20robots&k=5"))
     assert response.status_code == 200 and response.get_json()["results"]
     assert len(sql) == 1, sql  # the matches and their reasons

@@ -92,6 +92,17 @@ def test_what_a_person_means_by_a_title_after_movies_like():
     assert idx.meant("st") is None and idx.meant("zzzz") is None
 
 
+def test_the_films_a_free_text_search_names_by_title():
+    """A whole title, or words only a few titles hold, name those films; words many titles
+    hold, a kind of film, a year alone or a word of two letters name none."""
+    idx = index()
+    assert titles(idx.named_by("the godfather")) == ["The Godfather"]
+    assert titles(idx.named_by("empire strikes")) == ["The Empire Strikes Back"]
+    assert titles(idx.named_by("titanic")) == ["Titanic", "Titanic"]  # both films of that title
+    for description in ("the", "1997", "st", "cowboys", "war films", "space opera with robots"):
+        assert idx.named_by(description) == [], description
+
+
 def test_a_title_the_catalogue_lacks_is_named_as_such_and_a_description_is_not():
     idx = index()
     assert idx.lacks("movies like The Matrix") == "The Matrix"

@@ -523,12 +523,14 @@ class Recommender:
 
     @_finite_scores
     def search(self, text: str, k: int = 10, genre: str | None = None, *,
-               hide: frozenset[int] = frozenset(), user_id: int | None = None) -> list[Recommendation]:
+               hide: frozenset[int] = frozenset(), user_id: int | None = None,
+               titled: tuple[int, ...] = ()) -> list[Recommendation]:
         """Movies whose content matches a description ("space opera with robots"), none in `hide`;
         none for a description without a word (letters or digits, recommender.text.titles.search_key);
         a misspelt genre word is put right first (recommender.text.spelling). For `user_id`, the
         matches their stars call lukewarm or a dislike come after the others, as in the feed
-        (`_by_predicted_stars`: "Alien" at 4.0★ before "Alien: Resurrection" at 2.8★).
+        (`_by_predicted_stars`: "Alien" at 4.0★ before "Alien: Resurrection" at 2.8★). The
+        movies of `titled` (ids the description names by title: TitleIndex.named_by) come first.
 
         Each movie scores its text similarity to the description, plus how well its genres match
         the genres the description evokes, plus a little of how known and liked it is
@@ -563,7 +565,11 @@ class Recommender:
         artefact = index.model.arrays.get("similar_artefact") if index.model is not None else None
         if artefact is not None:  # `unknown`, a genre-less film one person rated: never ahead of a real film
             scores = np.where(artefact[slice(None) if rows is None else rows] > 0, scores - ARTEFACT_PENALTY, scores)
-        shown = self._allowed(None, hide)  # hidden films masked before the top k is taken
+        shown = self._allowed(genre, hide)  # hidden films masked before the top k is taken
+        named = index.rows(list(titled))
+        named = named[named >= 0]
+        named = named[shown[named]][:k]
+        shown[named] = False  # listed first, not again
         order = top_rows(scores, shown if rows is None else shown[rows], k if user_id is None else k + k // 2)
         picked = order if rows is None else rows[order]
         if user_id is not None:
@@ -571,6 +577,10 @@ class Recommender:
             known = index.rows(rated_ids)
             mine = self._by_predicted_stars(known[known >= 0], stars[known >= 0], picked)[:k]
             order, picked = order[mine], picked[mine]
+        named_scores = (np.asarray(index.content_vectors[named]) @ query
+                        + SEARCH_GENRE_WEIGHT * index.genre_weights(genre_match, named) + index.search_prior[named])
+        picked = np.concatenate([named, picked])[:k]
+        picked_scores = np.concatenate([named_scores, scores[order]])[:k]
         top_ids = index.items.terms(picked).tolist()
         movies = self._titles(top_ids)
         words = frozenset(re.findall(r"\w+", text.casefold()))
@@ -579,7 +589,7 @@ class Recommender:
         return [Recommendation(movie_id, score, explain.search_reason(
                     words, movies.get(movie_id, {"display_title": "", "genres": []}), matched),
                     movies.get(movie_id))  # the response needs no second catalogue query
-                for movie_id, score in zip(top_ids, scores[order].tolist())]
+                for movie_id, score in zip(top_ids, picked_scores.tolist())]
 
     def _search_candidates(self, query: np.ndarray, genre_match: np.ndarray, genre: str | None) -> np.ndarray:
         """Item rows worth scoring in a big catalogue: the SEARCH_CANDIDATES nearest texts and the

@@ -19,6 +19,7 @@ from recommender.text.content import GENRE_WORDS
 from recommender.text.titles import ARTICLES, search_key
 
 MIN_TYPO_LENGTH = 3  # shorter words match too much when a letter may be wrong
+NAMED_BY_MAX = 3  # a description that more titles hold names none of them ("love", "war")
 MAX_TITLE_WORDS = 5  # "movies like <more words than this>" is a description, not a title the catalogue lacks
 YEARS = range(1870, 2100)  # a four-digit word in this range may be the film's year, "alien 1979"
 
@@ -270,7 +271,17 @@ class TitleIndex:
             return None  # "a 1980s action film with cops" describes, however it is asked
         return None if self.search(title, limit=1) else title
 
-    def holding(self, text: str, limit: int = 3) -> list[int]:
-        """Films whose titles hold every word of a description as typed, best first, no
-        artefact: a description that is a title ("shawshank") offers the film by name."""
-        return [m for m in self.search(text, limit=limit, typos=False) if m not in self.artefacts]
+    def named_by(self, text: str, limit: int = NAMED_BY_MAX) -> list[int]:
+        """The films a description names by title, best first, no artefact: those whose whole
+        title it is ("the godfather"), else those whose titles hold every word of it as typed
+        when no more than `limit` do ("shawshank", "pulp fiction"); none for words that describe
+        a kind of film ("war"), that many titles hold ("the", "love"), or a year alone.
+        A free-text search puts them first: "shawshank redemption" found Sling Blade and Fargo."""
+        words = search_key(text).split()
+        if not any(len(w) >= MIN_TYPO_LENGTH and not w.isdigit() for w in words) or describes_a_kind(text):
+            return []  # "war" asks for war films, not for The War (1994)
+        named = self.all_named(text)
+        if named:
+            return [m for m in named if m not in self.artefacts][:limit]
+        held = self.search(text, limit=limit + 1, typos=False)
+        return [m for m in held if m not in self.artefacts] if len(held) <= limit else []

@@ -55,13 +55,15 @@ def similar(movie_id: int):
 
 @bp.get("/search")
 def search():
-    """Movies whose content matches a description ("space opera with robots"); with a bearer
-    token, none that its account hid, and those its stars call lukewarm or a dislike after the rest."""
+    """Movies whose content matches a description ("space opera with robots"), the films it
+    names by title first ("shawshank redemption"); with a bearer token, none that its account
+    hid, and those its stars call lukewarm or a dislike after the rest."""
     text = text_arg("q")
     if not text:
         raise ApiError(400, "missing_query", "q must describe what you are looking for")
     k, genre = int_arg("k", 10), genre_arg()
     account = bearer_account()
     hide = hidden.id_set(get_db(), account.id) if account else frozenset()
-    recs = get_recommender().search(text, k=k, genre=genre, hide=hide, user_id=account.id if account else None)
+    recs = get_recommender().search(text, k=k, genre=genre, hide=hide, user_id=account.id if account else None,
+                                    titled=tuple(title_index().named_by(text)))
     return jsonify({"results": catalogue.with_movies(get_db(), recs)})

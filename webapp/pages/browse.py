@@ -39,7 +39,7 @@ def index():
         results = predict_items(catalogue.with_movies(
             db, get_recommender().search(text, k=RESULTS, genre=genre, hide=hide, user_id=mine)))
         # a description that is a title ("shawshank") offers the film by name above the rest
-        titles = [m for m in catalogue.movies_by_ids(db, title_index().holding(text)) if m["id"] not in hide]
+        titles = [m for m in catalogue.movies_by_ids(db, title_index().named_by(text)) if m["id"] not in hide]
     elif text:
         named = title_index().all_named(text)
         if len(named) == 1:  # "Alien" and Find: Alien's list, not a list of one title to click
