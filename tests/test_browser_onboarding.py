@@ -133,3 +133,37 @@ def test_a_changed_star_not_seen_and_a_failed_save_on_onboarding(live_server, pa
     assert titles[0] in listed and titles[2] in listed and titles[1] not in listed
     assert not set(batch_ids(page)) & set(first)  # rated (on a click or by the submit) or not seen
     assert all("net::ERR_FAILED" in e for e in page.console_errors), page.console_errors  # the aborted save only
+
+
+def test_enter_on_a_star_saves_it_and_stays_put(live_server, page):  # noqa: F811
+    """A keyboard walkthrough: the arrow keys chose 4 stars and Enter sent the form's first
+    button, the search ("Find"), which reloaded the page at the search with focus lost."""
+    from playwright.sync_api import expect
+
+    sign_up(page, live_server, "keyboarder")
+    first = page.locator("#onb-batch > li.card").nth(0)
+    title = first.get_by_role("heading").inner_text()
+    star(first, "3").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(first.get_by_role("status")).to_have_text(f"Saved: you rated {title} 3.5 out of 5.")
+    assert page.url == f"{live_server}/onboarding"
+    assert page.evaluate("document.activeElement.classList.contains('star-input')")
+
+
+def test_a_form_that_leaves_the_page_is_sent_once(live_server, page):  # noqa: F811
+    """A second click on Sign up while the first was on its way sent the form again, and its
+    answer ("That username is taken", the person's own new name) replaced the first's success;
+    the same for Import. The second submit of such a form is now stopped in the page (seen here
+    by a listener after app.js's, which keeps the page from leaving); Back to the page lets it go
+    once more."""
+    page.goto(f"{live_server}/register")
+    seen = page.evaluate("""() => {
+        const form = document.querySelector('main form'), seen = [];
+        window.addEventListener('submit', e => { seen.push(e.defaultPrevented); e.preventDefault(); });
+        form.requestSubmit(); form.requestSubmit();
+        window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
+        form.requestSubmit();
+        return seen;
+    }""")
+    assert seen == [False, True, False]

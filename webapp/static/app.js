@@ -440,6 +440,26 @@
     });
   }
 
+  /* ---- one submit per page for the forms that leave it (sign up, log in, import, delete…):
+     a second click while the first is on its way sent the form again, and the answer to the
+     second ("That username is taken", "no such import to confirm") replaced that of the first,
+     which had worked. Registered last: the forms handled in place have prevented theirs. Back
+     to the page from the browser's cache, the form may be sent again. ---- */
+  function setupSubmitOnce() {
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (e.defaultPrevented || !form.method || form.method.toLowerCase() !== "post") return;
+      if (form.dataset.sent) { e.preventDefault(); return; }
+      form.dataset.sent = "1";
+      form.setAttribute("aria-busy", "true");
+    });
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-sent]").forEach(function (form) {
+        delete form.dataset.sent; form.removeAttribute("aria-busy");
+      });
+    });
+  }
+
   document.documentElement.classList.add("js");
   window.titleCombobox = setupCombobox;
   window.postFetch = post;
@@ -451,6 +471,7 @@
     setupShowMore();
     setupHiding();
     setupWatching();
+    setupSubmitOnce();
     var input = document.getElementById("title-q");
     if (input) setupCombobox(input, {pick: moviesLike(document.getElementById("title-genre"))});
     var feed = document.getElementById("feed");

@@ -132,7 +132,11 @@
     form.addEventListener("pointerdown", function (e) {
       pointer = !!(e.target.closest && e.target.closest("[data-stars]"));
     }, true);
-    form.addEventListener("keydown", function () { pointer = false; }, true);
+    form.addEventListener("keydown", function (e) {
+      pointer = false;
+      var li = card(e.target);  // Enter on a star saves it, as on the feed, and does not send the form's search
+      if (e.key === "Enter" && li && e.target.closest("[data-stars]")) { e.preventDefault(); save(li); }
+    }, true);
     form.addEventListener("change", function (e) {
       var input = e.target, li = card(input);
       if (!li || !input.closest("[data-stars]")) return;
