@@ -166,6 +166,10 @@ def test_never_in_the_bearers_title_lookups(any_app):
     client.put(f"/api/hidden/{both[0]}", headers=user["headers"])
     assert titles(1, headers=user["headers"]) == both[1:]  # `limit` still filled
     assert titles(2) == both  # without the token: everyone's lookup
+    # the film's own answer says it is hidden, to the bearer only: where a script finds it again
+    assert client.get(f"/api/movies/{both[0]}", headers=user["headers"]).get_json()["hidden"] is True
+    assert client.get(f"/api/movies/{both[1]}", headers=user["headers"]).get_json()["hidden"] is False
+    assert "hidden" not in client.get(f"/api/movies/{both[0]}").get_json()
 
 
 def test_a_movie_added_since_the_rebuild_has_no_hidden_neighbours(indexed_app):

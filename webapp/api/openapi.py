@@ -158,7 +158,10 @@ DOCUMENT = {
                                      "avg_rating": {"type": ["number", "null"]},
                                      "num_ratings": {"type": "integer"},
                                      "predicted_rating": {"type": ["number", "null"],
-                                                          "description": predicted.DESCRIPTION}}},
+                                                          "description": predicted.DESCRIPTION},
+                                     "hidden": {"type": "boolean", "description":
+                                                "GET /api/movies/<id> with a bearer token: whether its "
+                                                "account said \"not interested\" to the movie"}}},
             "Recommendation": {"type": "object", "required": ["movie", "score", "reason"],
                                "properties": {"movie": _ref("Movie"), "score": {"type": "number"},
                                               "reason": {"type": "string"}}},
