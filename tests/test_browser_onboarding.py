@@ -167,3 +167,19 @@ def test_a_form_that_leaves_the_page_is_sent_once(live_server, page):  # noqa: F
         return seen;
     }""")
     assert seen == [False, True, False]
+
+
+def test_the_feed_button_leaves_with_the_only_like(live_server, page):  # noqa: F811
+    """"Save and see my feed" comes with the first film liked and went on showing after that
+    like was taken back ("Not seen") although nothing liked was left."""
+    from playwright.sync_api import expect
+
+    sign_up(page, live_server, "changedmind")
+    first = page.locator("#onb-batch > li.card").nth(0)
+    feed_button = page.locator("#onb-feed")
+    expect(feed_button).to_be_hidden()
+    star(first, "5").click()
+    expect(feed_button).to_be_visible()
+    star(page.locator("#onb-batch > li.card").nth(1), "2").click()
+    first.get_by_text("Not seen").click()
+    expect(feed_button).to_be_hidden()

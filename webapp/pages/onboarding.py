@@ -115,11 +115,14 @@ def _page(not_seen: list[int], text: str = "", pick: int | None = None, error: s
     batch = kept[:BATCH] or _next_batch(ratings, not_seen, found)
     movies = {m["id"]: m for m in catalogue.movies_by_ids(db, found + batch)}
     liked, _ = preferences.masks_of(stars)
+    shown = set(found) | set(batch)  # the films on the page, whose stars the page itself says
+    liked_elsewhere = sum(1 for m, is_liked in zip(ids.tolist(), liked.tolist()) if is_liked and m not in shown)
     return render_template(
         "onboarding.html", found=[movies[m] for m in found if m in movies],
         picks=[movies[m] for m in batch if m in movies], current={**ratings, **(chosen or {})}, saved=ratings,
         token=_token(not_seen), text=text, searched=bool(text or pick), error=error,
-        rated=len(ratings), liked=bool(liked.any()), enough=ENOUGH, remembered=len(not_seen)), status
+        rated=len(ratings), liked=bool(liked.any()), liked_elsewhere=liked_elsewhere, enough=ENOUGH,
+        remembered=len(not_seen)), status
 
 
 @bp.get("/onboarding")

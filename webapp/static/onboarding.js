@@ -1,7 +1,7 @@
 /* Onboarding, progressive enhancement only (the form works without it): title suggestions as
    you type (the home page's combobox from app.js, over GET /api/movies?q=), where picking one
    submits the form's search with that film, so the answers already given are saved with it; the
-   feed button shown as soon as a film gets 4 stars or more; and every star saved the moment it
+   feed button shown while a film has 4 stars or more; and every star saved the moment it
    is clicked, as the feed's cards do (POST /ratings/<id>, the same route; "Not seen" after a saved
    star removes it with POST /ratings/<id>/delete), so leaving the page by any link keeps it.
    Requests go through app.js's POST (window.postFetch). Each card says what was saved (its own
@@ -24,14 +24,20 @@
     }});
   }
 
+  /* The feed button: shown while a film is liked, on this page (a star of LIKED or more chosen)
+     or elsewhere (the server's count of liked films not on it); a like taken back on the page
+     hides it again when it was the only one. */
   function setupFeedButton(form) {
     var button = document.getElementById("onb-feed");
     if (!button) return;
+    var elsewhere = Number(button.dataset.likedElsewhere) || 0;
     form.addEventListener("change", function (e) {
       var input = e.target;
-      if (input.classList && input.classList.contains("star-input") && parseFloat(input.value) >= LIKED) {
-        button.hidden = false;
-      }
+      if (!input.closest || !input.closest("[data-stars]")) return;
+      var here = Array.prototype.some.call(form.querySelectorAll(".star-input:checked"), function (i) {
+        return parseFloat(i.value) >= LIKED;
+      });
+      button.hidden = !(here || elsewhere > 0);
     });
   }
 
