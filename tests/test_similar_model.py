@@ -145,3 +145,14 @@ def test_a_version_saved_with_the_adjusted_cosine_weight_still_loads(tmp_path):
     (folder / "model.json").write_text(json.dumps(meta))
     old = load_model(folder)
     assert "sim_adjusted" not in old.params and len(old.similar_items(0, 5)[0]) == 5
+
+
+def test_a_series_is_titles_that_begin_or_end_alike_not_the_same_words_in_another_order():
+    """Their rare words shared: "Batman" and "Batman Returns" are a series; "Dead Man Walking"
+    and "The Walking Dead", "No Escape" and "Escape from L.A." are not (a film buff's review met
+    them labelled "Same series"), though their words still count a little."""
+    titles = ["Batman (1989)", "Batman Returns (1992)", "Dead Man Walking (1995)", "Walking Dead, The (1995)",
+              "No Escape (1994)", "Escape from L.A. (1996)"] + [f"Film {i} (1990)" for i in range(200)]
+    m = isim.series_matrix(titles).toarray()
+    assert m[0, 1] >= isim.SERIES_CUT
+    assert 0 < m[2, 3] < isim.SERIES_CUT and 0 < m[4, 5] < isim.SERIES_CUT

@@ -65,6 +65,7 @@ TITLE_STOPWORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "with
                    "la", "le", "les", "el", "de", "der", "das", "il", "du", "des", "un", "une",
                    "my", "me", "you", "your", "i", "it", "its", "all", "no", "not", "be", "or", "as"}
 MAX_TITLE_DF = 0.01  # a word in more than 1% of titles (at least 10, at most 50) names no series
+UNSERIAL_MAX = 0.7  # under SERIES_CUT: all rare words shared, but in another order, are no series
 MAX_SERIES = 50  # ... nor does a base title shared by more films (pairs grow as its square)
 TASTE_SHRINK = KNNBaseline.defaults["shrinkage"]
 
@@ -92,12 +93,34 @@ def title_words(title: str) -> set[str]:
             if w not in TITLE_STOPWORDS and w not in SEQUEL_WORDS and not w.isdigit() and len(w) > 1}
 
 
+def reading_words(title: str) -> tuple[str, ...]:
+    """A title's words in the order a person reads them, the year, an alternative title in
+    parentheses and an article before or after left out, "&" and "+" read as "and", each word's
+    trailing s dropped ("Aliens" reads as "Alien"): "Escape from L.A." starts with "escape",
+    "No Escape" with "no"."""
+    t = _YEAR.sub("", title.strip())
+    t = re.sub(r"\s*\([^()]*\)\s*$", "", t)
+    t = _ARTICLE_AT_END.sub("", t.strip())
+    t = re.sub(r"\s*[&+]\s*", " and ", t.lower().replace("'s", ""))
+    words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9']+", t)]
+    return tuple(words[1:] if words and words[0] in ("the", "a", "an") else words)
+
+
+def _ends_alike(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether the shorter title's words begin or end the longer, as a series' or an adaptation's
+    titles do ("Batman Returns", "The Lost World: Jurassic Park", "William Shakespeare's Romeo +
+    Juliet"); not "Walking Dead" and "Dead Man Walking", nor "No Escape" and "Escape from L.A."."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return bool(short) and (long_[:len(short)] == short or long_[len(long_) - len(short):] == short)
+
+
 def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
     """items x items, in [0, 1]: how much two titles share their rare words (the IDF weight of
-    the shared `title_words` over the larger title's, squared: "To Die For" is not "Die Hard"),
-    and 1 for the same `base_title`. Sparse: a word in more than MAX_TITLE_DF of the titles
-    (at least 10, at most MAX_SERIES) links nothing, nor a base title more than MAX_SERIES
-    films share."""
+    the shared `title_words` over the larger title's, squared: "To Die For" is not "Die Hard";
+    under SERIES_CUT unless one title begins or ends the other, `_ends_alike`: "No Escape" is
+    not the series of "Escape from L.A."), and 1 for the same `base_title`. Sparse: a word in more than MAX_TITLE_DF of
+    the titles (at least 10, at most MAX_SERIES) links nothing, nor a base title more than
+    MAX_SERIES films share."""
     n = len(titles)
     words = [title_words(t or "") for t in titles]
     bases = [base_title(t or "") for t in titles]
@@ -118,6 +141,10 @@ def series_matrix(titles: Sequence[str]) -> sp.csr_matrix:
     shared = (weighted @ incidence.T).tocoo()  # sum of the idf of the words both titles have
     larger = np.maximum(np.maximum(weight[shared.row], weight[shared.col]), 1e-9)
     value = np.minimum(shared.data / larger, 1.0) ** 2  # a partial overlap counts little
+    read = [reading_words(t or "") for t in titles]
+    alike = np.fromiter((v < SERIES_CUT or _ends_alike(read[i], read[j])
+                         for i, j, v in zip(shared.row, shared.col, value)), dtype=bool, count=len(value))
+    value = np.where(alike, value, np.minimum(value, UNSERIAL_MAX))
     base_ids: dict[str, int] = {}
     base = np.array([base_ids.setdefault(b, len(base_ids)) if b else -1 for b in bases])
     titled = np.flatnonzero(base >= 0)
