@@ -399,10 +399,10 @@ class Recommender:
         stars = np.asarray(stars, dtype=np.float64)
         shown = self.index.rating_model.predict(rated, stars, rows)
         rated, rows = np.asarray(rated, dtype=np.int64), np.asarray(rows, dtype=np.int64)
-        by_row = np.argsort(rated)
-        at = by_row[np.minimum(np.searchsorted(rated, rows, sorter=by_row), len(rated) - 1)]
-        own = rated[at] == rows
-        shown = np.where(own, stars[at], shown)
+        if len(rated):
+            by_row = np.argsort(rated)
+            at = by_row[np.minimum(np.searchsorted(rated, rows, sorter=by_row), len(rated) - 1)]
+            shown = np.where(rated[at] == rows, stars[at], shown)
         _, disliked = preferences.classify(shown, float(stars.mean()))
         cool = preferences.lukewarm(shown, preferences.usual_stars(stars)) & ~disliked
         return cool.astype(np.int64) + 2 * disliked
