@@ -57,6 +57,25 @@ def test_rate_in_the_feed_with_a_click_on_a_half_star(live_server, page):
     assert page.console_errors == []
 
 
+def test_a_rating_made_in_the_feed_can_be_undone_there(live_server, page):
+    """A star tapped by mistake on a phone: the card left the feed and the only way back was
+    "My ratings". The message offers Undo, which removes the rating and brings the film back."""
+    from playwright.sync_api import expect
+
+    sign_up_and_rate_five(page, live_server, "mistaken")
+    cards = page.locator("#feed-list > li")
+    before = feed_ids(page)
+    title = cards.nth(0).get_by_role("heading").inner_text()
+    star(cards.nth(0), "1").click()
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[0]}']")).to_have_count(0)
+    page.locator("#status").get_by_role("button", name="Undo").click()
+    expect(page.locator("#status")).to_contain_text(f"Rating removed: {title}.")
+    expect(page.locator(f"#feed-list > li[data-movie-id='{before[0]}']")).to_have_count(1)
+    page.goto(f"{live_server}/ratings")
+    expect(page.get_by_role("heading", name=title)).to_have_count(0)
+    assert page.console_errors == []
+
+
 def test_my_ratings_shows_each_rating_once_by_the_stars(live_server, page):
     """/ratings: each film's rating is the star control's (no "You rated it 1★" beside a control
     showing 1); the control's name says the rating it holds, also after a change or a clear."""

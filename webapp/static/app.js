@@ -322,18 +322,34 @@
       var list = document.getElementById("feed-list");
       var position = card ? Array.prototype.indexOf.call(list.children, card) : 0;
       var count = list.children.length;
+      var clear = form.querySelector(".rate-clear"), body = new FormData(form);
       form.classList.add("is-saving"); feed.classList.add("is-updating");
-      post(form.action, new FormData(form))
+      post(form.action, body)
         .then(function () { return refresh(count); })
         .then(function () {
-          announce("You rated " + title + " " + value + " out of 5. Your feed is updated.");
-          var fresh = document.getElementById("feed-list");
-          var next = fresh && fresh.tagName === "OL" ? (fresh.children[position] || fresh.lastElementChild) : null;
-          if (next) focusCard(next); else document.getElementById("feed-heading").focus();
+          announce("You rated " + title + " " + value + " out of 5. Your feed is updated.",
+                   clear ? {label: "Undo", run: undo} : null);
+          focusAt(position);
         })
         .catch(function (err) { announce("Could not save the rating: " + err.message); form.classList.remove("is-saving"); })
         .finally(function () { feed.classList.remove("is-updating"); });
+      /* A feed shows unrated films only, so undoing a rating made here is removing it: the film
+         comes back to the feed where the model puts it now (a star tapped by mistake on a phone
+         had to be found again in "My ratings"). */
+      function undo() {
+        feed.classList.add("is-updating");
+        post(clear.formAction, body)
+          .then(function () { return refresh(count); })
+          .then(function () { announce("Rating removed: " + title + ". Your feed is updated."); focusAt(position); })
+          .catch(function (err) { announce("Could not undo: " + err.message); })
+          .finally(function () { feed.classList.remove("is-updating"); });
+      }
     });
+    function focusAt(position) {
+      var fresh = document.getElementById("feed-list");
+      var next = fresh && fresh.tagName === "OL" ? (fresh.children[position] || fresh.lastElementChild) : null;
+      if (next) focusCard(next); else document.getElementById("feed-heading").focus();
+    }
   }
 
   /* ---- "Show more": the link's page fetched, its cards appended to the list, its own "Show
