@@ -384,6 +384,17 @@ def test_one_film_hidden_from_a_fans_feed_is_that_film_not_the_genre(app, catalo
     assert share(after, catalogue, "Horror") == 0
 
 
+def test_ten_films_hidden_from_a_fans_feed_leave_the_genre_in_it(app, catalogue):
+    """Five horror films loved, then "not interested" to the first ten horror films of the feed
+    (seen them, or not those): horror keeps half of the feed or more. Counted as the lowest
+    rating, the ten hides outweighed the five loves (horror fell to 0.4)."""
+    person = Person(app)
+    person.rate(best_known(app, "Horror", 5), 5.0)
+    for movie in [r["movie"]["id"] for r in person.feed() if "Horror" in catalogue[r["movie"]["id"]]][:10]:
+        person.hide(movie)
+    assert share(person.feed(), catalogue, "Horror") >= 0.5
+
+
 def test_pages_of_a_feed_are_slices_of_one_list(app):
     """A horror fan who gave children's films 1 star: the picks their predicted stars call
     lukewarm or a dislike go down the feed by a fixed number of places, and the calibrated

@@ -5,8 +5,8 @@ habits: 4 stars and up is a like, and so is a rating half a star or more above t
 average when it is at least 3.5 (for someone whose 3.5 is generous); 2 stars and below is a
 dislike, and so is 3 or less when it is 1.5 stars or more under their average. Every model that
 serves the feed reads histories through here, in evaluation and at request time alike. A film
-a person marked "not interested" counts as a dislike (HIDDEN_STARS), and one on their watchlist as
-a mild like (WATCHLIST_STARS)."""
+a person marked "not interested" counts as a mild dislike (HIDDEN_STARS), and one on their
+watchlist as a mild like (WATCHLIST_STARS)."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +15,10 @@ import scipy.sparse as sp
 LIKED_STARS, DISLIKED_STARS = 4.0, 2.0
 ABOVE_OWN_MEAN, BELOW_OWN_MEAN = 0.5, 1.5
 LIKED_FLOOR, DISLIKED_CEILING = 3.5, 3.0
-HIDDEN_STARS = 0.5  # the lowest rating: "never show me this again"
+# "Not interested": a dislike, but a mild one, as the watchlist's is a mild like. It says "not this
+# film", not "I watched it and hated it": at the lowest rating, the films a horror fan hid from the
+# top of their feed soon counted against horror more than the horror films they loved counted for it.
+HIDDEN_STARS = 1.5
 # "Want to watch": a mild like. 3.5 is never a dislike, so the film counts as seen-and-welcome in
 # the terms that read every rating (its neighbours rise a little), but it is a like only for a
 # person whose mean is 3.0 or less (classify): for most people it stays out of the liked side,

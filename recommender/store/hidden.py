@@ -2,7 +2,7 @@
 
 A hidden film never comes back in that user's feed, "movies like X" lists or search results: the
 web layer reads `id_set` once per request and hands it to the Recommender as `hide`. Hiding also
-says something about taste: a hidden film counts as a dislike, as a low rating would, and the
+says something about taste: a hidden film counts as a mild dislike (preferences.HIDDEN_STARS), and the
 models read `ids` for that. Hiding keeps a rating of the same film as it is (the person rated what
 they saw; hiding is about what they want to be shown), takes the film off the watchlist ("not
 interested" ends "want to watch"), and showing a film again restores nothing else. The list's
