@@ -149,8 +149,8 @@ class GenreTaste(OneHistoryAtATime, Model):
         # a genre the statement did not name rises by `unstated_share` of its gate at least: one
         # documentary among a dozen likes brings a few documentaries, not none and not the feed
         unstated = float(self.params["unstated_share"]) * statement
-        taste = (np.clip(lift, 0, None) * np.maximum(gates, unstated) + np.clip(lift, None, 0) * statement
-                 - statement * _disliked_part(counted, disliked, of_genre) * np.clip(np.log(share(disliked) / base), 0, None))
+        against = _disliked_part(counted, disliked, of_genre) * np.clip(np.log(share(disliked) / base), 0, None)
+        taste = np.clip(lift, 0, None) * np.maximum(gates, unstated) + (np.clip(lift, None, 0) - against) * statement
         return taste * self._fade(len(liked))
 
     def statement(self, rated_rows: np.ndarray, stars: np.ndarray, times: np.ndarray | None = None) -> float:

@@ -255,7 +255,7 @@ class Hybrid(HybridBase):
             return top, scores[top], np.full(len(top), -1, dtype=np.int64)
         shares = self._contributions(liked, top, a, peaks, history_size=len(rated))
         kin = self._kin(top, liked)
-        if kin is not None and "genres" in parts:  # the genre term's rise, shared among the liked films of the pick's kind
+        if kin is not None and "genres" in parts:  # the genre term's rise, shared by the liked films of its kind
             rise = self.params["w_genre"] * np.clip(parts["genres"][0, top], 0, None)
             shares = shares + rise[:, None] * kin / np.maximum(kin.sum(axis=1, keepdims=True), 1e-12)
         because = strongest(shares, liked, kin)
