@@ -70,14 +70,19 @@ MAX_SERIES = 50  # ... nor does a base title shared by more films (pairs grow as
 TASTE_SHRINK = KNNBaseline.defaults["shrinkage"]
 
 
+def _main_title(title: str) -> str:
+    """A published title without its year, an alternative title in parentheses ("(Cité des
+    enfants perdus, La)") and its trailing article: "City of Lost Children"."""
+    t = _YEAR.sub("", title.strip())
+    t = re.sub(r"\s*\([^()]*\)\s*$", "", t)
+    return _ARTICLE_AT_END.sub("", t.strip())
+
+
 def base_title(title: str) -> str:
     """A title without its year, trailing article, alternative titles in parentheses, what follows
     ':' and sequel numbers: "Godfather: Part II, The (1974)" -> "godfather",
     "Die Hard 2 (1990)" -> "die hard", "Alien 3 (1992)" -> "alien"."""
-    t = _YEAR.sub("", title.strip())
-    t = re.sub(r"\s*\([^()]*\)\s*$", "", t)  # "(Cité des enfants perdus, La)"
-    t = _ARTICLE_AT_END.sub("", t.strip())
-    t = t.split(":")[0]
+    t = _main_title(title).split(":")[0]
     words = re.findall(r"[a-z0-9']+", t.lower())
     while words and (words[-1] in _ROMAN or words[-1].isdigit() or words[-1] == "part"):
         words.pop()
@@ -98,10 +103,7 @@ def reading_words(title: str) -> tuple[str, ...]:
     parentheses and an article before or after left out, "&" and "+" read as "and", each word's
     trailing s dropped ("Aliens" reads as "Alien"): "Escape from L.A." starts with "escape",
     "No Escape" with "no"."""
-    t = _YEAR.sub("", title.strip())
-    t = re.sub(r"\s*\([^()]*\)\s*$", "", t)
-    t = _ARTICLE_AT_END.sub("", t.strip())
-    t = re.sub(r"\s*[&+]\s*", " and ", t.lower().replace("'s", ""))
+    t = re.sub(r"\s*[&+]\s*", " and ", _main_title(title).lower().replace("'s", ""))
     words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9']+", t)]
     return tuple(words[1:] if words and words[0] in ("the", "a", "an") else words)
 
